@@ -1,0 +1,165 @@
+"""Composition root: builds the python-telegram-bot Application from the configuration.
+
+Nothing here decides behaviour; it wires the handler modules, the persistence, the per-chat
+update processor and the schedule together. Handler order matters and is set in :func:`register`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import BotCommand
+from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseHandler,
+    ContextTypes,
+    TypeHandler,
+)
+from telegram.request import BaseRequest
+
+from bot import jobs
+from bot.config import Config
+from bot.persistence import DatabasePersistence
+from bot.processor import PerChatUpdateProcessor
+from db import migrate
+from db.base import utcnow
+from db.engine import Database
+from handlers import common
+from handlers.context import AppContext, Services, services_of
+from i18n import catalog
+
+log = logging.getLogger(__name__)
+
+BotApplication = Application[Any, AppContext, dict[str, Any], dict[str, Any], dict[str, Any], Any]
+
+# Commands shown in Telegram's menu button, in the order shown: (command, catalog key).
+COMMANDS = (
+    ("start", "commands.start"),
+    ("bantuan", "commands.help"),
+    ("bahasa", "commands.language"),
+    ("batal", "commands.cancel"),
+    ("id", "commands.id"),
+)
+
+
+def build_application(
+    config: Config,
+    *,
+    token: str | None = None,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    rate_limit: bool = True,
+    extra_dialogues: Sequence[BaseHandler[Any, Any, Any]] = (),
+) -> BotApplication:
+    """The bot, ready for ``run_polling``/``run_webhook`` or for driving in-process.
+
+    ``request``/``updates_request`` replace the network (the offline Bot API of local mode and
+    tests); ``clock`` replaces the wall clock in tests; ``extra_dialogues`` are registered with
+    the bot's own dialogues (tests use it for a dialogue of their own).
+    """
+    database = Database(config.database.url)
+    builder = (
+        ApplicationBuilder()
+        .token(token or config.telegram.token)
+        .base_url(config.telegram.base_url)
+        .base_file_url(config.telegram.base_file_url)
+        .context_types(ContextTypes(context=AppContext))
+        .persistence(
+            DatabasePersistence(
+                database,
+                update_interval=config.conversation.persistence_interval_seconds,
+                clock=clock,
+            )
+        )
+        .concurrent_updates(PerChatUpdateProcessor())
+    )
+    if rate_limit:
+        # Retries only RetryAfter (429) answers, never a timeout: a timed-out message may have
+        # arrived, and sending it twice confuses a resident more than a missing one.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    if request is not None:
+        builder = builder.request(request).get_updates_request(updates_request or request)
+    application: BotApplication = builder.build()
+    menu = common.MENU
+    application.bot_data["services"] = Services(
+        config=config, database=database, catalog=catalog(), menu=menu, clock=clock
+    )
+    register(application, extra_dialogues)
+    jobs.install(application, config)
+    return application
+
+
+def register(
+    application: BotApplication, extra_dialogues: Sequence[BaseHandler[Any, Any, Any]] = ()
+) -> None:
+    """Handlers in the order they must be tried.
+
+    group -1: bookkeeping that sees every update (who is talking) and never answers.
+    group 0: the dialogues first, so that inside a dialogue its own steps win; then the global
+             commands and menu buttons; last, the catch-all that answers anything unknown.
+    """
+    application.add_handler(TypeHandler(object, common.remember_person), group=-1)
+    for handler in [*extra_dialogues, *common.handlers(), *common.catch_all()]:
+        application.add_handler(handler)
+    application.add_error_handler(common.on_error)
+
+
+@asynccontextmanager
+async def running(application: BotApplication, *, set_commands: bool = True) -> AsyncIterator[None]:
+    """The application started (database migrated, state loaded, jobs on) for the ``with`` body.
+
+    Migrations come first because initialising the application loads the persisted
+    conversations from their tables. On the way out the state is flushed, then the engine closed.
+    """
+    database = services_of(application).database
+    await migrate.upgrade(database)
+    try:
+        await _initialize(application)
+        async with application:
+            if set_commands:
+                await publish_commands(application)
+            await application.start()
+            try:
+                yield
+            finally:
+                await application.stop()
+    finally:
+        await database.dispose()
+
+
+async def _initialize(application: BotApplication, attempts: int = 8) -> None:
+    """Initialise, riding out a Bot API server that is briefly down or throttling at start."""
+    delay = 1.0
+    for attempt in range(1, attempts + 1):
+        try:
+            await application.initialize()
+            return
+        except (NetworkError, TimedOut, RetryAfter) as error:
+            if attempt == attempts:
+                raise
+            if isinstance(error, RetryAfter):
+                wait = error.retry_after
+                delay = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            name = type(error).__name__
+            log.warning("Bot API unavailable at start (%s); retry in %.0f s", name, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30)
+
+
+async def publish_commands(application: BotApplication) -> None:
+    """Telegram's command menu, in Indonesian by default and in English for English phones."""
+    texts = services_of(application).catalog.for_language
+    for language in ("id", "en"):
+        commands = [BotCommand(name, texts(language)(key)) for name, key in COMMANDS]
+        await application.bot.set_my_commands(
+            commands, language_code=None if language == "id" else language
+        )

@@ -1,0 +1,200 @@
+"""Configuration: one TOML file validated at start into frozen, typed objects.
+
+Where the file comes from: ``--config PATH``, else ``$AJUNG_BOT_CONFIG``, else ``./config.toml``.
+Secrets may come from the environment instead of the file (``TELEGRAM_BOT_TOKEN``). Every
+mistake becomes a :class:`ConfigError` whose message is one line naming the file and the key, so
+the CLI can print it and exit with code 2 instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENV_CONFIG = "AJUNG_BOT_CONFIG"
+ENV_TOKEN = "TELEGRAM_BOT_TOKEN"
+DEFAULT_PATH = Path("config.toml")
+# The example doubles as the configuration of local mode when nobody wrote a config.toml yet.
+EXAMPLE_PATH = Path(__file__).resolve().parent.parent / "config.example.toml"
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded as one line for the person who deploys the bot."""
+
+
+class _Section(BaseModel):
+    # Frozen: configuration is read once and shared by every handler and job.
+    # extra="forbid": a misspelt key is an error, not a silently ignored line.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+ChatId = Annotated[int, Field(description="Telegram chat id; 0 means not set")]
+
+
+class KecamatanConfig(_Section):
+    name: str = "Ajung"
+    kabupaten: str = "Jember"
+    timezone: str = "Asia/Jakarta"
+    desa: tuple[str, ...] = (
+        "Ajung",
+        "Klompangan",
+        "Mangaran",
+        "Pancakarya",
+        "Rowoindah",
+        "Sukamakmur",
+        "Wirowongso",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class TelegramConfig(_Section):
+    token: str = ""
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    camat_chat_id: ChatId = 0
+    trantib_chat_id: ChatId = 0
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: str = ""
+
+
+class RolesConfig(_Section):
+    camat: tuple[int, ...] = ()
+    sekcam: tuple[int, ...] = ()
+    trantib: tuple[int, ...] = ()
+    pmks: tuple[int, ...] = ()
+
+    def has(self, user_id: int, *roles: str) -> bool:
+        """Whether ``user_id`` holds any of ``roles`` (names of this section's fields)."""
+        return any(user_id in getattr(self, role) for role in roles)
+
+
+class DatabaseConfig(_Section):
+    url: str = "sqlite+aiosqlite:///data/ajung.db"
+
+
+class ScheduleConfig(_Section):
+    weekly_summary: str = "0 7 * * mon"
+
+    @field_validator("weekly_summary")
+    @classmethod
+    def _crontab(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"not a crontab line ({exc})") from None
+        return value
+
+
+class ConversationConfig(_Section):
+    idle_timeout_minutes: int = Field(default=30, ge=1)
+    sweep_interval_seconds: int = Field(default=60, ge=5)
+    persistence_interval_seconds: float = Field(default=5.0, gt=0)
+
+
+class BotConfig(_Section):
+    default_language: str = Field(default="id", pattern="^(id|en)$")
+
+
+class Config(_Section):
+    kecamatan: KecamatanConfig = KecamatanConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    roles: RolesConfig = RolesConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    conversation: ConversationConfig = ConversationConfig()
+    bot: BotConfig = BotConfig()
+
+
+def resolve_path(cli_path: str | None, *, fallback_to_example: bool = False) -> Path:
+    """The config file to read: CLI flag, then environment, then ./config.toml.
+
+    With ``fallback_to_example`` (local mode) and none of those present, the shipped example is
+    used so that a newcomer can try the bot before writing any configuration.
+    """
+    if cli_path:
+        return Path(cli_path)
+    if env_path := os.environ.get(ENV_CONFIG):
+        return Path(env_path)
+    if fallback_to_example and not DEFAULT_PATH.exists():
+        return EXAMPLE_PATH
+    return DEFAULT_PATH
+
+
+def load_config(path: Path, *, require_token: bool = False) -> Config:
+    """Read and validate ``path``; raise :class:`ConfigError` with a one-line reason."""
+    raw = _read_toml(path)
+    if token := os.environ.get(ENV_TOKEN):
+        raw.setdefault("telegram", {})
+        if isinstance(raw["telegram"], dict):
+            raw["telegram"]["token"] = token
+    try:
+        config = Config.model_validate(_tuples(raw))
+    except ValidationError as exc:
+        raise ConfigError(_describe(path, exc)) from None
+    if require_token and not config.telegram.token:
+        raise ConfigError(
+            f"{path}: [telegram] token: missing; set it in the file or in ${ENV_TOKEN}"
+        )
+    return config
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: file not found; copy config.example.toml to config.toml, "
+            f"or point --config or ${ENV_CONFIG} at your file"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+
+
+def _tuples(value: Any) -> Any:
+    """TOML arrays as tuples, so strict validation accepts them for the frozen tuple fields."""
+    if isinstance(value, dict):
+        return {key: _tuples(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return tuple(_tuples(item) for item in value)
+    return value
+
+
+def _describe(path: Path, exc: ValidationError) -> str:
+    """The first validation error as ``file: [section] key: reason``."""
+    error = exc.errors()[0]
+    location = [str(part) for part in error["loc"]]
+    if len(location) >= 2:
+        where = f"[{location[0]}] {'.'.join(location[1:])}"
+    else:
+        where = f"[{location[0]}]" if location else "(top level)"
+    reason = {
+        "extra_forbidden": "unknown key",
+        "missing": "missing",
+    }.get(error["type"], error["msg"])
+    if error["type"] == "extra_forbidden" and len(location) == 1:
+        reason = "unknown section"
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"{path}: {where}: {reason}{more}"

@@ -1,0 +1,106 @@
+"""The bot's schedule, declared in one place with stable job names.
+
+Every job the bot runs is a row of :func:`schedule`; names are unique (a meta test checks it) so
+jobs can be found again, and logs say which job did what.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application
+
+from bot.config import Config
+from db import conversations
+from handlers.context import AppContext, services_of
+from handlers.dialogue import Dialogue
+
+log = logging.getLogger(__name__)
+
+JobCallback = Callable[[AppContext], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One scheduled job: ``every`` seconds, first run ``first`` seconds after start."""
+
+    name: str
+    callback: JobCallback
+    every: float
+    first: float = 0
+
+
+def schedule(config: Config) -> tuple[Job, ...]:
+    return (
+        # First run right at start: conversations that went idle while the bot was down end now.
+        Job(
+            "conversations.sweep_idle", sweep_idle, every=config.conversation.sweep_interval_seconds
+        ),
+    )
+
+
+def install(application: Application[Any, Any, Any, Any, Any, Any], config: Config) -> None:
+    job_queue = application.job_queue
+    assert job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+    for job in schedule(config):
+        job_queue.run_repeating(job.callback, interval=job.every, first=job.first, name=job.name)
+
+
+def dialogues(application: Application[Any, Any, Any, Any, Any, Any]) -> dict[str, Dialogue]:
+    return {
+        handler.name: handler
+        for group in application.handlers.values()
+        for handler in group
+        if isinstance(handler, Dialogue) and handler.name
+    }
+
+
+async def sweep_idle(context: AppContext) -> None:
+    """End dialogues idle longer than ``[conversation] idle_timeout_minutes``, politely.
+
+    Reads the persisted last activity, so conversations left open before a restart are found too.
+    A conversation this process saw move recently is spared even if the database lags behind.
+    """
+    application = context.application
+    services = services_of(application)
+    limit = timedelta(minutes=services.config.conversation.idle_timeout_minutes)
+    idle_since = services.clock() - limit
+    async with services.database.sessions() as session:
+        idle = await conversations.fetch_idle_conversations(session, idle_since)
+    by_name = dialogues(application)
+    for name, key in idle:
+        dialogue = by_name.get(name)
+        if dialogue is None or not dialogue.active(key):
+            async with services.database.transaction() as session:
+                await conversations.delete_conversation(session, name, key)
+            continue
+        seen = dialogue.seen_at(key)
+        if seen is not None and seen >= idle_since:
+            continue
+        await _expire(application, dialogue, key)
+
+
+async def _expire(application: Any, dialogue: Dialogue, key: tuple[int | str, ...]) -> None:
+    chat_id, user_id = int(key[0]), int(key[1])
+    user_data = application.user_data.get(user_id)
+    dialogue.expire(key, user_data)
+    services = services_of(application)
+    texts = services.catalog.for_language(
+        (user_data or {}).get("lang") or services.config.bot.default_language
+    )
+    minutes = services.config.conversation.idle_timeout_minutes
+    try:
+        await application.bot.send_message(chat_id, texts("conversation.expired", minutes=minutes))
+    except Forbidden:
+        log.info("conversation %s expired; the person has blocked the bot", dialogue.name)
+    except TelegramError as error:
+        log.warning(
+            "conversation %s expired; notice not sent: %s", dialogue.name, type(error).__name__
+        )
+    # Persist the end now rather than at the next interval, so a crash cannot resurrect it.
+    await application.update_persistence()

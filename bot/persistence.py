@@ -1,0 +1,146 @@
+"""python-telegram-bot persistence on the bot's own database (JSON, never pickle).
+
+What is kept: conversation states (so a restart in the middle of a dialogue resumes it) and the
+per-user and per-chat data (the person's language, dialogue drafts). Bot-wide data and callback
+data are not persisted: the bot keeps neither.
+
+python-telegram-bot calls the ``update_*`` methods concurrently, once per changed key, every
+``update_interval`` seconds. Writing each in its own transaction would make SQLite serialise
+hundreds of tiny commits; instead the calls of one round are gathered and written in one short
+transaction (see :class:`_WriteBehind`), and every caller awaits that write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import ConversationDict
+
+from db import conversations as queries
+from db.base import utcnow
+from db.engine import Database
+from db.models import ChatData, UserData
+
+Json = dict[str, Any]
+
+
+class DatabasePersistence(BasePersistence[Json, Json, Json]):
+    """Stores conversations, user data and chat data in ``database``."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        update_interval: float = 5.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        super().__init__(
+            store_data=PersistenceInput(bot_data=False, callback_data=False),
+            update_interval=update_interval,
+        )
+        self.database = database
+        self._writes = _WriteBehind(database, clock)
+
+    async def get_user_data(self) -> dict[int, Json]:
+        async with self.database.sessions() as session:
+            return await queries.fetch_all_data(session, UserData)
+
+    async def get_chat_data(self) -> dict[int, Json]:
+        async with self.database.sessions() as session:
+            return await queries.fetch_all_data(session, ChatData)
+
+    async def get_bot_data(self) -> Json:
+        return {}
+
+    async def get_callback_data(self) -> None:
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        async with self.database.sessions() as session:
+            return await queries.fetch_conversations(session, name)
+
+    async def update_conversation(
+        self, name: str, key: tuple[int | str, ...], new_state: object | None
+    ) -> None:
+        await self._writes.put(("conversation", name, key), new_state)
+
+    async def update_user_data(self, user_id: int, data: Json) -> None:
+        await self._writes.put(("user", user_id), dict(data))
+
+    async def update_chat_data(self, chat_id: int, data: Json) -> None:
+        await self._writes.put(("chat", chat_id), dict(data))
+
+    async def drop_user_data(self, user_id: int) -> None:
+        await self._writes.put(("user", user_id), None)
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        await self._writes.put(("chat", chat_id), None)
+
+    async def update_bot_data(self, data: Json) -> None:
+        """Bot data is not persisted."""
+
+    async def update_callback_data(self, data: Any) -> None:
+        """Callback data is not persisted."""
+
+    async def refresh_user_data(self, user_id: int, user_data: Json) -> None:
+        """Nothing to refresh: this process is the only writer."""
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: Json) -> None:
+        """Nothing to refresh: this process is the only writer."""
+
+    async def refresh_bot_data(self, bot_data: Json) -> None:
+        """Bot data is not persisted."""
+
+    async def flush(self) -> None:
+        await self._writes.drain()
+
+
+class _WriteBehind:
+    """Coalesces concurrent writes into one transaction.
+
+    The first ``put`` of a round starts a writer task; every ``put`` made before that task
+    finishes is included in it (the task loops until nothing is pending) and awaits it, so a
+    caller returns only once its own change is committed.
+    """
+
+    def __init__(self, database: Database, clock: Callable[[], datetime]) -> None:
+        self.database = database
+        self.clock = clock
+        self._pending: dict[tuple[Any, ...], Any] = {}
+        self._writer: asyncio.Task[None] | None = None
+
+    async def put(self, slot: tuple[Any, ...], value: Any) -> None:
+        self._pending[slot] = value
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Return once everything put so far is committed (or raise the write's error)."""
+        if self._pending and (self._writer is None or self._writer.done()):
+            self._writer = asyncio.create_task(self._write_all())
+        if self._writer is not None:
+            # Shielded: one caller being cancelled must not cancel the others' write.
+            await asyncio.shield(self._writer)
+
+    async def _write_all(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, {}
+            try:
+                await self._write(batch)
+            except BaseException:
+                # Keep what failed for the next round, unless a newer value replaced it.
+                self._pending = {**batch, **self._pending}
+                raise
+
+    async def _write(self, batch: dict[tuple[Any, ...], Any]) -> None:
+        conversations = [(s[1], s[2], v) for s, v in batch.items() if s[0] == "conversation"]
+        users = [(s[1], v) for s, v in batch.items() if s[0] == "user"]
+        chats = [(s[1], v) for s, v in batch.items() if s[0] == "chat"]
+        now = self.clock()
+        async with self.database.transaction() as session:
+            await queries.save_conversations(session, conversations, now)
+            await queries.save_data(session, UserData, users, now)
+            await queries.save_data(session, ChatData, chats, now)

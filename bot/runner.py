@@ -1,0 +1,66 @@
+"""``ajung-bot run``: serve Telegram until SIGTERM or SIGINT, then stop cleanly.
+
+The lifecycle is written out (rather than ``run_polling``) so that migrations run before the
+persisted conversations are loaded, and so that the state is flushed on every kind of stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import signal
+from urllib.parse import urlsplit
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.app import BotApplication, build_application, running
+from bot.config import Config
+
+log = logging.getLogger(__name__)
+
+
+async def serve(config: Config, *, webhook_url: str | None = None) -> None:
+    application = build_application(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with running(application):
+        await _receive_updates(application, config, webhook_url)
+        log.info("ready: %s", "webhook" if webhook_url else "long polling")
+        await stop.wait()
+        log.info("stopping: finishing the updates in hand and saving state")
+        await application.updater.stop()  # type: ignore[union-attr]
+
+
+async def _receive_updates(
+    application: BotApplication, config: Config, webhook_url: str | None
+) -> None:
+    updater = application.updater
+    assert updater is not None
+    if webhook_url is None:
+        await updater.start_polling(
+            allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=-1,
+            error_callback=_polling_error,
+        )
+        return
+    # Telegram sends the secret in a header with every request; python-telegram-bot refuses
+    # requests without it, so only Telegram can feed the webhook.
+    secret = config.telegram.webhook_secret or secrets.token_urlsafe(32)
+    await updater.start_webhook(
+        listen=config.telegram.webhook_listen,
+        port=config.telegram.webhook_port,
+        url_path=urlsplit(webhook_url).path.lstrip("/"),
+        webhook_url=webhook_url,
+        secret_token=secret,
+        allowed_updates=Update.ALL_TYPES,
+        bootstrap_retries=-1,
+    )
+
+
+def _polling_error(error: TelegramError) -> None:
+    # One line: the library would log a traceback for every failed poll of a flaky server.
+    log.warning("polling failed, will retry: %s: %s", type(error).__name__, error)

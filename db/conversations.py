@@ -1,0 +1,103 @@
+"""Queries behind the bot's persistence: conversation states and per-user/per-chat data.
+
+Conversation keys are tuples of ints (chat id, user id); they are stored as their JSON list.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import ChatData, ConversationState, UserData
+from db.upsert import upsert
+
+ConversationKey = tuple[int | str, ...]
+
+
+def encode_key(key: ConversationKey) -> str:
+    return json.dumps(list(key), separators=(",", ":"))
+
+
+def decode_key(text: str) -> ConversationKey:
+    return tuple(json.loads(text))
+
+
+async def fetch_conversations(session: AsyncSession, name: str) -> dict[ConversationKey, Any]:
+    rows = await session.execute(
+        select(ConversationState.key, ConversationState.state).where(ConversationState.name == name)
+    )
+    return {decode_key(row.key): row.state for row in rows}
+
+
+async def save_conversations(
+    session: AsyncSession, changes: Iterable[tuple[str, ConversationKey, Any]], now: datetime
+) -> None:
+    """Write (name, key, state) changes at time ``now``; a ``None`` state ends the conversation."""
+    ended, live = [], []
+    for name, key, state in changes:
+        if state is None:
+            ended.append((name, encode_key(key)))
+        else:
+            live.append({"name": name, "key": encode_key(key), "state": state, "updated_at": now})
+    if ended:
+        await session.execute(
+            delete(ConversationState).where(
+                tuple_(ConversationState.name, ConversationState.key).in_(ended)
+            )
+        )
+    await upsert(session, ConversationState, live, keys=("name", "key"))
+
+
+async def fetch_idle_conversations(
+    session: AsyncSession, idle_since: datetime
+) -> list[tuple[str, ConversationKey]]:
+    """Conversations whose last recorded activity is older than ``idle_since``."""
+    rows = await session.execute(
+        select(ConversationState.name, ConversationState.key).where(
+            ConversationState.updated_at < idle_since
+        )
+    )
+    return [(name, decode_key(key)) for name, key in rows]
+
+
+async def delete_conversation(session: AsyncSession, name: str, key: ConversationKey) -> None:
+    await session.execute(
+        delete(ConversationState).where(
+            ConversationState.name == name, ConversationState.key == encode_key(key)
+        )
+    )
+
+
+DataModel = type[UserData] | type[ChatData]
+_ID_COLUMN: dict[DataModel, str] = {UserData: "user_id", ChatData: "chat_id"}
+
+
+async def fetch_all_data(session: AsyncSession, model: DataModel) -> dict[int, dict[str, Any]]:
+    id_column = getattr(model, _ID_COLUMN[model]).label("id")
+    rows = await session.execute(select(id_column, model.data))
+    return {row.id: row.data for row in rows}
+
+
+async def save_data(
+    session: AsyncSession,
+    model: DataModel,
+    changes: list[tuple[int, dict[str, Any] | None]],
+    now: datetime,
+) -> None:
+    """Write per-user or per-chat data; ``None`` drops the row."""
+    id_name = _ID_COLUMN[model]
+    id_column = getattr(model, id_name)
+    dropped = [row_id for row_id, data in changes if data is None]
+    kept = [
+        {id_name: row_id, "data": data, "updated_at": now}
+        for row_id, data in changes
+        if data is not None
+    ]
+    if dropped:
+        await session.execute(delete(model).where(id_column.in_(dropped)))
+    await upsert(session, model, kept, keys=(id_name,))

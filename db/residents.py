@@ -1,0 +1,81 @@
+"""Queries on residents: the people who talk to the bot, whatever their role."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Resident
+from db.upsert import upsert
+
+TELEGRAM = "telegram"
+
+
+async def record_resident(
+    session: AsyncSession,
+    *,
+    external_id: int | str,
+    display_name: str,
+    language: str,
+    seen_at: datetime,
+    channel: str = TELEGRAM,
+) -> None:
+    """Create the resident on first contact, else refresh name, language and last seen.
+
+    A resident who writes again is evidently no longer blocking the bot, so the flag is cleared.
+    """
+    row = {
+        "channel": channel,
+        "external_id": str(external_id),
+        "display_name": display_name[:200],
+        "language": language,
+        "first_seen": seen_at,
+        "last_seen": seen_at,
+        "blocked": False,
+    }
+    # Look first so that first_seen survives; the insert is still an upsert because the same
+    # person may write in a group and in private at the same moment.
+    existing = await fetch_resident(session, external_id, channel=channel)
+    if existing is None:
+        await upsert(session, Resident, [row], keys=("channel", "external_id"))
+        return
+    await session.execute(
+        update(Resident)
+        .where(Resident.id == existing.id)
+        .values(
+            display_name=row["display_name"], language=language, last_seen=seen_at, blocked=False
+        )
+    )
+
+
+async def fetch_resident(
+    session: AsyncSession, external_id: int | str, *, channel: str = TELEGRAM
+) -> Resident | None:
+    return await session.scalar(
+        select(Resident).where(
+            Resident.channel == channel, Resident.external_id == str(external_id)
+        )
+    )
+
+
+async def update_language(
+    session: AsyncSession, external_id: int | str, language: str, *, channel: str = TELEGRAM
+) -> None:
+    await session.execute(
+        update(Resident)
+        .where(Resident.channel == channel, Resident.external_id == str(external_id))
+        .values(language=language)
+    )
+
+
+async def mark_blocked(
+    session: AsyncSession, external_id: int | str, *, channel: str = TELEGRAM
+) -> None:
+    """Remember that the person blocked the bot, so nobody retries sending to them."""
+    await session.execute(
+        update(Resident)
+        .where(Resident.channel == channel, Resident.external_id == str(external_id))
+        .values(blocked=True)
+    )

@@ -1,0 +1,27 @@
+"""INSERT ... ON CONFLICT DO UPDATE for the two supported backends (same syntax on both)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
+
+
+async def upsert(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    rows: Sequence[dict[str, Any]],
+    *,
+    keys: Sequence[str],
+) -> None:
+    """Insert ``rows``; where a row with the same ``keys`` exists, overwrite its other columns."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values(list(rows))
+    updated = {column: statement.excluded[column] for column in rows[0] if column not in keys}
+    await session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updated))

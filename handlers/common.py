@@ -1,0 +1,160 @@
+"""The first things a person meets: /start and the menu, /bantuan, /bahasa, /id, /batal, and
+the polite answers to anything the bot does not understand."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.error import Forbidden
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from db import residents
+from handlers.context import AppContext, MenuEntry
+from handlers.replies import answer_button, is_private, keyboard, main_menu, reply
+from i18n import LANGUAGES
+
+log = logging.getLogger(__name__)
+
+MENU = (
+    MenuEntry("menu.help", "menu:help"),
+    MenuEntry("menu.language", "menu:language"),
+)
+# How often a returning person's name, language and last-seen time are written.
+SEEN_REFRESH = timedelta(hours=1)
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
+    """Global commands and buttons, registered after the dialogues (see bot.app)."""
+    return [
+        CommandHandler("start", start),
+        CommandHandler(["bantuan", "help"], show_help),
+        CommandHandler(["bahasa", "language"], choose_language),
+        CommandHandler("id", show_ids),
+        CommandHandler(["batal", "cancel"], nothing_to_cancel),
+        CallbackQueryHandler(show_help, pattern=r"^menu:help$"),
+        CallbackQueryHandler(choose_language, pattern=r"^menu:language$"),
+        CallbackQueryHandler(set_language, pattern=r"^lang:(id|en)$"),
+    ]
+
+
+def catch_all() -> list[BaseHandler[Update, AppContext, Any]]:
+    """Last resort, registered after everything else: never leave a person in silence."""
+    return [
+        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, not_understood),
+        CallbackQueryHandler(stale_button),
+    ]
+
+
+async def start(update: Update, context: AppContext) -> None:
+    t = context.texts
+    kecamatan = context.config.kecamatan
+    menu_text = t("menu.title")
+    text = t(
+        "start.greeting", kecamatan=kecamatan.name, kabupaten=kecamatan.kabupaten, menu=menu_text
+    )
+    await reply(update, text, reply_markup=main_menu(context))
+
+
+async def show_help(update: Update, context: AppContext) -> None:
+    await answer_button(update)
+    await reply(update, context.texts("help.text", kecamatan=context.config.kecamatan.name))
+
+
+async def choose_language(update: Update, context: AppContext) -> None:
+    """``/bahasa`` shows both languages as buttons; ``/bahasa en`` switches at once."""
+    await answer_button(update)
+    if context.args and context.args[0].lower() in LANGUAGES:
+        await _switch_language(update, context, context.args[0].lower())
+        return
+    t = context.texts
+    buttons = keyboard(
+        [[(t("language.indonesian"), "lang:id"), (t("language.english"), "lang:en")]]
+    )
+    await reply(update, t("language.choose"), reply_markup=buttons)
+
+
+async def set_language(update: Update, context: AppContext) -> None:
+    assert update.callback_query is not None and update.callback_query.data is not None
+    await answer_button(update)
+    await _switch_language(update, context, update.callback_query.data.removeprefix("lang:"))
+
+
+async def _switch_language(update: Update, context: AppContext, language: str) -> None:
+    assert context.user_data is not None and update.effective_user is not None
+    context.user_data["lang"] = language
+    async with context.database.transaction() as session:
+        await residents.update_language(session, update.effective_user.id, language)
+    await reply(update, context.texts("language.changed"), reply_markup=main_menu(context))
+
+
+async def show_ids(update: Update, context: AppContext) -> None:
+    """Officials need their user id and the group's chat id to fill ``[roles]`` and chat ids."""
+    assert update.effective_user is not None and update.effective_chat is not None
+    key = "ids.private" if is_private(update) else "ids.group"
+    text = context.texts(key, user_id=update.effective_user.id, chat_id=update.effective_chat.id)
+    await reply(update, text)
+
+
+async def nothing_to_cancel(update: Update, context: AppContext) -> None:
+    await reply(update, context.texts("cancel.nothing"), reply_markup=main_menu(context))
+
+
+async def not_understood(update: Update, context: AppContext) -> None:
+    await reply(update, context.texts("fallback.unknown"), reply_markup=main_menu(context))
+
+
+async def stale_button(update: Update, context: AppContext) -> None:
+    """A button from an old message, or forged data: say so, and offer the current menu."""
+    t = context.texts
+    await answer_button(update, t("fallback.stale_button"))
+    if is_private(update):
+        await reply(update, t("menu.title"), reply_markup=main_menu(context))
+
+
+async def remember_person(update: Update, context: AppContext) -> None:
+    """Keep the residents table current, writing at most once per :data:`SEEN_REFRESH`.
+
+    Runs before every other handler (group -1); the last write time lives in user_data so the
+    check costs no query.
+    """
+    user = update.effective_user
+    if user is None or user.is_bot or context.user_data is None:
+        return
+    now = context.services.clock()
+    last = context.user_data.get("seen")
+    if last is not None and now.timestamp() - last < SEEN_REFRESH.total_seconds():
+        return
+    async with context.database.transaction() as session:
+        await residents.record_resident(
+            session,
+            external_id=user.id,
+            display_name=user.full_name,
+            language=context.language,
+            seen_at=now,
+        )
+    context.user_data["seen"] = now.timestamp()
+
+
+async def on_error(update: object, context: AppContext) -> None:
+    """Log what failed without personal data, and tell the person to try again."""
+    error = context.error
+    if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user:
+        async with context.database.transaction() as session:
+            await residents.mark_blocked(session, update.effective_user.id)
+        log.info("a person blocked the bot; marked, will not retry")
+        return
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error(
+        "error while handling update %s: %s",
+        update_id,
+        type(error).__name__,
+        exc_info=(type(error), error, error.__traceback__) if error else None,
+    )
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await reply(update, context.texts("error.generic"))
+        except Exception:
+            log.warning("could not send the error apology for update %s", update_id)

@@ -1,0 +1,142 @@
+"""Durable multi-step dialogues.
+
+Every dialogue of the bot is a :class:`Dialogue`: a persistent python-telegram-bot
+``ConversationHandler`` that also
+
+* keeps its draft answers in ``context.user_data[name]`` so that a restart resumes them,
+* ends with /batal (or /cancel) from any step, dropping the draft,
+* answers anything its current step does not expect with a short hint, keeping the step,
+* records the last activity of each conversation, so that :func:`bot.jobs.sweep_idle` can end
+  the idle ones even across restarts (the library's own timeouts are not persisted).
+
+Commands that make sense at any time (/bantuan, /bahasa, /id) pass through to the global handlers
+without disturbing the dialogue.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from handlers.context import AppContext
+from handlers.replies import answer_button, main_menu, reply
+
+# Commands answered by the global handlers even in the middle of a dialogue.
+PASS_THROUGH_COMMANDS = ("bantuan", "help", "bahasa", "id")
+CANCEL_COMMANDS = ("batal", "cancel")
+# Language buttons work at any time too.
+PASS_THROUGH_BUTTONS = r"^lang:"
+
+# Dialogues here track callback queries per user, not per message, on purpose: a person may go
+# back and use the buttons of an earlier step's message. The library warns about that choice.
+warnings.filterwarnings("ignore", message=r".*per_message=False.*", category=PTBUserWarning)
+
+
+class Dialogue(ConversationHandler[AppContext]):
+    """A persistent conversation whose draft lives in ``user_data[name]``."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        entry_points: Sequence[BaseHandler[Update, AppContext, Any]],
+        states: dict[object, list[BaseHandler[Update, AppContext, Any]]],
+        fallbacks: Sequence[BaseHandler[Update, AppContext, Any]] = (),
+    ) -> None:
+        super().__init__(
+            entry_points=list(entry_points),
+            states=states,
+            fallbacks=[*fallbacks, *self._standard_fallbacks()],
+            name=name,
+            persistent=True,
+            allow_reentry=False,
+        )
+        self.last_activity: dict[tuple[int | str, ...], datetime] = {}
+
+    def _standard_fallbacks(self) -> list[BaseHandler[Update, AppContext, Any]]:
+        pass_through = filters.Regex(rf"^/({'|'.join(PASS_THROUGH_COMMANDS)})(@\w+)?(\s|$)")
+        stray_messages = filters.UpdateType.MESSAGE & ~pass_through
+        return [
+            CommandHandler(list(CANCEL_COMMANDS), self.cancel),
+            MessageHandler(stray_messages, self.stray_message),
+            CallbackQueryHandler(self.stray_button, pattern=rf"(?!{PASS_THROUGH_BUTTONS[1:]})"),
+        ]
+
+    def draft(self, context: AppContext) -> dict[str, Any]:
+        """The answers given so far in this dialogue (JSON-serialisable values only)."""
+        assert context.user_data is not None
+        draft: dict[str, Any] = context.user_data.setdefault(str(self.name), {})
+        return draft
+
+    def drop_draft(self, user_data: dict[str, Any] | None) -> None:
+        if user_data is not None:
+            user_data.pop(str(self.name), None)
+
+    async def cancel(self, update: Update, context: AppContext) -> int:
+        self.drop_draft(context.user_data)
+        await reply(update, context.texts("cancel.done"), reply_markup=main_menu(context))
+        return self.END
+
+    async def stray_message(self, update: Update, context: AppContext) -> None:
+        """Input this step does not expect: say what to do and stay on the step."""
+        await reply(update, context.texts("fallback.use_buttons"))
+
+    async def stray_button(self, update: Update, context: AppContext) -> None:
+        await answer_button(update, context.texts("fallback.stale_button"))
+
+    async def handle_update(
+        self, update: Update, application: Any, check_result: Any, context: AppContext
+    ) -> object | None:
+        key = check_result[1]
+        result = await super().handle_update(update, application, check_result, context)
+        if key in self._conversations:
+            self.last_activity[key] = context.services.clock()
+            # Re-store the state even when a step kept it, so the persisted last activity
+            # (read by the idle sweep after a restart) moves with every update.
+            self._conversations[key] = self._conversations[key]
+        else:
+            self.last_activity.pop(key, None)
+        await self._save_now(application, key)
+        return result
+
+    @staticmethod
+    async def _save_now(application: Any, key: tuple[int | str, ...]) -> None:
+        """Write the step and its draft before the next update, not at the next interval.
+
+        A bot killed right after a person answered must resume at the question it asked last.
+        The draft in user_data is marked explicitly because the library marks it only after all
+        handlers ran, which would leave the state and the draft out of step after a crash.
+        """
+        chat_id, user_id = key[0], key[1]
+        if isinstance(chat_id, int) and isinstance(user_id, int):
+            application.mark_data_for_update_persistence(chat_ids=chat_id, user_ids=user_id)
+        await application.update_persistence()
+
+    def active(self, key: tuple[int | str, ...]) -> bool:
+        return key in self._conversations
+
+    def expire(self, key: tuple[int | str, ...], user_data: dict[str, Any] | None) -> bool:
+        """End the conversation ``key`` from outside (the idle sweep). True if it was active."""
+        if key not in self._conversations:
+            return False
+        self._update_state(self.END, key)
+        self.last_activity.pop(key, None)
+        self.drop_draft(user_data)
+        return True
+
+    def seen_at(self, key: tuple[int | str, ...]) -> datetime | None:
+        """When this process last saw the conversation move, if it did."""
+        return self.last_activity.get(key)

@@ -1,0 +1,39 @@
+"""Small reply helpers shared by the handler modules: menus, keyboards, answering buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from handlers.context import AppContext
+
+
+def keyboard(rows: Iterable[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """An inline keyboard from rows of (label, callback_data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def main_menu(context: AppContext) -> InlineKeyboardMarkup:
+    """The main menu, one entry per row: big targets on small phones."""
+    t = context.texts
+    return keyboard([[(t(entry.text_key), entry.data)] for entry in context.services.menu])
+
+
+async def reply(update: Update, text: str, **kwargs: object) -> None:
+    """Answer in the chat the update came from (a message or a button press)."""
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text, **kwargs)  # type: ignore[arg-type]
+
+
+async def answer_button(update: Update, text: str | None = None) -> None:
+    """Acknowledge a button press (Telegram shows a spinner until we do)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text)
+
+
+def is_private(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == "private"

@@ -1,0 +1,42 @@
+"""Indonesian number formatting for everything people read.
+
+Indonesian writes the decimal separator as a comma and groups thousands with a dot:
+``83,47`` and ``1.234``. JSON output keeps plain numbers; only text for people goes through here.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def round_half_up(value: float, places: int = 2) -> float:
+    """Round as officials do by hand (0,125 -> 0,13), not banker's rounding."""
+    quantum = Decimal(1).scaleb(-places)
+    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def format_number(value: float | int, places: int = 0) -> str:
+    """Format ``value`` with ``places`` decimals the Indonesian way.
+
+    >>> format_number(83.4667, 2)
+    '83,47'
+    >>> format_number(1234)
+    '1.234'
+    >>> format_number(-1234567.5, 1)
+    '-1.234.567,5'
+    """
+    quantum = Decimal(1).scaleb(-places)
+    rounded = Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    sign = "-" if rounded < 0 else ""
+    whole, _, fraction = f"{abs(rounded):f}".partition(".")
+    groups: list[str] = []
+    while len(whole) > 3:
+        whole, tail = whole[:-3], whole[-3:]
+        groups.insert(0, tail)
+    grouped = ".".join([whole, *groups])
+    return f"{sign}{grouped},{fraction}" if places > 0 else f"{sign}{grouped}"
+
+
+def format_percent(value: float) -> str:
+    """A percentage with two decimals and the sign: ``80,00%``."""
+    return f"{format_number(value, 2)}%"

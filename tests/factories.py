@@ -1,0 +1,130 @@
+"""Shared test factories: configuration, a controllable clock, the bot on the offline API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from telegram.ext import BaseHandler
+
+from bot.app import BotApplication, build_application
+from bot.config import Config
+from bot.driver import Person
+from bot.offline import OfflineBotApi
+from db import migrate
+from handlers.context import AppContext, services_of
+
+# Officials' Telegram ids in the test configuration.
+TRANTIB_ID, CAMAT_ID, SEKCAM_ID, PMKS_ID = 9001, 9002, 9003, 9004
+TRANTIB_GROUP = -1001234567890
+RESIDENT_ID = 5550001
+
+
+def make_config(database_url: str, **sections: dict[str, Any]) -> Config:
+    """The Ajung defaults with test roles and chats; ``sections`` override whole keys."""
+    data: dict[str, Any] = {
+        "database": {"url": database_url},
+        "telegram": {
+            "token": "",
+            "camat_chat_id": CAMAT_ID,
+            "trantib_chat_id": TRANTIB_GROUP,
+        },
+        "roles": {
+            "camat": (CAMAT_ID,),
+            "sekcam": (SEKCAM_ID,),
+            "trantib": (TRANTIB_ID,),
+            "pmks": (PMKS_ID,),
+        },
+    }
+    for section, values in sections.items():
+        data[section] = {**data.get(section, {}), **values}
+    return Config.model_validate(data)
+
+
+class Clock:
+    """A wall clock that tests move by hand."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2025, 2, 17, 2, 0, tzinfo=UTC)  # Monday 09:00 WIB
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class BotHarness:
+    """The real Application on a real database and the offline Bot API.
+
+    ``crash()`` abandons the application without saving anything, as SIGKILL would; ``start()``
+    again builds a new one on the same database and the same chat history.
+    """
+
+    def __init__(
+        self, config: Config, dialogues: Callable[[], Sequence[BaseHandler[Any, Any, Any]]] = list
+    ) -> None:
+        self.config = config
+        self.dialogues = dialogues
+        self.api = OfflineBotApi()
+        self.clock = Clock()
+        self.app: BotApplication | None = None
+
+    @property
+    def application(self) -> BotApplication:
+        assert self.app is not None, "start() the harness first"
+        return self.app
+
+    async def start(self) -> None:
+        request = self.api.request()
+        self.app = build_application(
+            self.config,
+            token=self.api.token,
+            request=request,
+            updates_request=self.api.request(),
+            clock=self.clock,
+            rate_limit=False,
+            extra_dialogues=self.dialogues(),
+        )
+        await migrate.upgrade(services_of(self.app).database)
+        await self.app.initialize()
+
+    async def stop(self) -> None:
+        """A clean stop: state flushed, connections closed."""
+        if self.app is None:
+            return
+        await self.app.shutdown()
+        await services_of(self.app).database.dispose()
+        self.app = None
+
+    async def crash(self) -> None:
+        """Drop the application on the floor: nothing is flushed, as after SIGKILL."""
+        if self.app is None:
+            return
+        await services_of(self.app).database.dispose()
+        self.app = None
+
+    async def restart_after_crash(self) -> None:
+        await self.crash()
+        await self.start()
+
+    def person(self, user_id: int = RESIDENT_ID, **kwargs: Any) -> Person:
+        kwargs.setdefault("first_name", "Siti")
+        return Person(self.application, self.api, user_id=user_id, **kwargs)
+
+    def official(self, user_id: int = TRANTIB_ID, *, in_group: bool = True) -> Person:
+        """An official, writing in the Trantib group unless ``in_group`` is false."""
+        if not in_group:
+            return self.person(user_id, first_name="Petugas")
+        return self.person(
+            user_id,
+            first_name="Petugas",
+            chat_id=TRANTIB_GROUP,
+            chat_type="supergroup",
+            chat_title="Trantib Ajung",
+        )
+
+    def context(self) -> AppContext:
+        """A callback context as a job receives it."""
+        return AppContext(self.application)

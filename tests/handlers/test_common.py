@@ -1,0 +1,110 @@
+"""The first dialogue a person meets: greeting, menu, help, language, ids, and polite fallbacks."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from db.models import Resident
+from tests.factories import TRANTIB_GROUP, TRANTIB_ID, BotHarness
+
+
+async def test_start_greets_in_indonesian_with_the_menu(bot: BotHarness) -> None:
+    siti = bot.person()
+    [reply] = await siti.send("/start")
+    assert reply["text"].startswith(
+        "Selamat datang di layanan chat Kecamatan Ajung, Kabupaten Jember."
+    )
+    assert siti.buttons(reply) == ["ℹ️ Bantuan", "🌐 Bahasa / Language"]
+
+
+async def test_help_from_command_and_from_menu(bot: BotHarness) -> None:
+    siti = bot.person()
+    [by_command] = await siti.send("/bantuan")
+    assert "112" in by_command["text"] and "/batal" in by_command["text"]
+    await siti.send("/start")
+    [by_button] = await siti.tap("ℹ️ Bantuan")
+    assert by_button["text"] == by_command["text"]
+    [english] = await siti.send("/help")
+    assert english["text"] == by_command["text"]
+
+
+async def test_language_switch_is_remembered_across_restarts(bot: BotHarness) -> None:
+    siti = bot.person()
+    await siti.send("/bahasa")
+    assert siti.buttons() == ["Bahasa Indonesia", "English"]
+    [changed] = await siti.tap("English")
+    assert changed["text"] == "Language changed to English."
+    assert siti.buttons(changed) == ["ℹ️ Help", "🌐 Bahasa / Language"]
+
+    await bot.stop()
+    await bot.start()
+    [reply] = await bot.person().send("/start")
+    assert reply["text"].startswith("Welcome to the chat service of Kecamatan Ajung")
+
+    [back] = await bot.person().send("/bahasa id")
+    assert back["text"] == "Bahasa diganti ke Bahasa Indonesia."
+    async with bot.application.bot_data["services"].database.sessions() as session:
+        resident = await session.scalar(select(Resident))
+    assert resident is not None and resident.language == "id"
+
+
+async def test_id_tells_user_and_group_ids(bot: BotHarness) -> None:
+    [private] = await bot.person(4242).send("/id")
+    assert private["text"] == "ID Telegram Bapak/Ibu: 4242"
+    [group] = await bot.official(TRANTIB_ID).send("/id")
+    assert group["text"] == f"ID Telegram Bapak/Ibu: {TRANTIB_ID}\nID grup ini: {TRANTIB_GROUP}"
+
+
+async def test_unknown_text_gets_a_hint_and_the_menu_never_silence(bot: BotHarness) -> None:
+    siti = bot.person()
+    for action in (
+        siti.send("halo pak"),
+        siti.send("/entahlah"),
+        siti.send_sticker(),
+        siti.send_voice(),
+    ):
+        [reply] = await action
+        assert reply["text"] == "Maaf, kami belum mengerti pesan itu. Silakan pilih dari menu."
+        assert "ℹ️ Bantuan" in siti.buttons(reply)
+
+
+async def test_group_chatter_is_not_answered(bot: BotHarness) -> None:
+    assert await bot.official().send("rapat jam 9 ya") == []
+
+
+async def test_old_or_forged_button_is_answered_politely(bot: BotHarness) -> None:
+    siti = bot.person()
+    [menu] = await siti.send("/start")
+    [reply] = await siti.tap_data("x" * 40, message=menu)
+    answers = [call for call in bot.api.calls if call.method == "answerCallbackQuery"]
+    assert (
+        answers[-1].params["text"]
+        == "Tombol ini sudah tidak berlaku. Silakan pilih dari menu terbaru."
+    )
+    assert reply["text"] == "Silakan pilih layanan di bawah ini, Bapak/Ibu."
+
+
+async def test_cancel_with_nothing_in_progress(bot: BotHarness) -> None:
+    [reply] = await bot.person().send("/batal")
+    assert reply["text"] == "Tidak ada isian yang sedang berjalan."
+
+
+async def test_a_failing_handler_apologises_without_leaking_details(bot: BotHarness) -> None:
+    siti = bot.person()
+    bot.api.fail_next("sendMessage", status=500, description="Internal Server Error")
+    replies = await siti.send("/start")
+    assert [reply["text"] for reply in replies] == [
+        "Maaf, sedang ada gangguan. Silakan coba lagi sebentar lagi. Isian Bapak/Ibu tidak hilang."
+    ]
+
+
+async def test_residents_are_recorded_and_blocking_is_remembered(bot: BotHarness) -> None:
+    siti = bot.person(777, first_name="Siti", last_name="Aminah")
+    await siti.send("/start")
+    bot.api.block(777)
+    await siti.send("/start")
+    async with bot.application.bot_data["services"].database.sessions() as session:
+        resident = await session.scalar(select(Resident).where(Resident.external_id == "777"))
+    assert resident is not None
+    assert resident.display_name == "Siti Aminah"
+    assert resident.blocked is True
