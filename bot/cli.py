@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 
 from bot.config import Config, ConfigError, load_config, resolve_path
 
@@ -62,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     down = _command(db_commands, "downgrade", db_downgrade, "revert to a revision")
     down.add_argument("revision", help="revision id, or 'base' for an empty database")
     _command(db_commands, "current", db_current, "print the schema revision")
+
+    report = _command(commands, "report", show_report, "the four IKU figures of a period")
+    report.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="first day")
+    report.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="last day")
+    report.add_argument("--format", choices=("text", "json"), default="text")
+    report.add_argument("--lang", choices=("id", "en"), default="id", help="language of the text")
 
     check = _command(commands, "check-config", check_config, "validate the configuration")
     check.add_argument("--for-run", action="store_true", help="also require the bot token")
@@ -134,6 +142,45 @@ def db_current(args: argparse.Namespace) -> int:
     revision = asyncio.run(migrate.run_on_url(_config(args).database.url, None))
     print(revision or "base")
     return EXIT_OK
+
+
+def show_report(args: argparse.Namespace) -> int:
+    config = _config(args)
+    from bot.reporting import build_report, period_from_args
+    from db.base import utcnow
+    from db.engine import Database
+    from i18n import catalog
+    from iku.report import IkuReport, render_text, report_json
+
+    now = utcnow()
+    try:
+        period = period_from_args(config, args.start, args.end, now)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+    async def gather() -> IkuReport:
+        database = Database(config.database.url)
+        try:
+            from db import migrate
+
+            await migrate.upgrade(database)
+            return await build_report(database, config, period, now)
+        finally:
+            await database.dispose()
+
+    report = asyncio.run(gather())
+    if args.format == "json":
+        print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+    else:
+        print(render_text(report, catalog().for_language(args.lang)))
+    return EXIT_OK
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-02-16") from None
 
 
 def check_config(args: argparse.Namespace) -> int:
