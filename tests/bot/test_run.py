@@ -1,0 +1,168 @@
+"""``ajung-bot run`` as a real process against a Bot API server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.offline import OfflineBotApi
+from tests.bot_api_server import BotApiServer
+
+RESIDENT = 5551234
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def text_update(api: OfflineBotApi, text: str, user_id: int = RESIDENT) -> dict[str, Any]:
+    chat = {"id": user_id, "type": "private", "first_name": "Siti"}
+    message: dict[str, Any] = {
+        "message_id": api.next_message_id(user_id),
+        "from": {"id": user_id, "is_bot": False, "first_name": "Siti", "language_code": "id"},
+        "chat": chat,
+        "date": int(time.time()),
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    api.remember_chat(chat)
+    api.remember_message(message)
+    return {"update_id": api.next_update_id(), "message": message}
+
+
+async def wait_for(predicate: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the bot")
+        await asyncio.sleep(0.05)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class BotProcess:
+    def __init__(self, tmp_path: Path, server: BotApiServer, database_url: str) -> None:
+        self.config = tmp_path / "config.toml"
+        self.config.write_text(
+            f'[telegram]\nbase_url = "{server.base_url}"\n'
+            f'base_file_url = "{server.base_file_url}"\n'
+            f'webhook_port = {free_port()}\n[database]\nurl = "{database_url}"\n',
+            encoding="utf-8",
+        )
+        self.env = {**os.environ, "TELEGRAM_BOT_TOKEN": server.api.token, "AJUNG_BOT_CONFIG": ""}
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self, *args: str) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "--config",
+            str(self.config),
+            "run",
+            *args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+
+    async def terminate(self) -> tuple[int, str]:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(self.process.communicate(), 30)
+        return self.process.returncode or 0, err.decode()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[BotApiServer]:
+    async with BotApiServer(OfflineBotApi()) as running:
+        yield running
+
+
+async def test_polling_answers_and_survives_a_flaky_server(
+    tmp_path: Path, server: BotApiServer, database_url: str
+) -> None:
+    api = server.api
+    bot = BotProcess(tmp_path, server, database_url)
+    api.fail_next("getMe", status=502, description="Bad Gateway")
+    await bot.start()
+
+    api.push_update(text_update(api, "/start"))
+    await wait_for(lambda: len(api.bot_messages(RESIDENT)) == 1)
+    [greeting] = api.bot_messages(RESIDENT)
+    assert greeting["text"].startswith("Selamat datang di layanan chat Kecamatan Ajung")
+    buttons = [b["text"] for row in greeting["reply_markup"]["inline_keyboard"] for b in row]
+    assert "ℹ️ Bantuan" in buttons
+    commands = [c for c in api.calls if c.method == "setMyCommands" and c.ok]
+    assert {c["command"] for c in commands[0].params["commands"]} >= {"start", "bantuan", "batal"}
+
+    api.fail_next("getUpdates", status=500, description="Internal Server Error", times=2)
+    api.fail_next(
+        "sendMessage", status=429, description="Too Many Requests: retry after 1", retry_after=1
+    )
+    api.push_update(text_update(api, "/id"))
+    await wait_for(lambda: len(api.bot_messages(RESIDENT)) == 2)
+    await asyncio.sleep(1.5)  # a duplicate would arrive by now
+    texts = [m["text"] for m in api.bot_messages(RESIDENT)]
+    assert texts[1:] == [f"ID Telegram Bapak/Ibu: {RESIDENT}"]
+
+    code, err = await bot.terminate()
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert api.token not in err  # no URL with the token in the logs
+
+
+async def test_webhook_refuses_requests_without_the_secret(
+    tmp_path: Path, server: BotApiServer, database_url: str
+) -> None:
+    api = server.api
+    bot = BotProcess(tmp_path, server, database_url)
+    port = int(bot.config.read_text().split("webhook_port = ")[1].split()[0])
+    url = f"http://127.0.0.1:{port}/telegram"
+    await bot.start("--webhook", url)
+    await wait_for(lambda: any(c.method == "setWebhook" and c.ok for c in api.calls))
+    [registration] = [c for c in api.calls if c.method == "setWebhook"]
+    assert registration.params["url"] == url
+    secret = registration.params["secret_token"]
+    update = text_update(api, "/start")
+    async with httpx.AsyncClient() as client:
+        await wait_for_port(port)
+        forged = await client.post(url, json=update)
+        assert forged.status_code == 403
+        wrong = await client.post(
+            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "x"}
+        )
+        assert wrong.status_code == 403
+        assert api.bot_messages(RESIDENT) == []
+        real = await client.post(
+            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+        )
+        assert real.status_code == 200
+    await wait_for(lambda: len(api.bot_messages(RESIDENT)) == 1)
+    code, err = await bot.terminate()
+    assert code == 0, err
+
+
+async def wait_for_port(port: int) -> None:
+    for _ in range(100):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        return
+    raise AssertionError(f"nothing listens on {port}")
