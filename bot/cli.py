@@ -14,6 +14,8 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 from bot.config import Config, ConfigError, load_config, resolve_path
 
@@ -70,6 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="last day")
     report.add_argument("--format", choices=("text", "json"), default="text")
     report.add_argument("--lang", choices=("id", "en"), default="id", help="language of the text")
+
+    for name, help_text in (
+        ("program", "IKU 1: the year's program indicators"),
+        ("kegiatan", "IKU 3: the year's empowerment activities"),
+    ):
+        group = _command(commands, name, None, help_text)
+        actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+        load = _command(
+            actions, "import", import_plan, "load or update the list from a CSV/XLSX file"
+        )
+        load.add_argument("file", type=Path, help="the .csv or .xlsx file")
+        load.set_defaults(entity=name)
 
     check = _command(commands, "check-config", check_config, "validate the configuration")
     check.add_argument("--for-run", action="store_true", help="also require the bot token")
@@ -149,7 +163,6 @@ def show_report(args: argparse.Namespace) -> int:
     config = _config(args)
     from bot.reporting import build_report, period_from_args
     from db.base import utcnow
-    from db.engine import Database
     from i18n import catalog
     from iku.report import IkuReport, render_text, report_json
 
@@ -160,11 +173,8 @@ def show_report(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
 
     async def gather() -> IkuReport:
-        database = Database(config.database.url)
+        database = await _migrated(config)
         try:
-            from db import migrate
-
-            await migrate.upgrade(database)
             return await build_report(database, config, period, now)
         finally:
             await database.dispose()
@@ -175,6 +185,52 @@ def show_report(args: argparse.Namespace) -> int:
     else:
         print(render_text(report, catalog().for_language(args.lang)))
     return EXIT_OK
+
+
+def import_plan(args: argparse.Namespace) -> int:
+    """``program import`` / ``kegiatan import``: all rows checked first, then all written."""
+    config = _config(args)
+    from bot.data_entry import import_activities, import_programs
+    from bot.tabular import TableError
+    from db.base import utcnow
+    from i18n import catalog
+    from iku.periods import local_today
+
+    t = catalog().for_language("id")
+    now = utcnow()
+    actor = f"cli:{args.file.name}"
+
+    async def load() -> Any:
+        database = await _migrated(config)
+        try:
+            if args.entity == "program":
+                return await import_programs(database, args.file, actor=actor, now=now)
+            today = local_today(config.kecamatan.tz, now)
+            return await import_activities(database, args.file, actor=actor, now=now, today=today)
+        finally:
+            await database.dispose()
+
+    try:
+        result = asyncio.run(load())
+    except TableError as error:
+        raise UsageError(error.describe(t)) from None
+    for problem in result.errors:
+        print(problem.describe(t), file=sys.stderr)
+    if result.counts is None:
+        print(t("import.nothing_imported", count=len(result.errors)), file=sys.stderr)
+        return EXIT_FAILURE
+    print(t("import.done", inserted=result.counts.inserted, updated=result.counts.updated))
+    return EXIT_OK
+
+
+async def _migrated(config: Config) -> Any:
+    """The configured database, brought up to date."""
+    from db import migrate
+    from db.engine import Database
+
+    database = Database(config.database.url)
+    await migrate.upgrade(database)
+    return database
 
 
 def _date(text: str) -> date:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.config import Config
+from db import indicators
 from db.engine import Database
+from iku.indicators import empowerment_facilitation, program_achievement
 from iku.periods import Period, date_range, local_today, year_to_date
 from iku.report import IkuReport
 
@@ -24,6 +26,18 @@ def period_from_args(config: Config, start: date | None, end: date | None, now: 
 async def build_report(
     database: Database, config: Config, period: Period, now: datetime
 ) -> IkuReport:
-    """The four IKU of ``period`` as of ``now``. One read-only session for all of them."""
-    async with database.sessions():
-        return IkuReport(kecamatan=config.kecamatan.name, period=period)
+    """The four IKU of ``period`` as of ``now``. One read-only session for all of them.
+
+    IKU 1 and IKU 3 are annual: they show the plan year of the period's last day, as it stands
+    (indicators) or as it stood at the period's end (activities facilitated by then).
+    """
+    plan_year = period.end.year
+    async with database.sessions() as session:
+        programs = await indicators.count_programs(session, plan_year)
+        activities = await indicators.count_activities(session, plan_year, period.end)
+    return IkuReport(
+        kecamatan=config.kecamatan.name,
+        period=period,
+        programs=program_achievement(*programs),
+        empowerment=empowerment_facilitation(*activities),
+    )

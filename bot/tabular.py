@@ -1,0 +1,257 @@
+"""Reading the spreadsheets officials import (CSV or XLSX) and reporting their mistakes.
+
+Every row is checked before anything is written: an import either lands whole or not at all,
+and each problem is reported as ``baris N, kolom X: ...`` so the person fixing the file finds
+it at once. Row numbers are the spreadsheet's own (the header is row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, TypeVar
+
+from iku.format import format_number
+
+T = TypeVar("T")
+Texts = Callable[..., str]
+DEFAULT_MAX_BYTES = 5_000_000
+
+
+class TableError(Exception):
+    """The file cannot be read as a table at all: a catalog key and its values."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+    def describe(self, t: Texts) -> str:
+        return t(f"import.{self.key}", **self.values)
+
+
+@dataclass(frozen=True)
+class CellError:
+    """One bad cell: where, and what is wrong (a catalog key under ``import.`` and values)."""
+
+    row: int
+    column: str
+    key: str
+    values: dict[str, object]
+
+    def describe(self, t: Texts) -> str:
+        problem = t(f"import.{self.key}", **self.values)
+        return t("import.cell", row=self.row, column=self.column, problem=problem)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: its spreadsheet row number and its cells by lower-case column name."""
+
+    number: int
+    cells: dict[str, str]
+
+    def get(self, column: str) -> str:
+        return self.cells.get(column, "").strip()
+
+
+def read_table(
+    path: Path,
+    *,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[Row]:
+    """The data rows of a CSV or XLSX file whose header has every ``required`` column.
+
+    Raises :class:`TableError` for a missing, too large, empty or unreadable file and for a
+    header with missing or unknown columns. Blank rows are skipped.
+    """
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise TableError("not_found", path=path) from None
+    if size > max_bytes:
+        raise TableError(
+            "too_big",
+            path=path,
+            size=format_number(size),
+            limit=format_number(max_bytes),
+        )
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        header, rows = _read_csv(path)
+    elif suffix in (".xlsx", ".xlsm"):
+        header, rows = _read_xlsx(path)
+    else:
+        raise TableError("wrong_type", path=path)
+    _check_header(path, header, required, optional)
+    return [
+        Row(number, dict(zip(header, cells, strict=False)))
+        for number, cells in rows
+        if any(cell.strip() for cell in cells)
+    ]
+
+
+def _check_header(
+    path: Path, header: list[str], required: Sequence[str], optional: Sequence[str]
+) -> None:
+    if not header:
+        raise TableError("empty", path=path)
+    missing = [column for column in required if column not in header]
+    unknown = [column for column in header if column and column not in (*required, *optional)]
+    if missing or unknown:
+        raise TableError(
+            "columns",
+            path=path,
+            missing=", ".join(missing) or "-",
+            unknown=", ".join(unknown) or "-",
+            expected=", ".join([*required, *optional]),
+        )
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise TableError("not_utf8", path=path) from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    records = list(csv.reader(io.StringIO(text), dialect))
+    if not records:
+        return [], []
+    header = [_column(name) for name in records[0]]
+    return header, [(number, record) for number, record in enumerate(records[1:], start=2)]
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a bad file
+        raise TableError("bad_xlsx", path=path, reason=type(error).__name__) from None
+    try:
+        sheet = workbook.worksheets[0]
+        values: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
+        first = next(values, None)
+        if first is None:
+            return [], []
+        header = [_column(_cell_text(value)) for value in first]
+        rows = [
+            (number, [_cell_text(value) for value in record])
+            for number, record in enumerate(values, start=2)
+        ]
+        return header, rows
+    finally:
+        workbook.close()
+
+
+def _column(name: str) -> str:
+    return name.strip().lower().replace(" ", "_")
+
+
+def _cell_text(value: object) -> str:
+    """A cell as the text a person would type: dates as YYYY-MM-DD, whole numbers without .0."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return (
+            value.date().isoformat() if value.time() == time(0) else value.isoformat(" ", "minutes")
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def parse_rows(
+    rows: list[Row], parse: Callable[[Row, list[CellError]], T | None]
+) -> tuple[list[T], list[CellError]]:
+    """Apply ``parse`` to every row, collecting all errors (not stopping at the first)."""
+    parsed: list[T] = []
+    errors: list[CellError] = []
+    for row in rows:
+        before = len(errors)
+        item = parse(row, errors)
+        if item is not None and len(errors) == before:
+            parsed.append(item)
+    return parsed, errors
+
+
+# --- cell parsers: each returns the value, or records a CellError and returns None ----------
+
+
+def cell_int(row: Row, column: str, errors: list[CellError], *, low: int, high: int) -> int | None:
+    text = row.get(column)
+    try:
+        value = int(text)
+    except ValueError:
+        errors.append(CellError(row.number, column, "not_whole_number", {"value": text}))
+        return None
+    if not low <= value <= high:
+        errors.append(
+            CellError(
+                row.number, column, "out_of_range", {"value": value, "low": low, "high": high}
+            )
+        )
+        return None
+    return value
+
+
+def cell_float(
+    row: Row, column: str, errors: list[CellError], *, optional: bool = False
+) -> float | None:
+    text = row.get(column)
+    if not text and optional:
+        return None
+    try:
+        # Indonesian spreadsheets write 12,5 for 12.5.
+        return float(text.replace(",", "."))
+    except ValueError:
+        errors.append(CellError(row.number, column, "not_number", {"value": text}))
+        return None
+
+
+def cell_text(
+    row: Row, column: str, errors: list[CellError], *, max_length: int, optional: bool = False
+) -> str | None:
+    text = row.get(column)
+    if not text and not optional:
+        errors.append(CellError(row.number, column, "empty_cell", {}))
+        return None
+    if len(text) > max_length:
+        errors.append(CellError(row.number, column, "too_long", {"limit": max_length}))
+        return None
+    return text
+
+
+def cell_date(
+    row: Row,
+    column: str,
+    errors: list[CellError],
+    *,
+    optional: bool = False,
+    not_after: date | None = None,
+) -> date | None:
+    text = row.get(column)
+    if not text and optional:
+        return None
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        errors.append(CellError(row.number, column, "not_date", {"value": text}))
+        return None
+    if not_after is not None and value > not_after:
+        errors.append(CellError(row.number, column, "future_date", {"value": value.isoformat()}))
+        return None
+    return value
