@@ -13,8 +13,8 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import BotCommand
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram import BotCommand, BotCommandScopeChat
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -32,7 +32,7 @@ from bot.processor import PerChatUpdateProcessor
 from db import migrate
 from db.base import utcnow
 from db.engine import Database
-from handlers import common
+from handlers import common, iku, plans
 from handlers.context import AppContext, Services, services_of
 from i18n import catalog
 
@@ -47,6 +47,12 @@ COMMANDS = (
     ("bahasa", "commands.language"),
     ("batal", "commands.cancel"),
     ("id", "commands.id"),
+)
+# Shown in addition, in each official's private chat only: residents never see them.
+OFFICIAL_COMMANDS = (
+    ("iku", "commands.iku", ("camat", "sekcam", "trantib", "pmks")),
+    ("program", "commands.program", ("camat", "sekcam")),
+    ("kegiatan", "commands.kegiatan", ("camat", "sekcam", "pmks")),
 )
 
 
@@ -108,7 +114,8 @@ def register(
              commands and menu buttons; last, the catch-all that answers anything unknown.
     """
     application.add_handler(TypeHandler(object, common.remember_person), group=-1)
-    for handler in [*extra_dialogues, *common.handlers(), *common.catch_all()]:
+    dialogues = [*plans.dialogues(), *extra_dialogues]
+    for handler in [*dialogues, *iku.handlers(), *common.handlers(), *common.catch_all()]:
         application.add_handler(handler)
     application.add_error_handler(common.on_error)
 
@@ -156,10 +163,32 @@ async def _initialize(application: BotApplication, attempts: int = 8) -> None:
 
 
 async def publish_commands(application: BotApplication) -> None:
-    """Telegram's command menu, in Indonesian by default and in English for English phones."""
-    texts = services_of(application).catalog.for_language
+    """Telegram's command menu, in Indonesian by default and in English for English phones.
+
+    Officials get their own commands added in their private chat. An official who has not yet
+    opened a chat with the bot cannot be given a menu ("chat not found"); that is logged, and
+    the next start tries again.
+    """
+    services = services_of(application)
+    texts = services.catalog.for_language
+    roles = services.config.roles
+    officials = {
+        user for role in ("camat", "sekcam", "trantib", "pmks") for user in getattr(roles, role)
+    }
     for language in ("id", "en"):
-        commands = [BotCommand(name, texts(language)(key)) for name, key in COMMANDS]
-        await application.bot.set_my_commands(
-            commands, language_code=None if language == "id" else language
-        )
+        t = texts(language)
+        code = None if language == "id" else language
+        everyone = [BotCommand(name, t(key)) for name, key in COMMANDS]
+        await application.bot.set_my_commands(everyone, language_code=code)
+        for user_id in sorted(officials):
+            extra = [
+                BotCommand(name, t(key))
+                for name, key, allowed in OFFICIAL_COMMANDS
+                if roles.has(user_id, *allowed)
+            ]
+            try:
+                await application.bot.set_my_commands(
+                    everyone + extra, scope=BotCommandScopeChat(user_id), language_code=code
+                )
+            except BadRequest as error:
+                log.info("no command menu for an official yet: %s", error.message)

@@ -45,6 +45,19 @@ PASS_THROUGH_BUTTONS = r"^lang:"
 warnings.filterwarnings("ignore", message=r".*per_message=False.*", category=PTBUserWarning)
 
 
+def draft_of(context: AppContext, name: str) -> dict[str, Any]:
+    """The draft of dialogue ``name`` in this person's user_data (created empty if missing)."""
+    assert context.user_data is not None
+    draft: dict[str, Any] = context.user_data.setdefault(name, {})
+    return draft
+
+
+def clear_draft(context: AppContext, name: str) -> None:
+    """Forget the draft of dialogue ``name`` (after it was saved or abandoned)."""
+    if context.user_data is not None:
+        context.user_data.pop(name, None)
+
+
 class Dialogue(ConversationHandler[AppContext]):
     """A persistent conversation whose draft lives in ``user_data[name]``."""
 
@@ -77,9 +90,7 @@ class Dialogue(ConversationHandler[AppContext]):
 
     def draft(self, context: AppContext) -> dict[str, Any]:
         """The answers given so far in this dialogue (JSON-serialisable values only)."""
-        assert context.user_data is not None
-        draft: dict[str, Any] = context.user_data.setdefault(str(self.name), {})
-        return draft
+        return draft_of(context, str(self.name))
 
     def drop_draft(self, user_data: dict[str, Any] | None) -> None:
         if user_data is not None:

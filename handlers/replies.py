@@ -37,3 +37,29 @@ async def answer_button(update: Update, text: str | None = None) -> None:
 
 def is_private(update: Update) -> bool:
     return update.effective_chat is not None and update.effective_chat.type == "private"
+
+
+def paged_buttons(
+    items: Sequence[tuple[str, str]], page: int, *, prefix: str, back: str, more: str, size: int = 8
+) -> InlineKeyboardMarkup:
+    """One button per item for ``page``, with previous/next buttons (``{prefix}:page:N``)."""
+    pages = max(1, -(-len(items) // size))
+    page = min(max(page, 0), pages - 1)
+    rows = [[item] for item in items[page * size : (page + 1) * size]]
+    turn = []
+    if page > 0:
+        turn.append((back, f"{prefix}:page:{page - 1}"))
+    if page < pages - 1:
+        turn.append((more, f"{prefix}:page:{page + 1}"))
+    return keyboard([*rows, turn] if turn else rows)
+
+
+def button_label(text: str, limit: int = 48) -> str:
+    """A label short enough for one line of a small phone's button."""
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
+def has_role(update: Update, context: AppContext, *roles: str) -> bool:
+    """Whether the person behind ``update`` holds one of ``roles`` in ``[roles]``."""
+    user = update.effective_user
+    return user is not None and context.config.roles.has(user.id, *roles)

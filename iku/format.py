@@ -6,6 +6,9 @@ Indonesian writes the decimal separator as a comma and groups thousands with a d
 
 from __future__ import annotations
 
+import math
+import re
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 
@@ -40,3 +43,39 @@ def format_number(value: float | int, places: int = 0) -> str:
 def format_percent(value: float) -> str:
     """A percentage with two decimals and the sign: ``80,00%``."""
     return f"{format_number(value, 2)}%"
+
+
+_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
+_DATE_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+
+
+def parse_number(text: str) -> float | None:
+    """A number as an Indonesian official types it: ``12,5``, ``1.234``, ``1.234,5`` or ``12.5``.
+
+    With both separators the dot groups thousands and the comma marks decimals; a lone comma is
+    a decimal comma; a lone dot groups thousands only in the ``1.234`` shape (else decimals,
+    as phone keyboards type them). None when it is not a finite number.
+    """
+    cleaned = text.strip().replace(" ", "")
+    if "," in cleaned:
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    elif _THOUSANDS.match(cleaned):
+        cleaned = cleaned.replace(".", "")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def parse_day(text: str) -> date | None:
+    """A date typed as ``17-08-2025`` (also with / or .) or ``2025-08-17``; None otherwise."""
+    cleaned = text.strip()
+    match = _DATE_DMY.match(cleaned)
+    try:
+        if match:
+            day, month, year = (int(part) for part in match.groups())
+            return date(year, month, day)
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        return None
