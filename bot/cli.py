@@ -85,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
         load.add_argument("file", type=Path, help="the .csv or .xlsx file")
         load.set_defaults(entity=name)
 
+    send = _command(commands, "send-summary", send_summary, "send the weekly IKU summary now")
+    send.add_argument("--week", type=_week, metavar="YYYY-Www", help="default: the week now due")
+    send.add_argument("--force", action="store_true", help="send even if already delivered")
+    chart = _command(commands, "summary", render_summary, "write the weekly summary's chart")
+    chart.add_argument("--week", type=_week, metavar="YYYY-Www", required=True)
+    chart.add_argument("--out", type=Path, metavar="FILE.png", required=True)
+
     check = _command(commands, "check-config", check_config, "validate the configuration")
     check.add_argument("--for-run", action="store_true", help="also require the bot token")
     return parser
@@ -231,6 +238,73 @@ async def _migrated(config: Config) -> Any:
     database = Database(config.database.url)
     await migrate.upgrade(database)
     return database
+
+
+def send_summary(args: argparse.Namespace) -> int:
+    """Idempotent like the scheduled job: a week already delivered is not sent again."""
+    config = _config(args, require_token=True)
+    from telegram import Bot
+
+    from bot.summary import deliver_summary, due_week
+    from db.base import utcnow
+
+    now = utcnow()
+    week = args.week or due_week(config, now)
+    if week is None:
+        raise UsageError("no week is due yet by [schedule] weekly_summary; name one with --week")
+    if not config.telegram.camat_chat_id:
+        raise UsageError(f"{config_path(args)}: [telegram] camat_chat_id: not set")
+
+    async def send() -> str:
+        database = await _migrated(config)
+        bot = Bot(
+            config.telegram.token,
+            base_url=config.telegram.base_url,
+            base_file_url=config.telegram.base_file_url,
+        )
+        try:
+            async with bot:
+                return await deliver_summary(bot, database, config, week, now, force=args.force)
+        finally:
+            await database.dispose()
+
+    outcome = asyncio.run(send())
+    print(f"{week.key}: {outcome}")
+    return EXIT_FAILURE if outcome.startswith("failed") else EXIT_OK
+
+
+def render_summary(args: argparse.Namespace) -> int:
+    config = _config(args)
+    from bot.summary import build_summary
+    from db.base import utcnow
+
+    async def build() -> bytes:
+        database = await _migrated(config)
+        try:
+            return (await build_summary(database, config, args.week, utcnow())).chart
+        finally:
+            await database.dispose()
+
+    chart = asyncio.run(build())
+    try:
+        args.out.write_bytes(chart)
+    except OSError as error:
+        raise UsageError(f"{args.out}: cannot be written: {error.strerror}") from None
+    print(f"{args.out}: {len(chart):,} bytes")
+    return EXIT_OK
+
+
+def config_path(args: argparse.Namespace) -> Path:
+    return resolve_path(args.config)
+
+
+def _week(text: str) -> Any:
+    from iku.periods import parse_week
+
+    try:
+        return parse_week(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a week like 2025-W07") from None
 
 
 def _date(text: str) -> date:

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from apscheduler.triggers.cron import CronTrigger
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
 
 from bot.config import Config
+from bot.summary import deliver_summary, due_week
 from db import conversations
 from handlers.context import AppContext, services_of
 from handlers.dialogue import Dialogue
@@ -27,12 +29,14 @@ JobCallback = Callable[[AppContext], Coroutine[Any, Any, None]]
 
 @dataclass(frozen=True)
 class Job:
-    """One scheduled job: ``every`` seconds, first run ``first`` seconds after start."""
+    """One scheduled job: on a crontab line (kecamatan time), or every ``every`` seconds with
+    the first run ``first`` seconds after start."""
 
     name: str
     callback: JobCallback
-    every: float
+    every: float | None = None
     first: float = 0
+    cron: str | None = None
 
 
 def schedule(config: Config) -> tuple[Job, ...]:
@@ -41,6 +45,10 @@ def schedule(config: Config) -> tuple[Job, ...]:
         Job(
             "conversations.sweep_idle", sweep_idle, every=config.conversation.sweep_interval_seconds
         ),
+        Job("summary.weekly", send_due_summary, cron=config.schedule.weekly_summary),
+        # At start and every few minutes: a summary missed while the bot was down, or whose
+        # sending failed, goes out now (idempotent: a delivered one is never sent again).
+        Job("summary.catch_up", send_due_summary, every=300, first=5),
     )
 
 
@@ -48,7 +56,23 @@ def install(application: Application[Any, Any, Any, Any, Any, Any], config: Conf
     job_queue = application.job_queue
     assert job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
     for job in schedule(config):
-        job_queue.run_repeating(job.callback, interval=job.every, first=job.first, name=job.name)
+        if job.cron is not None:
+            trigger = CronTrigger.from_crontab(job.cron, timezone=config.kecamatan.tz)
+            job_queue.run_custom(job.callback, job_kwargs={"trigger": trigger}, name=job.name)
+        else:
+            assert job.every is not None, f"job {job.name} needs a crontab line or an interval"
+            job_queue.run_repeating(
+                job.callback, interval=job.every, first=job.first, name=job.name
+            )
+
+
+async def send_due_summary(context: AppContext) -> None:
+    """Deliver the weekly summary that is due and not yet delivered, if any."""
+    services = services_of(context.application)
+    now = services.clock()
+    week = due_week(services.config, now)
+    if week is not None:
+        await deliver_summary(context.bot, services.database, services.config, week, now)
 
 
 def dialogues(application: Application[Any, Any, Any, Any, Any, Any]) -> dict[str, Dialogue]:

@@ -1,0 +1,104 @@
+"""The weekly IKU summary: built from the report, sent once per week per chat.
+
+Sending is idempotent and catches up (DESIGN.md section 2): :func:`due_week` says which week is
+due from the crontab line, and :func:`deliver_summary` claims the delivery in the database
+before sending, so a restart never sends twice and a bot that was down at the scheduled time
+sends the missed summary when it comes back. Only the latest due week is sent: after a long
+outage older summaries would be stale news.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from apscheduler.triggers.cron import CronTrigger
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.config import Config
+from bot.reporting import build_report
+from db import deliveries
+from db.engine import Database
+from i18n import catalog
+from iku.chart import render_chart
+from iku.periods import Period, date_range, last_full_week
+from iku.summary import weekly_summary_text
+
+log = logging.getLogger(__name__)
+# How far back to look for the last scheduled time: enough for a yearly crontab line.
+_LOOKBACKS = (timedelta(minutes=1), timedelta(hours=1), timedelta(days=1), timedelta(days=8),
+              timedelta(days=32), timedelta(days=367))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Summary:
+    week: Period
+    text: str
+    chart: bytes
+
+
+def previous_fire_time(crontab: str, tz: object, now: datetime) -> datetime | None:
+    """The latest time at or before ``now`` that the crontab line fired (None: not in a year)."""
+    trigger = CronTrigger.from_crontab(crontab, timezone=tz)
+    for lookback in _LOOKBACKS:
+        fire = trigger.get_next_fire_time(None, now - lookback)
+        if fire is None or fire > now:
+            continue
+        while (
+            following := trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+        ) and following <= now:
+            fire = following
+        return fire
+    return None
+
+
+def due_week(config: Config, now: datetime) -> Period | None:
+    """The week whose summary was due at the last scheduled time, if the line ever fired."""
+    tz = config.kecamatan.tz
+    fired = previous_fire_time(config.schedule.weekly_summary, tz, now)
+    return None if fired is None else last_full_week(fired.astimezone(tz).date())
+
+
+async def build_summary(database: Database, config: Config, week: Period, now: datetime) -> Summary:
+    """Text and chart for ``week``; the year to date runs from 1 January to the week's Sunday."""
+    year = date_range(week.end.replace(month=1, day=1), week.end)
+    week_report = await build_report(database, config, week, now)
+    year_report = await build_report(database, config, year, now)
+    texts = catalog().for_language(config.bot.default_language)
+    text = weekly_summary_text(week_report, year_report, texts)
+    return Summary(week, text, render_chart(week_report, year_report, texts))
+
+
+async def deliver_summary(
+    bot: Bot,
+    database: Database,
+    config: Config,
+    week: Period,
+    now: datetime,
+    *,
+    force: bool = False,
+) -> str:
+    """Send ``week``'s summary to the Camat's chat unless already sent: returns what happened
+    ("sent", "already-sent", "no-chat", or "failed: <reason>")."""
+    chat_id = config.telegram.camat_chat_id
+    if not chat_id:
+        return "no-chat"
+    async with database.transaction() as session:
+        if not await deliveries.claim_delivery(session, week.key, chat_id, now, force=force):
+            return "already-sent"
+    error = ""
+    try:
+        summary = await build_summary(database, config, week, now)
+        await bot.send_message(chat_id, summary.text)
+        await bot.send_photo(chat_id, summary.chart)
+    except TelegramError as failure:
+        error = f"{type(failure).__name__}: {failure}"
+    async with database.transaction() as session:
+        await deliveries.finish_delivery(session, week.key, chat_id, now, error=error)
+    if error:
+        log.warning("weekly summary %s not delivered, will retry: %s", week.key, error)
+        return f"failed: {error}"
+    log.info("weekly summary %s delivered", week.key)
+    return "sent"
