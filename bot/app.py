@@ -128,7 +128,7 @@ async def running(application: BotApplication, *, set_commands: bool = True) -> 
     conversations from their tables. On the way out the state is flushed, then the engine closed.
     """
     database = services_of(application).database
-    await migrate.upgrade(database)
+    await migrate.upgrade_if_needed(database)
     try:
         await _initialize(application)
         async with application:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from tornado.httpserver import HTTPServer
@@ -14,8 +15,12 @@ from bot.offline import OfflineBotApi, _Upload
 
 
 class _BotApiHandler(RequestHandler):
-    def initialize(self, api: OfflineBotApi) -> None:
+    def log_exception(self, *args: object) -> None:
+        """A client that goes away mid-poll is normal here."""
+
+    def initialize(self, api: OfflineBotApi, arrivals: list[tuple[str, float]]) -> None:
         self.api = api
+        self.arrivals = arrivals
 
     async def get(self, path: str) -> None:
         status, body = self.api.download(self.request.full_url())
@@ -23,6 +28,7 @@ class _BotApiHandler(RequestHandler):
         self.finish(body)
 
     async def post(self, path: str) -> None:
+        self.arrivals.append((path.rsplit("/", 1)[-1], time.perf_counter()))
         if self.api.token not in path:
             self.set_status(401)
             self.finish({"ok": False, "error_code": 401, "description": "Unauthorized"})
@@ -58,7 +64,10 @@ class BotApiServer:
 
     def __init__(self, api: OfflineBotApi) -> None:
         self.api = api
-        self._server = HTTPServer(Application([(r"/(.*)", _BotApiHandler, {"api": api})]))
+        # (method, time.perf_counter()) of every request as it arrives, before it is answered.
+        self.arrivals: list[tuple[str, float]] = []
+        handler_args = {"api": api, "arrivals": self.arrivals}
+        self._server = HTTPServer(Application([(r"/(.*)", _BotApiHandler, handler_args)]))
         sockets = bind_sockets(0, "127.0.0.1")
         self.port = sockets[0].getsockname()[1]
         self._server.add_sockets(sockets)

@@ -44,3 +44,17 @@ async def test_models_and_migrations_agree(database: Database) -> None:
             lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
         )
     assert differences == []
+
+
+def test_newest_file_is_the_alembic_head() -> None:
+    assert migrate.newest_revision_file() == migrate.head_revision()
+
+
+async def test_start_up_migrates_a_new_database_and_leaves_a_current_one(
+    database: Database,
+) -> None:
+    await migrate.downgrade(database, "base")
+    await migrate.upgrade_if_needed(database)
+    assert await migrate.current_revision(database) == migrate.head_revision()
+    await migrate.upgrade_if_needed(database)
+    assert await migrate.current_revision(database) == migrate.head_revision()

@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): not part of the test run; each prints its rows for one table."""
