@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.config import Config
+from db import surveys
 from db.engine import Database
 from iku.periods import Period, date_range, local_today, year_to_date
-from iku.report import IkuReport
+from iku.report import IkuReport, SkmFigures
+from iku.skm import sample_check, skm_index
 
 
 def period_from_args(config: Config, start: date | None, end: date | None, now: datetime) -> Period:
@@ -25,5 +29,20 @@ async def build_report(
     database: Database, config: Config, period: Period, now: datetime
 ) -> IkuReport:
     """The four IKU of ``period`` as of ``now``. One read-only session for all of them."""
-    async with database.sessions():
-        return IkuReport(kecamatan=config.kecamatan.name, period=period)
+    async with database.sessions() as session:
+        skm = await skm_figures(session, period)
+        return IkuReport(kecamatan=config.kecamatan.name, period=period, skm=skm)
+
+
+async def skm_figures(
+    session: AsyncSession, period: Period, service: str | None = None
+) -> SkmFigures:
+    """IKU 2 of ``period`` (one service, or all): the SQL sums scored by PermenPANRB 14/2017,
+    and the respondents compared with the Krejcie-Morgan sample of the entered service users."""
+    where = surveys.Filter(period.start, period.end, service)
+    totals, respondents = await surveys.fetch_skm_totals(session, where)
+    population = await surveys.fetch_population(session, where)
+    return SkmFigures(
+        result=skm_index(totals, respondents),
+        sample=sample_check(respondents, population),
+    )
