@@ -270,7 +270,11 @@ async def fetch_responses(
     query = (
         select(SurveyResponse)
         .where(*where.where())
-        .order_by(SurveyResponse.local_date, SurveyResponse.answered_at, SurveyResponse.id)
+        .order_by(
+            SurveyResponse.local_date,
+            SurveyResponse.answered_at.nulls_last(),
+            SurveyResponse.id,
+        )
     )
     return [_stored(row, tz) for row in await session.scalars(query)]
 

@@ -22,15 +22,16 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.survey_files import Refused, check_population, population_line
 from db import surveys
 from handlers.context import AppContext, MenuEntry
 from handlers.dialogue import Dialogue
 from handlers.replies import answer_button, keyboard, main_menu, reply
 from iku.format import format_number
 from iku.periods import local_today
-from iku.skm import EDUCATIONS, GENDERS, OCCUPATIONS, UNSUR, UNSUR_BY_KEY, UNSUR_KEYS, sample_size
+from iku.skm import EDUCATIONS, GENDERS, OCCUPATIONS, UNSUR, UNSUR_BY_KEY, UNSUR_KEYS
 from iku.skm import parse_age as read_age
-from iku.survey_forms import SARAN_MAX, SurveyAnswers, parse_month, parse_service_users
+from iku.survey_forms import SARAN_MAX, SurveyAnswers
 
 NAME = "survey"
 MENU = (MenuEntry("menu.survey", "menu:survey"),)
@@ -436,48 +437,24 @@ async def record_population(update: Update, context: AppContext) -> None:
     if not config.roles.has(update.effective_user.id, *OFFICIAL_ROLES):
         await reply(update, t("population.not_allowed"))
         return
-    codes = ", ".join(service.code for service in config.survey.services)
     args = context.args or []
     if len(args) != 3:
+        codes = ", ".join(service.code for service in config.survey.services)
         await reply(update, t("population.usage", codes=codes))
         return
-    problem, values = population_problem(args, context)
-    if problem:
-        await reply(update, t(problem, value=values, codes=codes))
+    now = context.services.clock()
+    try:
+        entry = check_population(config, args[0], args[1], args[2], now)
+    except Refused as refused:
+        await reply(update, refused.text(t))
         return
-    month, code, count = values
     async with context.database.transaction() as session:
         await surveys.record_population(
             session,
-            month=month,
-            service=code,
-            service_users=count,
+            month=entry.month,
+            service=entry.service,
+            service_users=entry.service_users,
             recorded_by=f"telegram:{update.effective_user.id}",
-            now=context.services.clock(),
+            now=now,
         )
-    text = t(
-        "population.recorded",
-        count=format_number(count),
-        service=service_name(context, code),
-        month=f"{t(f'months.m{month.month}')} {month.year}",
-        required=format_number(sample_size(count)),
-    )
-    await reply(update, text)
-
-
-def population_problem(args: list[str], context: AppContext) -> tuple[str, Any]:
-    """("", (month, code, count)) when the three arguments are right, else (catalog key, the
-    offending value)."""
-    month = parse_month(args[0])
-    if month is None:
-        return "population.bad_month", args[0]
-    today = local_today(context.config.kecamatan.tz, context.services.clock())
-    if month > today:
-        return "population.future_month", args[0]
-    service = context.config.survey.service(args[1])
-    if service is None:
-        return "population.bad_service", args[1]
-    count = parse_service_users(args[2])
-    if count is None:
-        return "population.bad_count", args[2]
-    return "", (month, service.code, count)
+    await reply(update, population_line(config, entry, t))
