@@ -174,9 +174,10 @@ async def on_button(update: Update, context: AppContext) -> Step | int | None:
         await answer_button(update)
         draft(context)["editing"] = True
         return await show(update, context, value)
-    if step == "service" and context.config.survey.service(value) is not None:
+    service = context.config.survey.service(value) if step == "service" else None
+    if service is not None:
         await answer_button(update)
-        return await choose_service(update, context, value)
+        return await choose_service(update, context, service.code)
     answer = parse_choice(step, value)
     if answer is None:
         await answer_button(update, context.texts("survey.invalid_button"))

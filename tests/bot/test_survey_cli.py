@@ -624,3 +624,29 @@ def test_report_json_keys_and_full_precision(cli: Cli, tmp_path: Path) -> None:
     assert skm["ikm_converted"] == float(Fraction(1375, 18))
     assert (skm["mutu"], skm["kinerja"]) == ("C", "Kurang baik")
     assert skm["unsur"]["pengaduan"] == {"total": 3, "nrr": 1.5, "converted": 37.5, "mutu": "D"}
+
+
+def test_report_text_shows_the_index_the_lowest_unsur_and_the_sample(
+    cli: Cli, tmp_path: Path
+) -> None:
+    assert (
+        cli("survey", "import", str(write_csv(tmp_path / "f.csv", [HEADER, FORM_A, FORM_B]))) == 0
+    )
+    assert (
+        cli("survey", "population", "--month", "2025-02", "--service", "KTP", "--count", "3") == 0
+    )
+    assert cli("report", "--from", "2025-02-01", "--to", "2025-02-28") == 0
+    lines = cli.out.splitlines()
+    assert lines[1] == "Periode: 1 Februari 2025 s.d. 28 Februari 2025"
+    assert lines[3:6] == [
+        "2. Indeks Kepuasan Masyarakat (IKM): 76,39 (mutu C, Kurang baik) dari 2 responden",
+        "   Unsur terendah: Penanganan Pengaduan, Saran dan Masukan (37,50)",
+        "   Sampel minimal 3 dari 3 pengguna layanan: belum tercapai",
+    ]
+
+
+def test_the_help_lists_the_paper_form_columns() -> None:
+    from bot import cli as cli_module
+    from iku.survey_forms import COLUMNS
+
+    assert cli_module._FORM_COLUMNS == COLUMNS

@@ -264,6 +264,17 @@ async def test_a_deep_link_with_an_unknown_service_says_so_and_offers_the_list(
     assert gender["text"] == "Layanan: Legalisasi dokumen\n\nJenis kelamin Bapak/Ibu?"
 
 
+async def test_service_codes_are_read_in_any_case(bot: BotHarness) -> None:
+    siti = bot.person()
+    [first] = await siti.send("/start skm_ktp")
+    assert first["text"] == GENDER_KTP
+    await siti.send("/batal")
+    [choose] = await siti.send("/survei")
+    [gender] = await siti.tap_data("s:service:legal", message=choose)
+    assert gender["text"] == "Layanan: Legalisasi dokumen\n\nJenis kelamin Bapak/Ibu?"
+    assert draft(bot, siti)["service"] == "LEGAL"
+
+
 async def test_plain_start_still_greets_with_the_menu(bot: BotHarness) -> None:
     [greeting] = await bot.person().send("/start")
     assert greeting["text"].startswith("Selamat datang")
