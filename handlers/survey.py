@@ -269,7 +269,6 @@ async def on_confirm(update: Update, context: AppContext, value: str) -> Step | 
     if value != SEND or missing(draft(context)):
         await answer_button(update, context.texts("survey.invalid_button"))
         return None
-    await answer_button(update)
     return await submit(update, context)
 
 
@@ -287,6 +286,7 @@ async def submit(update: Update, context: AppContext) -> Step | int:
             tz=config.kecamatan.tz,
             daily_limit=config.survey.daily_limit_per_service,
         )
+    await answer_button(update)  # only now: the response is committed
     if not stored:
         answers["editing"] = True
         notice = context.texts("survey.already", service=service_name(context, answers["service"]))

@@ -769,3 +769,27 @@ async def test_populasi_is_for_the_camat_and_sekcam_only(bot: BotHarness, who: i
     assert refused["text"] == "Maaf, perintah ini khusus untuk Camat dan Sekretaris Kecamatan."
     async with services_of(bot.application).database.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(SurveyPopulation)) == 0
+
+
+async def test_nothing_is_thanked_or_lost_when_the_database_fails(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    siti = bot.person()
+    await to_question_one(siti)
+    await answer_questions(siti, ALL_THREE)
+    await siti.tap("Lewati")
+    real = surveys.record_chat_response
+
+    async def broken(*args: Any, **kwargs: Any) -> bool:
+        raise ConnectionError("database went away")
+
+    monkeypatch.setattr(surveys, "record_chat_response", broken)
+    shown = await siti.tap("Kirim")
+    assert [m["text"] for m in shown] == [
+        "Maaf, sedang ada gangguan. Silakan coba lagi sebentar lagi. Isian Bapak/Ibu tidak hilang."
+    ]
+    assert draft(bot, siti)["step"] == "confirm"
+    monkeypatch.setattr(surveys, "record_chat_response", real)
+    shown = await siti.tap("Kirim")
+    assert shown[-1]["text"] == THANKS
+    assert len(await stored_responses(bot)) == 1
