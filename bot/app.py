@@ -32,7 +32,7 @@ from bot.processor import PerChatUpdateProcessor
 from db import migrate
 from db.base import utcnow
 from db.engine import Database
-from handlers import common, iku, plans
+from handlers import common, iku, plans, survey
 from handlers.context import AppContext, Services, services_of
 from i18n import catalog
 
@@ -43,6 +43,7 @@ BotApplication = Application[Any, AppContext, dict[str, Any], dict[str, Any], di
 # Commands shown in Telegram's menu button, in the order shown: (command, catalog key).
 COMMANDS = (
     ("start", "commands.start"),
+    ("survei", "commands.survey"),
     ("bantuan", "commands.help"),
     ("bahasa", "commands.language"),
     ("batal", "commands.cancel"),
@@ -53,6 +54,7 @@ OFFICIAL_COMMANDS = (
     ("iku", "commands.iku", ("camat", "sekcam", "trantib", "pmks")),
     ("program", "commands.program", ("camat", "sekcam")),
     ("kegiatan", "commands.kegiatan", ("camat", "sekcam", "pmks")),
+    ("populasi", "commands.population", ("camat", "sekcam")),
 )
 
 
@@ -95,7 +97,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     application: BotApplication = builder.build()
-    menu = common.MENU
+    menu = (*survey.MENU, *common.MENU)
     application.bot_data["services"] = Services(
         config=config, database=database, catalog=catalog(), menu=menu, clock=clock
     )
@@ -110,12 +112,14 @@ def register(
     """Handlers in the order they must be tried.
 
     group -1: bookkeeping that sees every update (who is talking) and never answers.
-    group 0: the dialogues first, so that inside a dialogue its own steps win; then the global
+    group 0: the dialogues first, so that inside a dialogue its own steps win (and the survey's
+             ``/start skm_<SERVICE>`` deep link wins over the global /start); then the global
              commands and menu buttons; last, the catch-all that answers anything unknown.
     """
     application.add_handler(TypeHandler(object, common.remember_person), group=-1)
-    dialogues = [*plans.dialogues(), *extra_dialogues]
-    for handler in [*dialogues, *iku.handlers(), *common.handlers(), *common.catch_all()]:
+    dialogues = [survey.dialogue(), *plans.dialogues(), *extra_dialogues]
+    others = [*survey.handlers(), *iku.handlers(), *common.handlers()]
+    for handler in [*dialogues, *others, *common.catch_all()]:
         application.add_handler(handler)
     application.add_error_handler(common.on_error)
 

@@ -91,10 +91,61 @@ def build_parser() -> argparse.ArgumentParser:
     chart = _command(commands, "summary", render_summary, "write the weekly summary's chart")
     chart.add_argument("--week", type=_week, metavar="YYYY-Www", required=True)
     chart.add_argument("--out", type=Path, metavar="FILE.png", required=True)
+    _survey_commands(commands)
+    qr = _command(commands, "qr", make_posters, "printable QR posters that open the survey")
+    qr.add_argument("service", nargs="?", metavar="SERVICE", help="service code, e.g. KTP")
+    qr.add_argument("--all", action="store_true", help="one poster per configured service")
+    qr.add_argument("--out", required=True, metavar="PATH", help="FILE.png, or a folder")
+    qr.add_argument("--bot-username", metavar="NAME", help="default: [survey] bot_username")
 
     check = _command(commands, "check-config", check_config, "validate the configuration")
     check.add_argument("--for-run", action="store_true", help="also require the bot token")
     return parser
+
+
+def _survey_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    survey = _command(commands, "survey", None, "satisfaction survey (SKM): officials' data")
+    actions = survey.add_subparsers(dest="survey_command", required=True, metavar="ACTION")
+    paper = _command(actions, "import", survey_import, "import paper forms from .csv or .xlsx")
+    paper.add_argument("file", metavar="FILE", help="columns: " + ", ".join(_FORM_COLUMNS))
+    paper.add_argument(
+        "--skip-invalid", action="store_true", help="import the valid rows, list the others"
+    )
+    population = _command(
+        actions, "population", survey_population, "record a service's users in a month"
+    )
+    population.add_argument("--month", required=True, metavar="YYYY-MM")
+    population.add_argument("--service", required=True, metavar="CODE")
+    population.add_argument("--count", required=True, metavar="N", help="people served")
+    export = _command(actions, "export", survey_export, "write the SKM report workbook (.xlsx)")
+    export.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="first day")
+    export.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="last day")
+    export.add_argument("--service", metavar="CODE", help="one service only (default: all)")
+    export.add_argument("--out", required=True, metavar="FILE.xlsx")
+    for action in (paper, population, export):
+        action.add_argument("--lang", choices=("id", "en"), default="id", help="language of texts")
+
+
+# The paper-form columns, for --help (iku.survey_forms.COLUMNS, without importing it here).
+_FORM_COLUMNS = (
+    "tanggal",
+    "jam",
+    "layanan",
+    "jenis_kelamin",
+    "usia",
+    "pendidikan",
+    "pekerjaan",
+    "persyaratan",
+    "prosedur",
+    "waktu",
+    "biaya",
+    "produk",
+    "kompetensi",
+    "perilaku",
+    "sarana",
+    "pengaduan",
+    "saran",
+)
 
 
 def _command(
@@ -224,9 +275,9 @@ def import_plan(args: argparse.Namespace) -> int:
     for problem in result.errors:
         print(problem.describe(t), file=sys.stderr)
     if result.counts is None:
-        print(t("import.nothing_imported", count=len(result.errors)), file=sys.stderr)
+        print(t("table.nothing_imported", count=len(result.errors)), file=sys.stderr)
         return EXIT_FAILURE
-    print(t("import.done", inserted=result.counts.inserted, updated=result.counts.updated))
+    print(t("table.done", inserted=result.counts.inserted, updated=result.counts.updated))
     return EXIT_OK
 
 
@@ -305,6 +356,131 @@ def _week(text: str) -> Any:
         return parse_week(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a week like 2025-W07") from None
+
+
+def survey_import(args: argparse.Namespace) -> int:
+    config = _config(args)
+    from pathlib import Path
+
+    from bot.survey_files import Refused, import_paper_forms, problem_lines, summary_line
+    from db.base import utcnow
+    from i18n import catalog
+
+    t = catalog().for_language(args.lang)
+    try:
+        outcome = asyncio.run(
+            import_paper_forms(
+                config, Path(args.file), skip_invalid=args.skip_invalid, now=utcnow()
+            )
+        )
+    except Refused as refused:
+        raise UsageError(refused.text(t)) from None
+    for line in problem_lines(outcome, config, t):
+        print(line, file=sys.stderr)
+    if not outcome.stored:
+        raise UsageError(summary_line(outcome, t))
+    print(summary_line(outcome, t))
+    return EXIT_OK
+
+
+def survey_population(args: argparse.Namespace) -> int:
+    config = _config(args)
+    from bot.survey_files import Refused, check_population, population_line, record_population
+    from db.base import utcnow
+    from i18n import catalog
+
+    t = catalog().for_language(args.lang)
+    now = utcnow()
+    try:
+        entry = check_population(config, args.month, args.service, args.count, now)
+    except Refused as refused:
+        raise UsageError(refused.text(t)) from None
+    asyncio.run(record_population(config, entry, recorded_by="cli", now=now))
+    print(population_line(config, entry, t))
+    return EXIT_OK
+
+
+def survey_export(args: argparse.Namespace) -> int:
+    config = _config(args)
+    from pathlib import Path
+
+    from bot.reporting import period_from_args
+    from db.base import utcnow
+    from i18n import catalog
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out {args.out}: the workbook's name must end in .xlsx")
+    if args.service is not None and config.survey.service(args.service) is None:
+        raise UsageError(f"--service {args.service}: not a code of [survey] services")
+    service = None if args.service is None else args.service.upper()
+    try:
+        period = period_from_args(config, args.start, args.end, utcnow())
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    from bot.survey_export import gather, write_workbook
+    from db import migrate
+    from db.engine import Database
+    from iku.report import format_period
+
+    async def collect() -> Any:
+        database = Database(config.database.url)
+        try:
+            await migrate.upgrade(database)
+            return await gather(database, config, period, service)
+        finally:
+            await database.dispose()
+
+    data = asyncio.run(collect())
+    t = catalog().for_language(args.lang)
+    try:
+        write_workbook(data, config, t, out)
+    except OSError as error:
+        raise UsageError(f"--out {args.out}: cannot be written: {error.strerror}") from None
+    respondents = data.figures.respondents
+    period_text = format_period(period, t)
+    print(t("export.written", file=out, period=period_text, respondents=respondents))
+    return EXIT_OK
+
+
+def make_posters(args: argparse.Namespace) -> int:
+    config = _config(args)
+    from pathlib import Path
+
+    if bool(args.all) == bool(args.service):
+        raise UsageError("name one SERVICE, or give --all (not both)")
+    username = args.bot_username or config.survey.bot_username
+    if not username:
+        raise UsageError("no bot username: pass --bot-username NAME or set [survey] bot_username")
+    if args.all:
+        services = list(config.survey.services)
+    else:
+        found = config.survey.service(args.service)
+        if found is None:
+            codes = ", ".join(s.code for s in config.survey.services)
+            raise UsageError(f"unknown service {args.service!r}; codes: {codes}")
+        services = [found]
+    from bot.posters import deep_link, poster_png
+    from i18n import catalog
+
+    try:
+        links = [deep_link(username, service.code) for service in services]
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    out = Path(args.out)
+    if args.all or out.is_dir():
+        out.mkdir(parents=True, exist_ok=True)
+        targets = [out / f"skm_{service.code}.png" for service in services]
+    else:
+        targets = [out]
+    t = catalog().for_language("id")  # the posters hang in an Indonesian office
+    for service, link, target in zip(services, links, targets, strict=True):
+        try:
+            target.write_bytes(poster_png(service, link, config.kecamatan.name, t))
+        except OSError as error:
+            raise UsageError(f"{target}: cannot be written: {error.strerror}") from None
+        print(f"{target}: {service.code} {link}")
+    return EXIT_OK
 
 
 def _date(text: str) -> date:

@@ -111,6 +111,47 @@ class ConversationConfig(_Section):
     persistence_interval_seconds: float = Field(default=5.0, gt=0)
 
 
+class SurveyService(_Section):
+    """One service residents rate: a short code (deep links, callback data, import files) and the
+    Indonesian name people read."""
+
+    code: str = Field(pattern=r"^[A-Z0-9]{1,16}$")
+    name: str = Field(min_length=1, max_length=60)
+
+
+class SurveyConfig(_Section):
+    """The satisfaction survey (SKM, IKU 2)."""
+
+    services: tuple[SurveyService, ...] = (
+        SurveyService(code="KTP", name="Pengantar KTP-el dan KK"),
+        SurveyService(code="SKET", name="Surat keterangan"),
+        SurveyService(code="LEGAL", name="Legalisasi dokumen"),
+        SurveyService(code="REKOM", name="Surat rekomendasi"),
+        SurveyService(code="IUMK", name="Izin Usaha Mikro Kecil (IUMK)"),
+        SurveyService(code="RAMAI", name="Izin keramaian"),
+        SurveyService(code="NIKAH", name="Dispensasi nikah"),
+        SurveyService(code="LAIN", name="Layanan lainnya"),
+    )
+    daily_limit_per_service: int = Field(default=1, ge=0)
+    bot_username: str = Field(default="", pattern=r"^(@?[A-Za-z][A-Za-z0-9_]{4,31})?$")
+    max_import_bytes: int = Field(default=5_000_000, ge=1)
+
+    @field_validator("services")
+    @classmethod
+    def _distinct_codes(cls, value: tuple[SurveyService, ...]) -> tuple[SurveyService, ...]:
+        if not value:
+            raise ValueError("at least one service is needed")
+        codes = [service.code for service in value]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"service codes must be distinct: {codes}")
+        return value
+
+    def service(self, code: str) -> SurveyService | None:
+        """The service with ``code`` (any case), or None when the code is not configured."""
+        wanted = code.strip().upper()
+        return next((s for s in self.services if s.code == wanted), None)
+
+
 class BotConfig(_Section):
     default_language: str = Field(default="id", pattern="^(id|en)$")
 
@@ -123,6 +164,7 @@ class Config(_Section):
     schedule: ScheduleConfig = ScheduleConfig()
     conversation: ConversationConfig = ConversationConfig()
     bot: BotConfig = BotConfig()
+    survey: SurveyConfig = SurveyConfig()
 
 
 def resolve_path(cli_path: str | None, *, fallback_to_example: bool = False) -> Path:

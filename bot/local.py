@@ -44,7 +44,7 @@ TINY_JPEG = bytes.fromhex(
 HELP = """\
 Local mode: you are {who} (Telegram user id {user_id}), talking to the real bot; nothing leaves
 this computer. Type a message and press Enter. Buttons are listed as [1] [2] ...: type the number
-to press one. Also:
+to press one (a larger number is sent as text). Also:
   /foto [PATH]        send a photo (a tiny sample picture without PATH)
   /lokasi LAT LON     share a location, e.g. /lokasi -8.2311 113.6512
   /kontak NUMBER      share your phone contact
@@ -193,7 +193,8 @@ class _Session:
                 await self.handle(text)
 
     async def handle(self, text: str) -> None:
-        if text.isdigit() and self.terminal.buttons:
+        # A number beyond the buttons shown is a typed answer (an age, say), not a press.
+        if text.isdigit() and 1 <= int(text) <= len(self.terminal.buttons):
             await self.press(int(text))
             return
         command, _, rest = text.partition(" ")

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.config import Config
-from db import indicators
+from db import indicators, surveys
 from db.engine import Database
 from iku.indicators import empowerment_facilitation, program_achievement
 from iku.periods import Period, date_range, local_today, year_to_date
-from iku.report import IkuReport
+from iku.report import IkuReport, SkmFigures
+from iku.skm import sample_check, skm_index
 
 
 def period_from_args(config: Config, start: date | None, end: date | None, now: datetime) -> Period:
@@ -33,11 +36,27 @@ async def build_report(
     """
     plan_year = period.end.year
     async with database.sessions() as session:
+        skm = await skm_figures(session, period)
         programs = await indicators.count_programs(session, plan_year)
         activities = await indicators.count_activities(session, plan_year, period.end)
     return IkuReport(
         kecamatan=config.kecamatan.name,
         period=period,
+        skm=skm,
         programs=program_achievement(*programs),
         empowerment=empowerment_facilitation(*activities),
+    )
+
+
+async def skm_figures(
+    session: AsyncSession, period: Period, service: str | None = None
+) -> SkmFigures:
+    """IKU 2 of ``period`` (one service, or all): the SQL sums scored by PermenPANRB 14/2017,
+    and the respondents compared with the Krejcie-Morgan sample of the entered service users."""
+    where = surveys.Filter(period.start, period.end, service)
+    totals, respondents = await surveys.fetch_skm_totals(session, where)
+    population = await surveys.fetch_population(session, where)
+    return SkmFigures(
+        result=skm_index(totals, respondents),
+        sample=sample_check(respondents, population),
     )

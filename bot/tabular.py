@@ -31,7 +31,7 @@ class TableError(Exception):
         self.values = values
 
     def describe(self, t: Texts) -> str:
-        return t(f"import.{self.key}", **self.values)
+        return t(f"table.{self.key}", **self.values)
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ class CellError:
     values: dict[str, object]
 
     def describe(self, t: Texts) -> str:
-        problem = t(f"import.{self.key}", **self.values)
-        return t("import.cell", row=self.row, column=self.column, problem=problem)
+        problem = t(f"table.{self.key}", **self.values)
+        return t("table.cell", row=self.row, column=self.column, problem=problem)
 
 
 @dataclass(frozen=True)

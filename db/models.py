@@ -9,9 +9,13 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     Float,
+    ForeignKey,
+    Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -19,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, UtcDateTime, utcnow
+from iku.skm import UNSUR_KEYS
 
 # BigInteger ids: Telegram user ids exceed 2**31 and group ids are negative 13-digit numbers.
 # On SQLite an INTEGER PRIMARY KEY must be plain INTEGER to autoincrement.
@@ -161,3 +166,68 @@ class SummaryDelivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     error: Mapped[str] = mapped_column(String(200), default="")
+
+
+# --- satisfaction survey (SKM, IKU 2) -------------------------------------------------------
+
+CHANNEL_CHAT = "chat"
+CHANNEL_PAPER = "paper"
+
+
+class SurveyResponse(Base):
+    """One completed SKM questionnaire, from the chat or from a paper form.
+
+    The nine answers (1-4) are columns named by unsur key, so SQL sums each one; they are never
+    stored by position. ``local_date`` and ``time_slot`` are fixed at insert in the kecamatan's
+    time zone so reports filter and group on indexed columns. ``answered_at`` and ``time_slot``
+    are null for a paper form imported without a time. ``resident_id`` exists only to enforce
+    the daily limit of chat answers; it is never exported or reported. ``import_key`` identifies
+    an imported paper row, so importing the same file again adds nothing.
+    """
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        Index("ix_survey_responses_service_local_date", "service", "local_date"),
+        Index("ix_survey_responses_resident_id_local_date", "resident_id", "local_date"),
+        CheckConstraint("channel IN ('chat', 'paper')", name="channel"),
+        *(CheckConstraint(f"{key} BETWEEN 1 AND 4", name=key) for key in UNSUR_KEYS),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    service: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(8))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    local_date: Mapped[date] = mapped_column(Date, index=True)
+    time_slot: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    gender: Mapped[str] = mapped_column(String(1))
+    age: Mapped[int] = mapped_column(SmallInteger)
+    education: Mapped[str] = mapped_column(String(16))
+    occupation: Mapped[str] = mapped_column(String(16))
+    persyaratan: Mapped[int] = mapped_column(SmallInteger)
+    prosedur: Mapped[int] = mapped_column(SmallInteger)
+    waktu: Mapped[int] = mapped_column(SmallInteger)
+    biaya: Mapped[int] = mapped_column(SmallInteger)
+    produk: Mapped[int] = mapped_column(SmallInteger)
+    kompetensi: Mapped[int] = mapped_column(SmallInteger)
+    perilaku: Mapped[int] = mapped_column(SmallInteger)
+    sarana: Mapped[int] = mapped_column(SmallInteger)
+    pengaduan: Mapped[int] = mapped_column(SmallInteger)
+    saran: Mapped[str | None] = mapped_column(Text, nullable=True)
+    import_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class SurveyPopulation(Base):
+    """How many people a service served in a month, entered by officials (the N of the
+    Krejcie-Morgan sample rule). ``month`` is the month's first day."""
+
+    __tablename__ = "survey_populations"
+    __table_args__ = (UniqueConstraint("month", "service"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    month: Mapped[date] = mapped_column(Date)
+    service: Mapped[str] = mapped_column(String(16))
+    service_users: Mapped[int] = mapped_column(Integer)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

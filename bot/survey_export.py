@@ -1,0 +1,237 @@
+"""The SKM report workbook officials file (``ajung-bot survey export``).
+
+Sheets, in order: the summary (per unsur total, NRR, NRR x 25 and mutu; then IKM, converted
+index, mutu, kinerja, respondents and the sample check), the unsur from lowest to highest (the
+priorities for improvement), the respondent profile in counts and percentages, the suggestions,
+and the raw responses without any identity (no resident, no chat id, no import key).
+
+Cells hold numbers at full precision; only their number format rounds what Excel shows, as the
+regulation's method asks. Labels come from the catalog; the regulation's own words (unsur names,
+answer options, grades) come from :mod:`iku.skm`. openpyxl is imported here only, and this
+module only by the command that writes a workbook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bot.config import Config
+from bot.reporting import skm_figures
+from db import surveys
+from db.engine import Database
+from db.models import CHANNEL_CHAT
+from i18n import Texts
+from iku.periods import Period
+from iku.report import SkmFigures, format_period
+from iku.skm import EDUCATIONS, GENDERS, OCCUPATIONS, TIME_SLOTS, UNSUR, UNSUR_KEYS
+from iku.survey_forms import AGE_GROUPS, shares
+
+NRR_FORMAT = "0.0000"
+INDEX_FORMAT = "0.00"
+PERCENT_FORMAT = "0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+TIME_FORMAT = "hh:mm"
+BOLD = Font(bold=True)
+
+
+@dataclass(frozen=True)
+class SurveyExport:
+    """Everything the workbook shows, gathered in one read-only session."""
+
+    period: Period
+    service: str | None
+    figures: SkmFigures
+    profile: dict[str, dict[str, int]]
+    suggestions: list[tuple[date, str, str]]
+    responses: list[surveys.StoredResponse]
+
+
+async def gather(
+    database: Database, config: Config, period: Period, service: str | None
+) -> SurveyExport:
+    where = surveys.Filter(period.start, period.end, service)
+    async with database.sessions() as session:
+        return SurveyExport(
+            period=period,
+            service=service,
+            figures=await skm_figures(session, period, service),
+            profile=await surveys.fetch_profile(session, where),
+            suggestions=await surveys.fetch_suggestions(session, where),
+            responses=await surveys.fetch_responses(session, where, config.kecamatan.tz),
+        )
+
+
+def write_workbook(data: SurveyExport, config: Config, t: Texts, path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    summary = workbook.active
+    assert summary is not None
+    summary.title = t("export.sheet_summary")
+    _summary(summary, data, config, t)
+    _priority(workbook.create_sheet(t("export.sheet_priority")), data.figures, t)
+    _profile(workbook.create_sheet(t("export.sheet_profile")), data, config, t)
+    _suggestions(workbook.create_sheet(t("export.sheet_suggestions")), data, config, t)
+    _responses(workbook.create_sheet(t("export.sheet_responses")), data, config, t)
+    workbook.save(path)
+
+
+def service_name(config: Config, code: str) -> str:
+    service = config.survey.service(code)
+    return service.name if service is not None else code
+
+
+# --- sheets ---------------------------------------------------------------------------------
+
+
+def _summary(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> None:
+    kecamatan = config.kecamatan
+    sheet.append([t("export.title")])
+    sheet["A1"].font = BOLD
+    sheet.append([t("export.unit", kecamatan=kecamatan.name, kabupaten=kecamatan.kabupaten)])
+    sheet.append([t("export.period", period=format_period(data.period, t))])
+    if data.service is None:
+        sheet.append([t("export.service_all")])
+    else:
+        sheet.append([t("export.service_one", service=service_name(config, data.service))])
+    sheet.append([])
+    columns = ["col_no", "col_unsur", "col_key", "col_total", "col_nrr", "col_converted"]
+    _header(sheet, [*columns, "col_mutu"], t)
+    result = data.figures.result
+    for number, unsur in enumerate(UNSUR, start=1):
+        if result is None:
+            sheet.append([number, unsur.name, unsur.key, 0])
+            continue
+        score = result.unsur[unsur.key]
+        converted = score.converted
+        sheet.append([number, unsur.name, unsur.key, score.total, score.nrr, converted, score.mutu])
+        _formats(sheet, {5: NRR_FORMAT, 6: INDEX_FORMAT})
+    sheet.append([])
+    sheet.append([t("export.respondents"), data.figures.respondents])
+    if result is None:
+        sheet.append([t("export.no_data")])
+    else:
+        sheet.append([t("export.ikm"), result.ikm])
+        _formats(sheet, {2: NRR_FORMAT})
+        sheet.append([t("export.ikm_converted"), result.ikm_converted])
+        _formats(sheet, {2: INDEX_FORMAT})
+        sheet.append([t("export.mutu"), result.mutu])
+        sheet.append([t("export.kinerja"), result.kinerja])
+    _sample(sheet, data.figures, t)
+    _widths(sheet, {"A": 38, "B": 42, "C": 14, "D": 14, "E": 10, "F": 10, "G": 8})
+
+
+def _sample(sheet: Worksheet, figures: SkmFigures, t: Texts) -> None:
+    sample = figures.sample
+    if sample.population is None:
+        sheet.append([t("export.population"), t("export.not_entered")])
+        return
+    sheet.append([t("export.population"), sample.population])
+    sheet.append([t("export.required"), sample.required])
+    sheet.append([t("export.reached"), t("export.yes") if sample.reached else t("export.no")])
+
+
+def _priority(sheet: Worksheet, figures: SkmFigures, t: Texts) -> None:
+    sheet.append([t("export.priority_note")])
+    sheet["A1"].font = BOLD
+    keys = ["col_rank", "col_unsur", "col_key", "col_nrr", "col_converted", "col_mutu"]
+    _header(sheet, keys, t)
+    if figures.result is None:
+        sheet.append([t("export.no_data")])
+        return
+    for rank, score in enumerate(figures.result.by_priority, start=1):
+        unsur = score.unsur
+        sheet.append([rank, unsur.name, unsur.key, score.nrr, score.converted, score.mutu])
+        _formats(sheet, {4: NRR_FORMAT, 5: INDEX_FORMAT})
+    _widths(sheet, {"A": 8, "B": 42, "C": 14, "D": 10, "E": 10, "F": 8})
+
+
+def _profile(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> None:
+    _header(sheet, ["col_item", "col_count", "col_percent"], t)
+    services = tuple((s.code, s.name) for s in config.survey.services)
+    slots = (*TIME_SLOTS, ("", t("export.slot_unknown")))
+    ages = tuple((f"{low}-{high}", f"{low}-{high}") for low, high in AGE_GROUPS)
+    sections = (
+        ("profile_gender", "gender", GENDERS),
+        ("profile_age", "age_group", ages),
+        ("profile_education", "education", EDUCATIONS),
+        ("profile_occupation", "occupation", OCCUPATIONS),
+        ("profile_service", "service", services),
+        ("profile_time", "time_slot", slots),
+    )
+    respondents = data.figures.respondents
+    for title_key, column, choices in sections:
+        sheet.append([])
+        sheet.append([t(f"export.{title_key}")])
+        sheet.cell(sheet.max_row, 1).font = BOLD
+        labels = dict(choices)
+        counts = data.profile.get(column, {})
+        for share in shares(counts, [code for code, _ in choices], respondents):
+            sheet.append([labels.get(share.code, share.code), share.count, share.percent])
+            _formats(sheet, {3: PERCENT_FORMAT})
+    _widths(sheet, {"A": 36, "B": 10, "C": 10})
+
+
+def _suggestions(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> None:
+    _header(sheet, ["col_date", "col_service", "col_saran"], t)
+    for day, service, saran in data.suggestions:
+        sheet.append([day, service_name(config, service), saran])
+        _formats(sheet, {1: DATE_FORMAT})
+    _widths(sheet, {"A": 12, "B": 30, "C": 80})
+
+
+def _responses(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> None:
+    keys = ["col_date", "col_time", "col_slot", "col_channel", "col_service", "col_gender"]
+    keys += ["col_age", "col_education", "col_occupation"]
+    sheet.append([*(t(f"export.{key}") for key in keys), *UNSUR_KEYS, t("export.col_saran")])
+    for cell in sheet[sheet.max_row]:
+        cell.font = BOLD
+    for row in data.responses:
+        sheet.append(_response_row(row, config, t))
+        _formats(sheet, {1: DATE_FORMAT, 2: TIME_FORMAT})
+    _widths(sheet, {"A": 12, "E": 30, "H": 14, "I": 18, "S": 60})
+
+
+def _response_row(row: surveys.StoredResponse, config: Config, t: Texts) -> list[Any]:
+    answers = row.answers
+    channel = "export.channel_chat" if row.channel == CHANNEL_CHAT else "export.channel_paper"
+    slot = dict(TIME_SLOTS).get(row.time_slot or "", t("export.slot_unknown"))
+    at: time | None = row.local_time
+    return [
+        row.local_date,
+        at,
+        slot,
+        t(channel),
+        service_name(config, answers.service),
+        dict(GENDERS).get(answers.gender, answers.gender),
+        answers.age,
+        dict(EDUCATIONS).get(answers.education, answers.education),
+        dict(OCCUPATIONS).get(answers.occupation, answers.occupation),
+        *(answers.answers[key] for key in UNSUR_KEYS),
+        answers.saran,
+    ]
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _header(sheet: Worksheet, keys: list[str], t: Texts) -> None:
+    sheet.append([t(f"export.{key}") for key in keys])
+    for cell in sheet[sheet.max_row]:
+        cell.font = BOLD
+
+
+def _formats(sheet: Worksheet, formats: dict[int, str]) -> None:
+    """Number formats for cells of the last row, by column number."""
+    for column, number_format in formats.items():
+        sheet.cell(sheet.max_row, column).number_format = number_format
+
+
+def _widths(sheet: Worksheet, widths: dict[str, float]) -> None:
+    for column, width in widths.items():
+        sheet.column_dimensions[column].width = width

@@ -1,0 +1,244 @@
+"""Paper forms in, service-user counts in: the officials' survey commands behind the CLI.
+
+``ajung-bot survey import FILE`` reads a CSV or XLSX file of paper forms (columns in
+:mod:`iku.survey_forms`), checks every row with :func:`iku.survey_forms.check_rows`, and stores
+them only when all are right (or, with ``--skip-invalid``, stores the right ones). A file larger
+than ``[survey] max_import_bytes`` is refused before it is parsed. openpyxl is imported only when
+an XLSX file is read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.config import Config
+from db import migrate, surveys
+from db.engine import Database
+from i18n import Texts
+from iku.format import format_number
+from iku.periods import local_today
+from iku.skm import EDUCATIONS, OCCUPATIONS, sample_size
+from iku.survey_forms import (
+    COLUMNS,
+    SARAN_MAX,
+    FormCheck,
+    RowProblem,
+    check_rows,
+    parse_month,
+    parse_service_users,
+)
+
+CSV_DELIMITERS = (",", ";", "\t")
+# The codes a problem message lists for a wrong profile answer.
+CHOICES = {"education": EDUCATIONS, "occupation": OCCUPATIONS}
+
+
+class Refused(Exception):
+    """A command's input refused as a whole: a catalog key and its values, for one line."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+    def text(self, t: Texts) -> str:
+        return t(self.key, **self.values)
+
+
+# --- reading files --------------------------------------------------------------------------
+
+
+def read_rows(path: Path, max_bytes: int) -> list[Sequence[object]]:
+    """The cells of the file's first sheet (CSV: the whole file), header row first."""
+    name = path.name
+    if not path.is_file():
+        raise Refused("import.not_found", file=name)
+    size = path.stat().st_size
+    if size > max_bytes:
+        limit = format_number(max_bytes)
+        raise Refused("import.too_big", file=name, size=format_number(size), limit=limit)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return _read_csv(path.read_bytes())
+        if suffix == ".xlsx":
+            return _read_xlsx(path)
+    except (OSError, ValueError, KeyError, csv.Error) as error:
+        raise Refused("import.unreadable", file=name, reason=_reason(error)) from None
+    raise Refused("import.wrong_type", file=name)
+
+
+def _read_csv(raw: bytes) -> list[Sequence[object]]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel on Windows saves "CSV" in the ANSI code page.
+        text = raw.decode("cp1252", errors="replace")
+    first_line = text.split("\n", 1)[0]
+    # Indonesian Excel writes ';' because ',' is its decimal separator.
+    delimiter = max(CSV_DELIMITERS, key=first_line.count)
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def _read_xlsx(path: Path) -> list[Sequence[object]]:
+    from zipfile import BadZipFile
+
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, InvalidFileException) as error:
+        raise ValueError(_reason(error)) from None
+    try:
+        sheet = workbook.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _reason(error: Exception) -> str:
+    return str(error) or type(error).__name__
+
+
+# --- importing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import did: the check of every row, and how many forms were new."""
+
+    file: str
+    check: FormCheck
+    added: int
+    stored: bool
+
+    @property
+    def duplicates(self) -> int:
+        return len(self.check.forms) - self.added if self.stored else 0
+
+
+async def import_paper_forms(
+    config: Config, path: Path, *, skip_invalid: bool, now: datetime
+) -> ImportOutcome:
+    """Check the file and store its forms: all of them, or none when a row is wrong (unless
+    ``skip_invalid``). Forms imported before (same import key) are not stored twice."""
+    rows = read_rows(path, config.survey.max_import_bytes)
+    tz = config.kecamatan.tz
+    codes = [service.code for service in config.survey.services]
+    check = check_rows(rows, codes, local_today(tz, now))
+    if check.file_problem is not None:
+        columns = ", ".join(check.file_problem.columns)
+        raise Refused(
+            f"import.file.{check.file_problem.code}",
+            file=path.name,
+            columns=columns,
+            expected=", ".join(COLUMNS),
+        )
+    if not check.valid and not skip_invalid:
+        return ImportOutcome(path.name, check, added=0, stored=False)
+    database = Database(config.database.url)
+    try:
+        await migrate.upgrade(database)
+        async with database.transaction() as session:
+            added = await surveys.record_paper_forms(session, check.forms, tz, now)
+    finally:
+        await database.dispose()
+    return ImportOutcome(path.name, check, added, stored=True)
+
+
+def problem_lines(outcome: ImportOutcome, config: Config, t: Texts) -> list[str]:
+    """One line per bad cell: ``baris 3, kolom usia: "4" bukan usia 15 sampai 100``."""
+    return [problem_line(problem, config, t) for problem in outcome.check.row_problems]
+
+
+def problem_line(problem: RowProblem, config: Config, t: Texts) -> str:
+    detail = t(
+        f"import.problem.{problem.code}",
+        value=problem.value,
+        codes=", ".join(service.code for service in config.survey.services),
+        choices=", ".join(code for code, _ in CHOICES.get(problem.code, ())),
+        limit=format_number(SARAN_MAX),
+    )
+    return t("import.row_problem", row=problem.row, column=problem.column, problem=detail)
+
+
+def summary_line(outcome: ImportOutcome, t: Texts) -> str:
+    if not outcome.stored:
+        return t(
+            "import.nothing_imported",
+            errors=format_number(len(outcome.check.row_problems)),
+            rows=format_number(outcome.check.bad_rows),
+        )
+    return t(
+        "import.done",
+        file=outcome.file,
+        added=format_number(outcome.added),
+        duplicates=format_number(outcome.duplicates),
+        skipped=format_number(outcome.check.bad_rows),
+    )
+
+
+# --- service users --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PopulationEntry:
+    month: date
+    service: str
+    service_users: int
+
+
+def check_population(
+    config: Config, month: str, service: str, count: str, now: datetime
+) -> PopulationEntry:
+    """The three values of ``survey population`` read and checked; :class:`Refused` if not."""
+    codes = ", ".join(s.code for s in config.survey.services)
+    first_day = parse_month(month)
+    if first_day is None:
+        raise Refused("population.bad_month", value=month)
+    if first_day > local_today(config.kecamatan.tz, now):
+        raise Refused("population.future_month", value=month)
+    found = config.survey.service(service)
+    if found is None:
+        raise Refused("population.bad_service", value=service, codes=codes)
+    users = parse_service_users(count)
+    if users is None:
+        raise Refused("population.bad_count", value=count)
+    return PopulationEntry(first_day, found.code, users)
+
+
+async def record_population(
+    config: Config, entry: PopulationEntry, *, recorded_by: str, now: datetime
+) -> None:
+    database = Database(config.database.url)
+    try:
+        await migrate.upgrade(database)
+        async with database.transaction() as session:
+            await surveys.record_population(
+                session,
+                month=entry.month,
+                service=entry.service,
+                service_users=entry.service_users,
+                recorded_by=recorded_by,
+                now=now,
+            )
+    finally:
+        await database.dispose()
+
+
+def population_line(config: Config, entry: PopulationEntry, t: Texts) -> str:
+    service = config.survey.service(entry.service)
+    return t(
+        "population.recorded",
+        count=format_number(entry.service_users),
+        service=service.name if service else entry.service,
+        month=f"{t(f'months.m{entry.month.month}')} {entry.month.year}",
+        required=format_number(sample_size(entry.service_users)),
+    )

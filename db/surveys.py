@@ -1,0 +1,303 @@
+"""Queries on the satisfaction survey (SKM): responses, and monthly service-user counts.
+
+Reports never load responses into Python to count them: :func:`fetch_skm_totals` sums each
+unsur in SQL on the ``local_date`` index. Nothing here commits; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import CHANNEL_CHAT, CHANNEL_PAPER, Resident, SurveyPopulation, SurveyResponse
+from db.residents import TELEGRAM
+from db.upsert import upsert
+from iku.skm import UNSUR_KEYS, time_slot
+from iku.survey_forms import AGE_GROUPS, PaperForm, SurveyAnswers
+
+# Rows per INSERT of an import: 26 parameters each stays far below SQLite's variable limit.
+IMPORT_CHUNK = 200
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which responses a report covers: local days ``start``..``end`` (inclusive), optionally
+    one service."""
+
+    start: date
+    end: date
+    service: str | None = None
+
+    def where(self) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = [
+            SurveyResponse.local_date.between(self.start, self.end)
+        ]
+        if self.service is not None:
+            conditions.append(SurveyResponse.service == self.service)
+        return conditions
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _row(answers: SurveyAnswers) -> dict[str, Any]:
+    return {
+        "service": answers.service,
+        "gender": answers.gender,
+        "age": answers.age,
+        "education": answers.education,
+        "occupation": answers.occupation,
+        **{key: answers.answers[key] for key in UNSUR_KEYS},
+        "saran": answers.saran,
+    }
+
+
+async def record_chat_response(
+    session: AsyncSession,
+    *,
+    external_id: int | str,
+    answers: SurveyAnswers,
+    answered_at: datetime,
+    tz: ZoneInfo,
+    daily_limit: int,
+) -> bool:
+    """Store a resident's chat response unless they reached ``daily_limit`` responses for this
+    service on this local day (0 = no limit). True when stored."""
+    resident_id = await _resident_id(session, external_id, answered_at)
+    local = answered_at.astimezone(tz)
+    if daily_limit and (
+        await count_chat_responses(session, resident_id, answers.service, local.date())
+        >= daily_limit
+    ):
+        return False
+    session.add(
+        SurveyResponse(
+            **_row(answers),
+            channel=CHANNEL_CHAT,
+            resident_id=resident_id,
+            answered_at=answered_at,
+            local_date=local.date(),
+            time_slot=time_slot(local.time()),
+            recorded_at=answered_at,
+        )
+    )
+    await session.flush()
+    return True
+
+
+async def _resident_id(session: AsyncSession, external_id: int | str, now: datetime) -> int:
+    """The residents row of a Telegram user, created if the bookkeeping has not yet done so."""
+    query = select(Resident.id).where(
+        Resident.channel == TELEGRAM, Resident.external_id == str(external_id)
+    )
+    found = await session.scalar(query)
+    if found is None:
+        row = {"channel": TELEGRAM, "external_id": str(external_id), "first_seen": now}
+        row |= {"last_seen": now, "display_name": "", "language": "id", "blocked": False}
+        await upsert(session, Resident, [row], keys=("channel", "external_id"))
+        found = await session.scalar(query)
+    assert found is not None
+    return found
+
+
+async def count_chat_responses(
+    session: AsyncSession, resident_id: int, service: str, day: date
+) -> int:
+    count = await session.scalar(
+        select(func.count()).where(
+            SurveyResponse.resident_id == resident_id,
+            SurveyResponse.local_date == day,
+            SurveyResponse.service == service,
+        )
+    )
+    return int(count or 0)
+
+
+async def fetch_chat_responses_today(
+    session: AsyncSession, external_id: int | str, service: str, day: date
+) -> int:
+    """How many chat responses the Telegram user gave for ``service`` on local ``day``."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(SurveyResponse)
+        .join(Resident, Resident.id == SurveyResponse.resident_id)
+        .where(
+            Resident.channel == TELEGRAM,
+            Resident.external_id == str(external_id),
+            SurveyResponse.local_date == day,
+            SurveyResponse.service == service,
+        )
+    )
+    return int(count or 0)
+
+
+async def record_paper_forms(
+    session: AsyncSession, forms: Sequence[PaperForm], tz: ZoneInfo, now: datetime
+) -> int:
+    """Store imported paper forms; a form whose import key is already stored is left out.
+
+    Returns how many were new.
+    """
+    rows = [_paper_row(form, tz, now) for form in forms]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    added = 0
+    for start in range(0, len(rows), IMPORT_CHUNK):
+        statement = (
+            insert(SurveyResponse)
+            .values(rows[start : start + IMPORT_CHUNK])
+            .on_conflict_do_nothing(index_elements=["import_key"])
+            .returning(SurveyResponse.id)
+        )
+        added += len((await session.execute(statement)).all())
+    return added
+
+
+def _paper_row(form: PaperForm, tz: ZoneInfo, now: datetime) -> dict[str, Any]:
+    answered_at = slot = None
+    if form.local_time is not None:
+        local = datetime.combine(form.local_date, form.local_time, tzinfo=tz)
+        answered_at, slot = local, time_slot(form.local_time)
+    return {
+        **_row(form.answers),
+        "channel": CHANNEL_PAPER,
+        "resident_id": None,
+        "answered_at": answered_at,
+        "local_date": form.local_date,
+        "time_slot": slot,
+        "import_key": form.import_key,
+        "recorded_at": now,
+    }
+
+
+async def record_population(
+    session: AsyncSession,
+    *,
+    month: date,
+    service: str,
+    service_users: int,
+    recorded_by: str,
+    now: datetime,
+) -> None:
+    """Set how many people ``service`` served in the month starting ``month`` (replaces)."""
+    row = {
+        "month": month.replace(day=1),
+        "service": service,
+        "service_users": service_users,
+        "recorded_by": recorded_by,
+        "recorded_at": now,
+    }
+    await upsert(session, SurveyPopulation, [row], keys=("month", "service"))
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+async def fetch_skm_totals(session: AsyncSession, where: Filter) -> tuple[dict[str, int], int]:
+    """Per-unsur answer sums and the number of responses of the period, summed in SQL."""
+    sums = [func.coalesce(func.sum(getattr(SurveyResponse, key)), 0) for key in UNSUR_KEYS]
+    row = (await session.execute(select(func.count(), *sums).where(*where.where()))).one()
+    respondents, *totals = (int(value) for value in row)
+    return dict(zip(UNSUR_KEYS, totals, strict=True)), respondents
+
+
+async def fetch_population(session: AsyncSession, where: Filter) -> int | None:
+    """Service users of every month that overlaps the period (None: officials entered none).
+
+    A period that covers part of a month counts that month's whole figure: the entries are
+    monthly, and a larger N only asks for a larger sample, never a smaller one.
+    """
+    query = select(func.sum(SurveyPopulation.service_users)).where(
+        SurveyPopulation.month >= where.start.replace(day=1),
+        SurveyPopulation.month <= where.end,
+    )
+    if where.service is not None:
+        query = query.where(SurveyPopulation.service == where.service)
+    total = await session.scalar(query)
+    return None if total is None else int(total)
+
+
+PROFILE_COLUMNS = ("gender", "education", "occupation", "service", "time_slot")
+
+
+def _age_group() -> ColumnElement[str]:
+    return case(
+        *((SurveyResponse.age.between(low, high), f"{low}-{high}") for low, high in AGE_GROUPS),
+        else_="",
+    )
+
+
+async def fetch_profile(session: AsyncSession, where: Filter) -> dict[str, dict[str, int]]:
+    """Respondents per answer of each profile question, counted in SQL.
+
+    Keys: ``gender``, ``age_group`` (labels ``15-24`` ...), ``education``, ``occupation``,
+    ``service`` and ``time_slot`` (``""`` for paper forms without a time).
+    """
+    profile: dict[str, dict[str, int]] = {}
+    columns: list[tuple[str, ColumnElement[Any]]] = [
+        (name, getattr(SurveyResponse, name)) for name in PROFILE_COLUMNS
+    ]
+    columns.insert(1, ("age_group", _age_group()))
+    for name, column in columns:
+        label = func.coalesce(column, "").label("code")
+        query = select(label, func.count()).where(*where.where()).group_by(label)
+        profile[name] = {str(code): int(count) for code, count in await session.execute(query)}
+    return profile
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """A response as exported: no id, no resident, no import key."""
+
+    local_date: date
+    local_time: time | None
+    time_slot: str | None
+    channel: str
+    answers: SurveyAnswers
+
+
+async def fetch_responses(
+    session: AsyncSession, where: Filter, tz: ZoneInfo
+) -> list[StoredResponse]:
+    """The period's responses, oldest first, for the raw-data sheet of the export."""
+    query = (
+        select(SurveyResponse)
+        .where(*where.where())
+        .order_by(
+            SurveyResponse.local_date,
+            SurveyResponse.answered_at.nulls_last(),
+            SurveyResponse.id,
+        )
+    )
+    return [_stored(row, tz) for row in await session.scalars(query)]
+
+
+def _stored(row: SurveyResponse, tz: ZoneInfo) -> StoredResponse:
+    at = row.answered_at.astimezone(tz).time().replace(microsecond=0) if row.answered_at else None
+    answers = SurveyAnswers(
+        service=row.service,
+        gender=row.gender,
+        age=row.age,
+        education=row.education,
+        occupation=row.occupation,
+        answers={key: getattr(row, key) for key in UNSUR_KEYS},
+        saran=row.saran,
+    )
+    return StoredResponse(row.local_date, at, row.time_slot, row.channel, answers)
+
+
+async def fetch_suggestions(session: AsyncSession, where: Filter) -> list[tuple[date, str, str]]:
+    """(local date, service, saran) of the period's responses that carry a suggestion."""
+    query = (
+        select(SurveyResponse.local_date, SurveyResponse.service, SurveyResponse.saran)
+        .where(*where.where(), SurveyResponse.saran.is_not(None))
+        .order_by(SurveyResponse.local_date, SurveyResponse.id)
+    )
+    return [(day, service, str(saran)) for day, service, saran in await session.execute(query)]

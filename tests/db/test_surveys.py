@@ -1,0 +1,138 @@
+"""Survey queries on a real database: sums in SQL, periods by kecamatan day, the population of
+overlapping months, and the constraints that keep answers within 1-4."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from db import surveys
+from db.engine import Database
+from db.models import SurveyResponse
+from iku.skm import UNSUR_KEYS
+from iku.survey_forms import PaperForm, SurveyAnswers
+
+WIB = ZoneInfo("Asia/Jakarta")
+NOW = datetime(2025, 3, 1, tzinfo=UTC)
+
+
+def answers(value: int, service: str = "KTP", age: int = 30) -> SurveyAnswers:
+    return SurveyAnswers(service, "L", age, "SMA", "PNS", dict.fromkeys(UNSUR_KEYS, value))
+
+
+def form(
+    day: date, value: int, key: str, *, service: str = "KTP", age: int = 30, at: time | None = None
+) -> PaperForm:
+    return PaperForm(answers(value, service, age), day, at, key)
+
+
+async def test_totals_are_summed_per_unsur_for_the_days_and_service(database: Database) -> None:
+    async with database.transaction() as session:
+        await surveys.record_paper_forms(
+            session,
+            [
+                form(date(2025, 1, 31), 1, "a"),
+                form(date(2025, 2, 1), 4, "b"),
+                form(date(2025, 2, 28), 3, "c", service="LEGAL"),
+                form(date(2025, 3, 1), 2, "d"),
+            ],
+            WIB,
+            NOW,
+        )
+    async with database.sessions() as session:
+        february = surveys.Filter(date(2025, 2, 1), date(2025, 2, 28))
+        totals, respondents = await surveys.fetch_skm_totals(session, february)
+        assert (totals, respondents) == (dict.fromkeys(UNSUR_KEYS, 7), 2)
+        ktp = surveys.Filter(date(2025, 1, 1), date(2025, 3, 31), "KTP")
+        totals, respondents = await surveys.fetch_skm_totals(session, ktp)
+        assert (totals, respondents) == (dict.fromkeys(UNSUR_KEYS, 7), 3)
+        empty = surveys.Filter(date(2024, 1, 1), date(2024, 12, 31))
+        assert await surveys.fetch_skm_totals(session, empty) == (dict.fromkeys(UNSUR_KEYS, 0), 0)
+
+
+async def test_chat_answers_count_on_the_kecamatan_day(database: Database) -> None:
+    late = datetime(2025, 2, 28, 17, 30, tzinfo=UTC)  # 1 March 00:30 WIB
+    async with database.transaction() as session:
+        assert await surveys.record_chat_response(
+            session, external_id=42, answers=answers(3), answered_at=late, tz=WIB, daily_limit=1
+        )
+        assert not await surveys.record_chat_response(
+            session, external_id=42, answers=answers(4), answered_at=late, tz=WIB, daily_limit=1
+        )
+    async with database.sessions() as session:
+        assert await surveys.fetch_chat_responses_today(session, 42, "KTP", date(2025, 3, 1)) == 1
+        assert await surveys.fetch_chat_responses_today(session, 42, "KTP", date(2025, 2, 28)) == 0
+        march = surveys.Filter(date(2025, 3, 1), date(2025, 3, 1))
+        assert (await surveys.fetch_skm_totals(session, march))[1] == 1
+
+
+async def test_population_sums_the_months_that_overlap_the_period(database: Database) -> None:
+    async with database.transaction() as session:
+        for month, service, count in (
+            (date(2025, 1, 1), "KTP", 100),
+            (date(2025, 2, 1), "KTP", 200),
+            (date(2025, 2, 1), "LEGAL", 50),
+            (date(2025, 4, 1), "KTP", 400),
+        ):
+            await surveys.record_population(
+                session, month=month, service=service, service_users=count, recorded_by="t", now=NOW
+            )
+        # Recording a month again replaces its figure.
+        await surveys.record_population(
+            session,
+            month=date(2025, 1, 20),
+            service="KTP",
+            service_users=120,
+            recorded_by="t",
+            now=NOW,
+        )
+    async with database.sessions() as session:
+        cases = [
+            (surveys.Filter(date(2025, 1, 15), date(2025, 2, 3)), 370),
+            (surveys.Filter(date(2025, 1, 15), date(2025, 2, 3), "KTP"), 320),
+            (surveys.Filter(date(2025, 3, 1), date(2025, 3, 31)), None),
+            (surveys.Filter(date(2025, 2, 28), date(2025, 4, 1), "LEGAL"), 50),
+        ]
+        for where, expected in cases:
+            assert await surveys.fetch_population(session, where) == expected, where
+
+
+async def test_profile_counts_in_sql(database: Database) -> None:
+    async with database.transaction() as session:
+        await surveys.record_paper_forms(
+            session,
+            [
+                form(date(2025, 2, 1), 3, "a", age=15, at=time(8, 0)),
+                form(date(2025, 2, 1), 3, "b", age=24, at=time(12, 30)),
+                form(date(2025, 2, 1), 3, "c", age=65),
+            ],
+            WIB,
+            NOW,
+        )
+    async with database.sessions() as session:
+        profile = await surveys.fetch_profile(
+            session, surveys.Filter(date(2025, 2, 1), date(2025, 2, 1))
+        )
+    assert profile["age_group"] == {"15-24": 2, "65-100": 1}
+    assert profile["time_slot"] == {"08.00-12.00": 1, "luar": 1, "": 1}
+    assert profile["gender"] == {"L": 3}
+
+
+@pytest.mark.parametrize("value", [0, 5])
+async def test_the_database_refuses_answers_outside_1_to_4(database: Database, value: int) -> None:
+    row = SurveyResponse(
+        service="KTP",
+        channel="paper",
+        local_date=date(2025, 2, 1),
+        gender="L",
+        age=30,
+        education="SMA",
+        occupation="PNS",
+        **dict.fromkeys(UNSUR_KEYS, 3) | {"sarana": value},
+    )
+    with pytest.raises(IntegrityError):
+        async with database.transaction() as session:
+            session.add(row)
