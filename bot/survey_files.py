@@ -9,8 +9,6 @@ an XLSX file is read.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Config
+from bot.tabular import TableError, read_cells
 from db import migrate, surveys
 from db.engine import Database
 from i18n import Texts
@@ -34,7 +33,6 @@ from iku.survey_forms import (
     parse_service_users,
 )
 
-CSV_DELIMITERS = (",", ";", "\t")
 # The codes a problem message lists for a wrong profile answer.
 CHOICES = {"education": EDUCATIONS, "occupation": OCCUPATIONS}
 
@@ -56,55 +54,10 @@ class Refused(Exception):
 
 def read_rows(path: Path, max_bytes: int) -> list[Sequence[object]]:
     """The cells of the file's first sheet (CSV: the whole file), header row first."""
-    name = path.name
-    if not path.is_file():
-        raise Refused("import.not_found", file=name)
-    size = path.stat().st_size
-    if size > max_bytes:
-        limit = format_number(max_bytes)
-        raise Refused("import.too_big", file=name, size=format_number(size), limit=limit)
-    suffix = path.suffix.lower()
     try:
-        if suffix == ".csv":
-            return _read_csv(path.read_bytes())
-        if suffix == ".xlsx":
-            return _read_xlsx(path)
-    except (OSError, ValueError, KeyError, csv.Error) as error:
-        raise Refused("import.unreadable", file=name, reason=_reason(error)) from None
-    raise Refused("import.wrong_type", file=name)
-
-
-def _read_csv(raw: bytes) -> list[Sequence[object]]:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Windows saves "CSV" in the ANSI code page.
-        text = raw.decode("cp1252", errors="replace")
-    first_line = text.split("\n", 1)[0]
-    # Indonesian Excel writes ';' because ',' is its decimal separator.
-    delimiter = max(CSV_DELIMITERS, key=first_line.count)
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-
-
-def _read_xlsx(path: Path) -> list[Sequence[object]]:
-    from zipfile import BadZipFile
-
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException) as error:
-        raise ValueError(_reason(error)) from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def _reason(error: Exception) -> str:
-    return str(error) or type(error).__name__
+        return read_cells(path, max_bytes=max_bytes)
+    except TableError as error:
+        raise Refused(f"table.{error.key}", **error.values) from None
 
 
 # --- importing ------------------------------------------------------------------------------

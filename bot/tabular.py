@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from iku.format import format_number
 
 T = TypeVar("T")
 Texts = Callable[..., str]
 DEFAULT_MAX_BYTES = 5_000_000
+CSV_DELIMITERS = (",", ";", "\t")
 
 
 class TableError(Exception):
@@ -59,6 +60,33 @@ class Row:
         return self.cells.get(column, "").strip()
 
 
+def read_cells(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Sequence[object]]:
+    """The cells of a CSV file, or of an XLSX file's first sheet, header row first.
+
+    Raises :class:`TableError` for a missing, too large, unreadable or other kind of file; the
+    size is checked before anything is parsed. openpyxl is imported only for an XLSX file.
+    """
+    name = path.name
+    if not path.is_file():
+        raise TableError("not_found", file=name)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise TableError(
+            "too_big", file=name, size=format_number(size), limit=format_number(max_bytes)
+        )
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return _read_csv(path.read_bytes())
+        if suffix in (".xlsx", ".xlsm"):
+            return _read_xlsx(path)
+    except (OSError, ValueError, KeyError, csv.Error) as error:
+        raise TableError(
+            "unreadable", file=name, reason=str(error) or type(error).__name__
+        ) from None
+    raise TableError("wrong_type", file=name)
+
+
 def read_table(
     path: Path,
     *,
@@ -68,87 +96,62 @@ def read_table(
 ) -> list[Row]:
     """The data rows of a CSV or XLSX file whose header has every ``required`` column.
 
-    Raises :class:`TableError` for a missing, too large, empty or unreadable file and for a
-    header with missing or unknown columns. Blank rows are skipped.
+    Cells come as the text a person would type (see :func:`cell_text`); blank rows are skipped.
+    Raises :class:`TableError` as :func:`read_cells` does, and for an empty file or a header
+    with missing or unknown columns.
     """
-    try:
-        size = path.stat().st_size
-    except OSError:
-        raise TableError("not_found", path=path) from None
-    if size > max_bytes:
-        raise TableError(
-            "too_big",
-            path=path,
-            size=format_number(size),
-            limit=format_number(max_bytes),
-        )
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        header, rows = _read_csv(path)
-    elif suffix in (".xlsx", ".xlsm"):
-        header, rows = _read_xlsx(path)
-    else:
-        raise TableError("wrong_type", path=path)
+    cells = read_cells(path, max_bytes=max_bytes)
+    if not cells:
+        raise TableError("empty", file=path.name)
+    header = [_column(_cell_text(value)) for value in cells[0]]
     _check_header(path, header, required, optional)
+    rows = [[_cell_text(value) for value in record] for record in cells[1:]]
     return [
-        Row(number, dict(zip(header, cells, strict=False)))
-        for number, cells in rows
-        if any(cell.strip() for cell in cells)
+        Row(number, dict(zip(header, values, strict=False)))
+        for number, values in enumerate(rows, start=2)
+        if any(value.strip() for value in values)
     ]
 
 
 def _check_header(
     path: Path, header: list[str], required: Sequence[str], optional: Sequence[str]
 ) -> None:
-    if not header:
-        raise TableError("empty", path=path)
     missing = [column for column in required if column not in header]
     unknown = [column for column in header if column and column not in (*required, *optional)]
     if missing or unknown:
         raise TableError(
             "columns",
-            path=path,
+            file=path.name,
             missing=", ".join(missing) or "-",
             unknown=", ".join(unknown) or "-",
             expected=", ".join([*required, *optional]),
         )
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _read_csv(raw: bytes) -> list[Sequence[object]]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise TableError("not_utf8", path=path) from None
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
-    except csv.Error:
-        dialect = csv.excel
-    records = list(csv.reader(io.StringIO(text), dialect))
-    if not records:
-        return [], []
-    header = [_column(name) for name in records[0]]
-    return header, [(number, record) for number, record in enumerate(records[1:], start=2)]
+        # Excel on Windows saves "CSV" in the ANSI code page.
+        text = raw.decode("cp1252", errors="replace")
+    first_line = text.split("\n", 1)[0]
+    # Indonesian Excel writes ';' because ',' is its decimal separator.
+    delimiter = max(CSV_DELIMITERS, key=first_line.count)
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    from openpyxl import load_workbook
+def _read_xlsx(path: Path) -> list[Sequence[object]]:
+    from zipfile import BadZipFile
+
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a bad file
-        raise TableError("bad_xlsx", path=path, reason=type(error).__name__) from None
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, InvalidFileException) as error:
+        raise ValueError(str(error) or type(error).__name__) from None
     try:
-        sheet = workbook.worksheets[0]
-        values: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
-        first = next(values, None)
-        if first is None:
-            return [], []
-        header = [_column(_cell_text(value)) for value in first]
-        rows = [
-            (number, [_cell_text(value) for value in record])
-            for number, record in enumerate(values, start=2)
-        ]
-        return header, rows
+        return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
     finally:
         workbook.close()
 
@@ -162,9 +165,9 @@ def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return (
-            value.date().isoformat() if value.time() == time(0) else value.isoformat(" ", "minutes")
-        )
+        if value.time() == time(0):
+            return value.date().isoformat()
+        return value.isoformat(" ", "minutes")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, time):

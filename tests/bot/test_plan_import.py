@@ -123,10 +123,10 @@ def test_too_big_and_wrong_type_are_refused_before_reading(
     big = tmp_path / "program.csv"
     big.write_bytes(b"x" * 10_000_000)
     assert main(["--config", config, "program", "import", str(big)]) == 2
-    assert "ukuran berkas 10.000.000 bita, batasnya 5.000.000 bita" in capsys.readouterr().err
+    assert "berkas 10.000.000 byte melebihi batas 5.000.000 byte" in capsys.readouterr().err
     odd = write(tmp_path, "program.pdf", "x")
     assert main(["--config", config, "program", "import", str(odd)]) == 2
-    assert "gunakan berkas .csv atau .xlsx" in capsys.readouterr().err
+    assert "hanya berkas .csv atau .xlsx yang bisa diimpor" in capsys.readouterr().err
 
 
 def test_activity_plan_from_xlsx_counts_facilitated_by_period_end(

@@ -275,8 +275,7 @@ def test_a_10_mb_file_is_refused_before_reading(cli: Cli, tmp_path: Path) -> Non
     path.write_bytes(b"\0" * 10_000_000)  # not even a workbook: it is never opened
     assert cli("survey", "import", str(path)) == 2
     assert cli.err.strip() == (
-        "ajung-bot: besar.xlsx: berkas 10.000.000 byte melebihi batas 5.000.000 byte "
-        "([survey] max_import_bytes)"
+        "ajung-bot: besar.xlsx: berkas 10.000.000 byte melebihi batas 5.000.000 byte"
     )
 
 
