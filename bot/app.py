@@ -32,7 +32,7 @@ from bot.processor import PerChatUpdateProcessor
 from db import migrate
 from db.base import utcnow
 from db.engine import Database
-from handlers import common
+from handlers import common, complaint, trantib
 from handlers.context import AppContext, Services, services_of
 from i18n import catalog
 
@@ -43,6 +43,8 @@ BotApplication = Application[Any, AppContext, dict[str, Any], dict[str, Any], di
 # Commands shown in Telegram's menu button, in the order shown: (command, catalog key).
 COMMANDS = (
     ("start", "commands.start"),
+    ("lapor", "commands.report"),
+    ("status", "commands.status"),
     ("bantuan", "commands.help"),
     ("bahasa", "commands.language"),
     ("batal", "commands.cancel"),
@@ -89,7 +91,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     application: BotApplication = builder.build()
-    menu = common.MENU
+    menu = (*complaint.MENU, *common.MENU)
     application.bot_data["services"] = Services(
         config=config, database=database, catalog=catalog(), menu=menu, clock=clock
     )
@@ -104,11 +106,21 @@ def register(
     """Handlers in the order they must be tried.
 
     group -1: bookkeeping that sees every update (who is talking) and never answers.
-    group 0: the dialogues first, so that inside a dialogue its own steps win; then the global
-             commands and menu buttons; last, the catch-all that answers anything unknown.
+    group 0: the dialogues first, so that inside a dialogue its own steps win (the resident's
+             report form before the rating, whose comment step lets other input pass); then
+             the complaint commands and buttons, including the officials' group messages (their
+             notes), which must come before the global /batal; then the global commands and
+             menu buttons; last, the catch-all that answers anything unknown.
     """
     application.add_handler(TypeHandler(object, common.remember_person), group=-1)
-    for handler in [*extra_dialogues, *common.handlers(), *common.catch_all()]:
+    dialogues = [*extra_dialogues, *complaint.dialogues(), trantib.entry_form()]
+    for handler in [
+        *dialogues,
+        *complaint.handlers(),
+        *trantib.handlers(),
+        *common.handlers(),
+        *common.catch_all(),
+    ]:
         application.add_handler(handler)
     application.add_error_handler(common.on_error)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from telegram.error import Forbidden, TelegramError
@@ -17,6 +17,7 @@ from telegram.ext import Application
 
 from bot.config import Config
 from db import conversations
+from handlers import complaint_card, trantib
 from handlers.context import AppContext, services_of
 from handlers.dialogue import Dialogue
 
@@ -27,20 +28,36 @@ JobCallback = Callable[[AppContext], Coroutine[Any, Any, None]]
 
 @dataclass(frozen=True)
 class Job:
-    """One scheduled job: ``every`` seconds, first run ``first`` seconds after start."""
+    """One scheduled job: every ``every`` seconds, or daily at ``daily_at`` (an aware local
+    time); also ``first`` seconds after start (None: not at start)."""
 
     name: str
     callback: JobCallback
-    every: float
-    first: float = 0
+    every: float | None = None
+    first: float | None = 0
+    daily_at: time | None = None
+
+    def __post_init__(self) -> None:
+        if (self.every is None) == (self.daily_at is None):
+            raise ValueError(f"job {self.name}: give exactly one of every and daily_at")
 
 
 def schedule(config: Config) -> tuple[Job, ...]:
+    tz = config.kecamatan.tz
     return (
         # First run right at start: conversations that went idle while the bot was down end now.
         Job(
             "conversations.sweep_idle", sweep_idle, every=config.conversation.sweep_interval_seconds
         ),
+        # Also at start, to catch up on a day the bot was down at report time; the job itself
+        # waits for the hour and records what it listed, so it never lists a complaint twice.
+        Job(
+            "complaints.overdue_report",
+            trantib.overdue_report,
+            daily_at=config.complaints.overdue_report_at(tz),
+        ),
+        # Cards and photos a stop of the bot left unpublished.
+        Job("complaints.catch_up", complaint_card.catch_up, every=300, first=30),
     )
 
 
@@ -48,7 +65,15 @@ def install(application: Application[Any, Any, Any, Any, Any, Any], config: Conf
     job_queue = application.job_queue
     assert job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
     for job in schedule(config):
-        job_queue.run_repeating(job.callback, interval=job.every, first=job.first, name=job.name)
+        if job.daily_at is not None:
+            job_queue.run_daily(job.callback, time=job.daily_at, name=job.name)
+            if job.first is not None:
+                job_queue.run_once(job.callback, when=job.first, name=job.name)
+        else:
+            assert job.every is not None
+            job_queue.run_repeating(
+                job.callback, interval=job.every, first=job.first, name=job.name
+            )
 
 
 def dialogues(application: Application[Any, Any, Any, Any, Any, Any]) -> dict[str, Dialogue]:
@@ -89,6 +114,9 @@ async def _expire(application: Any, dialogue: Dialogue, key: tuple[int | str, ..
     chat_id, user_id = int(key[0]), int(key[1])
     user_data = application.user_data.get(user_id)
     dialogue.expire(key, user_data)
+    if dialogue.quiet_expiry:
+        await application.update_persistence()
+        return
     services = services_of(application)
     texts = services.catalog.for_language(
         (user_data or {}).get("lang") or services.config.bot.default_language
