@@ -71,6 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=("text", "json"), default="text")
     report.add_argument("--lang", choices=("id", "en"), default="id", help="language of the text")
 
+    register = _command(commands, "complaints", None, "the complaint register (IKU 4)")
+    register_commands = register.add_subparsers(
+        dest="complaints_command", required=True, metavar="ACTION"
+    )
+    export = _command(
+        register_commands, "export", export_complaints, "write the register to .xlsx or .csv"
+    )
+    export.add_argument(
+        "--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="first day received"
+    )
+    export.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="last day")
+    export.add_argument(
+        "--out", required=True, metavar="FILE", help="FILE.xlsx (Excel) or FILE.csv"
+    )
+    export.add_argument("--lang", choices=("id", "en"), default="id", help="language of the text")
+
     check = _command(commands, "check-config", check_config, "validate the configuration")
     check.add_argument("--for-run", action="store_true", help="also require the bot token")
     return parser
@@ -173,6 +189,43 @@ def show_report(args: argparse.Namespace) -> int:
         print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
     else:
         print(render_text(report, catalog().for_language(args.lang)))
+    return EXIT_OK
+
+
+def export_complaints(args: argparse.Namespace) -> int:
+    """The complaints received in the period (default: the year to date), one row each."""
+    from pathlib import Path
+
+    config = _config(args)
+    from bot.export import FORMATS, export_register
+    from bot.reporting import period_from_args
+    from db import migrate
+    from db.base import utcnow
+    from db.engine import Database
+    from i18n import catalog
+
+    out = Path(args.out)
+    if out.suffix.lower() not in FORMATS:
+        raise UsageError(f"--out {out}: the file name must end in .xlsx or .csv")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
+    now = utcnow()
+    try:
+        period = period_from_args(config, args.start, args.end, now)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+    async def export() -> int:
+        database = Database(config.database.url)
+        try:
+            await migrate.upgrade(database)
+            texts = catalog().for_language(args.lang)
+            return await export_register(database, config, period, out, texts, now)
+        finally:
+            await database.dispose()
+
+    count = asyncio.run(export())
+    print(f"{out}: {count} complaints received {period.start} to {period.end}")
     return EXIT_OK
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.config import Config
+from db import complaints
 from db.engine import Database
 from iku.periods import Period, date_range, local_today, year_to_date
 from iku.report import IkuReport
@@ -25,5 +26,7 @@ async def build_report(
     database: Database, config: Config, period: Period, now: datetime
 ) -> IkuReport:
     """The four IKU of ``period`` as of ``now``. One read-only session for all of them."""
-    async with database.sessions():
-        return IkuReport(kecamatan=config.kecamatan.name, period=period)
+    today = local_today(config.kecamatan.tz, now)
+    async with database.sessions() as session:
+        figures = await complaints.fetch_figures(session, period.start, period.end, today)
+        return IkuReport(kecamatan=config.kecamatan.name, period=period, complaints=figures)
