@@ -12,10 +12,17 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
-from datetime import date
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import Config, ConfigError, load_config, resolve_path
+
+if TYPE_CHECKING:
+    from db.engine import Database
+    from iku.periods import Period
+
+T = TypeVar("T")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 ROLES = ("resident", "trantib", "camat", "sekcam", "pmks")
@@ -162,29 +169,14 @@ def db_current(args: argparse.Namespace) -> int:
 
 def show_report(args: argparse.Namespace) -> int:
     config = _config(args)
-    from bot.reporting import build_report, period_from_args
+    from bot.reporting import build_report
     from db.base import utcnow
-    from db.engine import Database
     from i18n import catalog
-    from iku.report import IkuReport, render_text, report_json
+    from iku.report import render_text, report_json
 
     now = utcnow()
-    try:
-        period = period_from_args(config, args.start, args.end, now)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-
-    async def gather() -> IkuReport:
-        database = Database(config.database.url)
-        try:
-            from db import migrate
-
-            await migrate.upgrade(database)
-            return await build_report(database, config, period, now)
-        finally:
-            await database.dispose()
-
-    report = asyncio.run(gather())
+    period = _period(config, args, now)
+    report = _on_database(config, lambda database: build_report(database, config, period, now))
     if args.format == "json":
         print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
     else:
@@ -198,10 +190,7 @@ def export_complaints(args: argparse.Namespace) -> int:
 
     config = _config(args)
     from bot.export import FORMATS, export_register
-    from bot.reporting import period_from_args
-    from db import migrate
     from db.base import utcnow
-    from db.engine import Database
     from i18n import catalog
 
     out = Path(args.out)
@@ -210,23 +199,39 @@ def export_complaints(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise UsageError(f"--out {out}: folder {out.parent} does not exist")
     now = utcnow()
+    period = _period(config, args, now)
+    texts = catalog().for_language(args.lang)
+    count = _on_database(
+        config, lambda database: export_register(database, config, period, out, texts, now)
+    )
+    print(f"{out}: {count} complaints received {period.start} to {period.end}")
+    return EXIT_OK
+
+
+def _period(config: Config, args: argparse.Namespace, now: datetime) -> Period:
+    """The period of ``--from``/``--to`` (default: the year to date); a UsageError if reversed."""
+    from bot.reporting import period_from_args
+
     try:
-        period = period_from_args(config, args.start, args.end, now)
+        return period_from_args(config, args.start, args.end, now)
     except ValueError as error:
         raise UsageError(str(error)) from None
 
-    async def export() -> int:
+
+def _on_database(config: Config, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work`` on the configured database, migrated first, closed after."""
+    from db import migrate
+    from db.engine import Database
+
+    async def run() -> T:
         database = Database(config.database.url)
         try:
             await migrate.upgrade(database)
-            texts = catalog().for_language(args.lang)
-            return await export_register(database, config, period, out, texts, now)
+            return await work(database)
         finally:
             await database.dispose()
 
-    count = asyncio.run(export())
-    print(f"{out}: {count} complaints received {period.start} to {period.end}")
-    return EXIT_OK
+    return asyncio.run(run())
 
 
 def _date(text: str) -> date:

@@ -135,7 +135,7 @@ class BotHarness:
 DESCRIPTION = "Banyak motor parkir di trotoar setiap sore."
 
 
-async def file_complaint(
+async def fill_complaint(
     person: Person,
     *,
     category: str = "Parkir liar",
@@ -145,8 +145,8 @@ async def file_complaint(
     description: str = DESCRIPTION,
     photos: int = 0,
     privacy: str = "Biasa",
-) -> str:
-    """Walk ``person`` through /lapor and press Kirim; returns the tracking code given."""
+) -> None:
+    """Walk ``person`` through /lapor up to the summary (Kirim not pressed yet)."""
     await person.send("/lapor")
     await person.tap(category)
     await person.tap(desa)
@@ -161,6 +161,11 @@ async def file_complaint(
         await person.send_photo()
     await person.tap("Lanjut ➡️" if photos else "Lewati")
     await person.tap(privacy)
+
+
+async def file_complaint(person: Person, **answers: Any) -> str:
+    """:func:`fill_complaint`, then Kirim; returns the tracking code the person was given."""
+    await fill_complaint(person, **answers)
     [saved] = await person.tap("✅ Kirim")
     return saved["text"].split("kode ", 1)[1].split(".", 1)[0]
 

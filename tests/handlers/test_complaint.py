@@ -22,6 +22,7 @@ from tests.factories import (
     BotHarness,
     card_of,
     file_complaint,
+    fill_complaint,
     move,
 )
 
@@ -72,11 +73,9 @@ async def to_description(bot: BotHarness) -> None:
 
 
 async def to_summary(bot: BotHarness) -> None:
-    await to_description(bot)
-    siti = bot.person()
-    await siti.send(DESCRIPTION)
-    await siti.tap("Lewati")
-    await siti.tap("Biasa")
+    await fill_complaint(
+        bot.person(), category="Perjudian", desa="Mangaran", place="pos ronda dusun Krajan"
+    )
 
 
 SUMMARY = """Periksa laporan sebelum dikirim:
@@ -368,14 +367,7 @@ async def test_kirim_again_after_a_failure_records_the_complaint_once(bot: BotHa
 async def test_concurrent_residents_pressing_kirim_get_consecutive_codes(bot: BotHarness) -> None:
     people = [bot.person(6100 + n, first_name=f"Warga{n}") for n in range(6)]
     for person in people:
-        await person.send("/lapor")
-        await person.tap("Perjudian")
-        await person.tap("Ajung")
-        await person.send("balai desa")
-        await person.tap("Lanjut ➡️")
-        await person.send(DESCRIPTION)
-        await person.tap("Lewati")
-        await person.tap("Biasa")
+        await fill_complaint(person, category="Perjudian", place="balai desa")
     replies = await asyncio.gather(*(person.tap("✅ Kirim") for person in people))
     codes = sorted(reply[0]["text"].split("kode ")[1].split(".")[0] for reply in replies)
     assert codes == [f"TRB-2025-{n:04d}" for n in range(1, 7)]

@@ -23,6 +23,7 @@ from tests.factories import (
     BotHarness,
     card_of,
     file_complaint,
+    fill_complaint,
     move,
 )
 
@@ -388,19 +389,11 @@ async def test_catch_up_posts_a_card_that_never_reached_the_group(bot: BotHarnes
 
 async def test_a_photo_that_could_not_be_downloaded_is_kept_later(bot: BotHarness) -> None:
     siti = bot.person()
-    await siti.send("/lapor")
-    await siti.tap("Perjudian")
-    await siti.tap("Ajung")
-    await siti.send("balai desa")
-    await siti.tap("Lanjut ➡️")
-    await siti.send("Ada judi sabung ayam tiap sore.")
-    await siti.send_photo(b"\xff\xd8 sabung ayam")
-    await siti.tap("Lanjut ➡️")
-    await siti.tap("Biasa")
+    await fill_complaint(siti, photos=1)
     bot.api.fail_next("getFile", status=502, description="Bad Gateway")
     await siti.tap("✅ Kirim")
     async with services_of(bot.application).database.sessions() as session:
         assert await session.scalar(select(ComplaintPhoto.local_path)) is None
     await complaint_card.catch_up(bot.context())
     kept = Path(bot.config.complaints.photo_dir) / "TRB-2025-0001-1.jpg"
-    assert kept.read_bytes() == b"\xff\xd8 sabung ayam"
+    assert kept.read_bytes() == b"\xff\xd8\xff\xe0 offline jpeg"  # what the phone sent
