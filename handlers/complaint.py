@@ -5,9 +5,11 @@
 from __future__ import annotations
 
 import enum
+import logging
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from db import complaints
@@ -26,6 +28,8 @@ from handlers.replies import answer_button, is_private, keyboard, main_menu, rep
 from iku.complaints import NOTE_MAX, RATING_SCORES, Channel, parse_tracking_code
 from iku.format import format_number
 from iku.periods import local_today
+
+log = logging.getLogger(__name__)
 
 MENU = (
     MenuEntry("menu.report", "menu:lapor"),
@@ -196,7 +200,11 @@ class RatingDialogue(Dialogue):
             await answer_button(update, t(key))
             return self.END
         await answer_button(update)
-        await query.edit_message_reply_markup(None)
+        try:
+            await query.edit_message_reply_markup(None)
+        except TelegramError as error:
+            # The rating is stored; old buttons left on screen are refused when pressed.
+            log.info("rating buttons not removed: %s", type(error).__name__)
         self.draft(context)["complaint_id"] = int(complaint_id)
         label = t(f"complaint.rating.r{score}")
         await reply(

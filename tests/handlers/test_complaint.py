@@ -219,7 +219,9 @@ async def test_rating_comment_can_be_skipped_and_never_blocks_the_menu(bot: BotH
     await move(group, code, "✔️ Verifikasi", "cek")
     await move(group, code, "▶️ Proses", "proses")
     await move(group, code, "✅ Selesai", "beres")
-    await siti.tap("4 Sangat puas")
+    bot.api.fail_next("editMessageReplyMarkup", status=400, description="Bad Request: x")
+    shown = await siti.tap("4 Sangat puas")
+    assert shown[-1]["text"].endswith("Ada komentar? Ketik di sini, atau tekan Lewati.")
     [menu] = await siti.send("/start")  # passes the comment step
     assert menu["text"].startswith("Selamat datang")
     [skipped] = await siti.tap("Lewati")
