@@ -32,7 +32,7 @@ from bot.processor import PerChatUpdateProcessor
 from db import migrate
 from db.base import utcnow
 from db.engine import Database
-from handlers import common, iku, plans, survey
+from handlers import common, complaint, iku, plans, survey, trantib
 from handlers.context import AppContext, Services, services_of
 from i18n import catalog
 
@@ -43,6 +43,8 @@ BotApplication = Application[Any, AppContext, dict[str, Any], dict[str, Any], di
 # Commands shown in Telegram's menu button, in the order shown: (command, catalog key).
 COMMANDS = (
     ("start", "commands.start"),
+    ("lapor", "commands.report"),
+    ("status", "commands.status"),
     ("survei", "commands.survey"),
     ("bantuan", "commands.help"),
     ("bahasa", "commands.language"),
@@ -51,6 +53,8 @@ COMMANDS = (
 )
 # Shown in addition, in each official's private chat only: residents never see them.
 OFFICIAL_COMMANDS = (
+    ("laporan", "commands.complaints", ("camat", "sekcam", "trantib")),
+    ("catat", "commands.record", ("camat", "sekcam", "trantib")),
     ("iku", "commands.iku", ("camat", "sekcam", "trantib", "pmks")),
     ("program", "commands.program", ("camat", "sekcam")),
     ("kegiatan", "commands.kegiatan", ("camat", "sekcam", "pmks")),
@@ -97,7 +101,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     application: BotApplication = builder.build()
-    menu = (*survey.MENU, *common.MENU)
+    menu = (*complaint.MENU, *survey.MENU, *common.MENU)
     application.bot_data["services"] = Services(
         config=config, database=database, catalog=catalog(), menu=menu, clock=clock
     )
@@ -112,14 +116,23 @@ def register(
     """Handlers in the order they must be tried.
 
     group -1: bookkeeping that sees every update (who is talking) and never answers.
-    group 0: the dialogues first, so that inside a dialogue its own steps win (and the survey's
-             ``/start skm_<SERVICE>`` deep link wins over the global /start); then the global
-             commands and menu buttons; last, the catch-all that answers anything unknown.
+    group 0: the dialogues first, so that inside a dialogue its own steps win (the resident's
+             report form before the rating, whose comment step lets other input pass; the
+             survey's ``/start skm_<SERVICE>`` deep link before the global /start); then the
+             feature commands and buttons, including the officials' group messages (their
+             notes), which must come before the global /batal; then the global commands and
+             menu buttons; last, the catch-all that answers anything unknown.
     """
     application.add_handler(TypeHandler(object, common.remember_person), group=-1)
-    dialogues = [survey.dialogue(), *plans.dialogues(), *extra_dialogues]
-    others = [*survey.handlers(), *iku.handlers(), *common.handlers()]
-    for handler in [*dialogues, *others, *common.catch_all()]:
+    dialogues = [
+        *extra_dialogues,
+        *complaint.dialogues(),
+        trantib.entry_form(),
+        survey.dialogue(),
+        *plans.dialogues(),
+    ]
+    others = [*complaint.handlers(), *trantib.handlers(), *survey.handlers(), *iku.handlers()]
+    for handler in [*dialogues, *others, *common.handlers(), *common.catch_all()]:
         application.add_handler(handler)
     application.add_error_handler(common.on_error)
 

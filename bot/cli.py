@@ -12,12 +12,18 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
-from datetime import date
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.config import Config, ConfigError, load_config, resolve_path
+
+if TYPE_CHECKING:
+    from db.engine import Database
+    from iku.periods import Period
+
+T = TypeVar("T")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 ROLES = ("resident", "trantib", "camat", "sekcam", "pmks")
@@ -72,6 +78,22 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="last day")
     report.add_argument("--format", choices=("text", "json"), default="text")
     report.add_argument("--lang", choices=("id", "en"), default="id", help="language of the text")
+
+    register = _command(commands, "complaints", None, "the complaint register (IKU 4)")
+    register_commands = register.add_subparsers(
+        dest="complaints_command", required=True, metavar="ACTION"
+    )
+    export = _command(
+        register_commands, "export", export_complaints, "write the register to .xlsx or .csv"
+    )
+    export.add_argument(
+        "--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="first day received"
+    )
+    export.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="last day")
+    export.add_argument(
+        "--out", required=True, metavar="FILE", help="FILE.xlsx (Excel) or FILE.csv"
+    )
+    export.add_argument("--lang", choices=("id", "en"), default="id", help="language of the text")
 
     for name, help_text in (
         ("program", "IKU 1: the year's program indicators"),
@@ -219,30 +241,67 @@ def db_current(args: argparse.Namespace) -> int:
 
 def show_report(args: argparse.Namespace) -> int:
     config = _config(args)
-    from bot.reporting import build_report, period_from_args
+    from bot.reporting import build_report
     from db.base import utcnow
     from i18n import catalog
-    from iku.report import IkuReport, render_text, report_json
+    from iku.report import render_text, report_json
 
     now = utcnow()
-    try:
-        period = period_from_args(config, args.start, args.end, now)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-
-    async def gather() -> IkuReport:
-        database = await _migrated(config)
-        try:
-            return await build_report(database, config, period, now)
-        finally:
-            await database.dispose()
-
-    report = asyncio.run(gather())
+    period = _period(config, args, now)
+    report = _on_database(config, lambda database: build_report(database, config, period, now))
     if args.format == "json":
         print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
     else:
         print(render_text(report, catalog().for_language(args.lang)))
     return EXIT_OK
+
+
+def export_complaints(args: argparse.Namespace) -> int:
+    """The complaints received in the period (default: the year to date), one row each."""
+    config = _config(args)
+    from bot.export import FORMATS, export_register
+    from db.base import utcnow
+    from i18n import catalog
+
+    out = Path(args.out)
+    if out.suffix.lower() not in FORMATS:
+        raise UsageError(f"--out {out}: the file name must end in .xlsx or .csv")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
+    now = utcnow()
+    period = _period(config, args, now)
+    texts = catalog().for_language(args.lang)
+    count = _on_database(
+        config, lambda database: export_register(database, config, period, out, texts, now)
+    )
+    print(f"{out}: {count} complaints received {period.start} to {period.end}")
+    return EXIT_OK
+
+
+def _period(config: Config, args: argparse.Namespace, now: datetime) -> Period:
+    """The period of ``--from``/``--to`` (default: the year to date); a UsageError if reversed."""
+    from bot.reporting import period_from_args
+
+    try:
+        return period_from_args(config, args.start, args.end, now)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def _on_database(config: Config, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work`` on the configured database, migrated first, closed after."""
+    from db import migrate
+    from db.engine import Database
+
+    async def run() -> T:
+        database = Database(config.database.url)
+        try:
+            await migrate.upgrade_if_needed(database)
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
 
 
 def import_plan(args: argparse.Namespace) -> int:
@@ -258,18 +317,14 @@ def import_plan(args: argparse.Namespace) -> int:
     now = utcnow()
     actor = f"cli:{args.file.name}"
 
-    async def load() -> Any:
-        database = await _migrated(config)
-        try:
-            if args.entity == "program":
-                return await import_programs(database, args.file, actor=actor, now=now)
-            today = local_today(config.kecamatan.tz, now)
-            return await import_activities(database, args.file, actor=actor, now=now, today=today)
-        finally:
-            await database.dispose()
+    async def load(database: Database) -> Any:
+        if args.entity == "program":
+            return await import_programs(database, args.file, actor=actor, now=now)
+        today = local_today(config.kecamatan.tz, now)
+        return await import_activities(database, args.file, actor=actor, now=now, today=today)
 
     try:
-        result = asyncio.run(load())
+        result = _on_database(config, load)
     except TableError as error:
         raise UsageError(error.describe(t)) from None
     for problem in result.errors:
@@ -279,16 +334,6 @@ def import_plan(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     print(t("table.done", inserted=result.counts.inserted, updated=result.counts.updated))
     return EXIT_OK
-
-
-async def _migrated(config: Config) -> Any:
-    """The configured database, brought up to date."""
-    from db import migrate
-    from db.engine import Database
-
-    database = Database(config.database.url)
-    await migrate.upgrade(database)
-    return database
 
 
 def send_summary(args: argparse.Namespace) -> int:
@@ -306,20 +351,16 @@ def send_summary(args: argparse.Namespace) -> int:
     if not config.telegram.camat_chat_id:
         raise UsageError(f"{config_path(args)}: [telegram] camat_chat_id: not set")
 
-    async def send() -> str:
-        database = await _migrated(config)
+    async def send(database: Database) -> str:
         bot = Bot(
             config.telegram.token,
             base_url=config.telegram.base_url,
             base_file_url=config.telegram.base_file_url,
         )
-        try:
-            async with bot:
-                return await deliver_summary(bot, database, config, week, now, force=args.force)
-        finally:
-            await database.dispose()
+        async with bot:
+            return await deliver_summary(bot, database, config, week, now, force=args.force)
 
-    outcome = asyncio.run(send())
+    outcome = _on_database(config, send)
     print(f"{week.key}: {outcome}")
     return EXIT_FAILURE if outcome.startswith("failed") else EXIT_OK
 
@@ -329,14 +370,10 @@ def render_summary(args: argparse.Namespace) -> int:
     from bot.summary import build_summary
     from db.base import utcnow
 
-    async def build() -> bytes:
-        database = await _migrated(config)
-        try:
-            return (await build_summary(database, config, args.week, utcnow())).chart
-        finally:
-            await database.dispose()
+    async def build(database: Database) -> bytes:
+        return (await build_summary(database, config, args.week, utcnow())).chart
 
-    chart = asyncio.run(build())
+    chart = _on_database(config, build)
     try:
         args.out.write_bytes(chart)
     except OSError as error:
@@ -360,8 +397,6 @@ def _week(text: str) -> Any:
 
 def survey_import(args: argparse.Namespace) -> int:
     config = _config(args)
-    from pathlib import Path
-
     from bot.survey_files import Refused, import_paper_forms, problem_lines, summary_line
     from db.base import utcnow
     from i18n import catalog
@@ -402,9 +437,6 @@ def survey_population(args: argparse.Namespace) -> int:
 
 def survey_export(args: argparse.Namespace) -> int:
     config = _config(args)
-    from pathlib import Path
-
-    from bot.reporting import period_from_args
     from db.base import utcnow
     from i18n import catalog
 
@@ -414,24 +446,11 @@ def survey_export(args: argparse.Namespace) -> int:
     if args.service is not None and config.survey.service(args.service) is None:
         raise UsageError(f"--service {args.service}: not a code of [survey] services")
     service = None if args.service is None else args.service.upper()
-    try:
-        period = period_from_args(config, args.start, args.end, utcnow())
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    period = _period(config, args, utcnow())
     from bot.survey_export import gather, write_workbook
-    from db import migrate
-    from db.engine import Database
     from iku.report import format_period
 
-    async def collect() -> Any:
-        database = Database(config.database.url)
-        try:
-            await migrate.upgrade(database)
-            return await gather(database, config, period, service)
-        finally:
-            await database.dispose()
-
-    data = asyncio.run(collect())
+    data = _on_database(config, lambda database: gather(database, config, period, service))
     t = catalog().for_language(args.lang)
     try:
         write_workbook(data, config, t, out)

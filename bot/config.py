@@ -9,12 +9,16 @@ the CLI can print it and exit with code 2 instead of showing a traceback.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from iku.complaints import ClockRules
 
 ENV_CONFIG = "AJUNG_BOT_CONFIG"
 ENV_TOKEN = "TELEGRAM_BOT_TOKEN"
@@ -156,6 +160,80 @@ class BotConfig(_Section):
     default_language: str = Field(default="id", pattern="^(id|en)$")
 
 
+class ComplaintsConfig(_Section):
+    """Public-order complaints (laporan trantib, IKU 4): codes, choices, limits and clocks."""
+
+    tracking_prefix: str = Field(default="TRB", pattern="^[A-Z]{2,10}$")
+    categories: tuple[str, ...] = Field(
+        default=(
+            "Kebisingan/keributan",
+            "Perkelahian/tawuran",
+            "Minuman keras",
+            "Perjudian",
+            "Pedagang kaki lima (PKL) liar",
+            "Parkir liar",
+            "Gelandangan, pengemis dan anak jalanan",
+            "Bangunan/reklame liar",
+            "Asusila",
+            "Lainnya",
+        ),
+        min_length=1,
+    )
+    max_open_per_resident: int = Field(default=3, ge=1)
+    verify_days: int = Field(default=3, ge=0)
+    plan_days: int = Field(default=5, ge=0)
+    limit_days: int = Field(default=60, ge=1)
+    holidays: tuple[str, ...] = ()
+    overdue_report_time: str = "07:30"
+    photo_dir: str = "data/photos"
+    max_photos: int = Field(default=3, ge=0, le=10)
+    description_min: int = Field(default=10, ge=1)
+    description_max: int = Field(default=2000, ge=1, le=3500)
+
+    @field_validator("categories")
+    @classmethod
+    def _labels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not label.strip() or len(label) > 100 for label in value):
+            raise ValueError("every category needs 1 to 100 characters")
+        if len(set(value)) != len(value):
+            raise ValueError("categories must be different from each other")
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _dates(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for text in value:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                raise ValueError(f"not a date like 2025-03-31: {text!r}")
+            try:
+                date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"not a date like 2025-03-31: {text!r}") from None
+        return value
+
+    @field_validator("overdue_report_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError(f"not a time like 07:30: {value!r}")
+        return value
+
+    @property
+    def clock_rules(self) -> ClockRules:
+        """The SP4N-LAPOR! working-day clocks with the configured holidays."""
+        return ClockRules(
+            verify_days=self.verify_days,
+            plan_days=self.plan_days,
+            limit_days=self.limit_days,
+            holidays=frozenset(date.fromisoformat(day) for day in self.holidays),
+        )
+
+    def overdue_report_at(self, tz: ZoneInfo) -> time:
+        """``overdue_report_time`` as an aware local time of day."""
+        hour, minute = (int(part) for part in self.overdue_report_time.split(":"))
+        return time(hour, minute, tzinfo=tz)
+
+
 class Config(_Section):
     kecamatan: KecamatanConfig = KecamatanConfig()
     telegram: TelegramConfig = TelegramConfig()
@@ -165,6 +243,7 @@ class Config(_Section):
     conversation: ConversationConfig = ConversationConfig()
     bot: BotConfig = BotConfig()
     survey: SurveyConfig = SurveyConfig()
+    complaints: ComplaintsConfig = ComplaintsConfig()
 
 
 def resolve_path(cli_path: str | None, *, fallback_to_example: bool = False) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
@@ -19,6 +19,7 @@ from telegram.ext import Application
 from bot.config import Config
 from bot.summary import deliver_summary, due_week
 from db import conversations
+from handlers import complaint_card, trantib
 from handlers.context import AppContext, services_of
 from handlers.dialogue import Dialogue
 
@@ -29,17 +30,25 @@ JobCallback = Callable[[AppContext], Coroutine[Any, Any, None]]
 
 @dataclass(frozen=True)
 class Job:
-    """One scheduled job: on a crontab line (kecamatan time), or every ``every`` seconds with
-    the first run ``first`` seconds after start."""
+    """One scheduled job: on a crontab line (kecamatan time), every ``every`` seconds, or daily
+    at ``daily_at`` (an aware local time); also ``first`` seconds after start (None: not at
+    start; crontab jobs run only on their line)."""
 
     name: str
     callback: JobCallback
     every: float | None = None
-    first: float = 0
+    first: float | None = 0
     cron: str | None = None
+    daily_at: time | None = None
+
+    def __post_init__(self) -> None:
+        given = [self.every is not None, self.daily_at is not None, self.cron is not None]
+        if sum(given) != 1:
+            raise ValueError(f"job {self.name}: give exactly one of every, daily_at and cron")
 
 
 def schedule(config: Config) -> tuple[Job, ...]:
+    tz = config.kecamatan.tz
     return (
         # First run right at start: conversations that went idle while the bot was down end now.
         Job(
@@ -49,6 +58,15 @@ def schedule(config: Config) -> tuple[Job, ...]:
         # At start and every few minutes: a summary missed while the bot was down, or whose
         # sending failed, goes out now (idempotent: a delivered one is never sent again).
         Job("summary.catch_up", send_due_summary, every=300, first=5),
+        # Also at start, to catch up on a day the bot was down at report time; the job itself
+        # waits for the hour and records what it listed, so it never lists a complaint twice.
+        Job(
+            "complaints.overdue_report",
+            trantib.overdue_report,
+            daily_at=config.complaints.overdue_report_at(tz),
+        ),
+        # Cards and photos a stop of the bot left unpublished.
+        Job("complaints.catch_up", complaint_card.catch_up, every=300, first=30),
     )
 
 
@@ -59,8 +77,12 @@ def install(application: Application[Any, Any, Any, Any, Any, Any], config: Conf
         if job.cron is not None:
             trigger = CronTrigger.from_crontab(job.cron, timezone=config.kecamatan.tz)
             job_queue.run_custom(job.callback, job_kwargs={"trigger": trigger}, name=job.name)
+        elif job.daily_at is not None:
+            job_queue.run_daily(job.callback, time=job.daily_at, name=job.name)
+            if job.first is not None:
+                job_queue.run_once(job.callback, when=job.first, name=job.name)
         else:
-            assert job.every is not None, f"job {job.name} needs a crontab line or an interval"
+            assert job.every is not None
             job_queue.run_repeating(
                 job.callback, interval=job.every, first=job.first, name=job.name
             )
@@ -113,6 +135,9 @@ async def _expire(application: Any, dialogue: Dialogue, key: tuple[int | str, ..
     chat_id, user_id = int(key[0]), int(key[1])
     user_data = application.user_data.get(user_id)
     dialogue.expire(key, user_data)
+    if dialogue.quiet_expiry:
+        await application.update_persistence()
+        return
     services = services_of(application)
     texts = services.catalog.for_language(
         (user_data or {}).get("lang") or services.config.bot.default_language

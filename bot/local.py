@@ -97,6 +97,9 @@ class Terminal:
             self._list_buttons(result)
         self.out.flush()
 
+    def show_buttons(self, message: JSONDict) -> None:
+        self._list_buttons(message)
+
     def _list_buttons(self, message: JSONDict) -> None:
         markup = message.get("reply_markup") or {}
         inline = [(b["text"], "inline") for row in markup.get("inline_keyboard", []) for b in row]
@@ -255,3 +258,12 @@ class _Session:
         self.terminal.current_chat = self.person.chat_id
         where = "the Trantib group" if self.person is self.group else "your private chat"
         self.terminal.out.write(f"  (you are now writing in {where})\n")
+        # The buttons now pressable are those of the newest message with buttons in this chat
+        # (a complaint card that arrived while the other chat was current, say).
+        self.terminal.buttons = []
+        for message in reversed(self.person.inbox()):
+            if self.person.buttons(message):
+                first_line = describe(message).splitlines()[0]
+                self.terminal.out.write(f"  (latest buttons here) {first_line}\n")
+                self.terminal.show_buttons(message)
+                break

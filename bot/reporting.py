@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
-from db import indicators, surveys
+from db import complaints, indicators, surveys
 from db.engine import Database
 from iku.indicators import empowerment_facilitation, program_achievement
 from iku.periods import Period, date_range, local_today, year_to_date
@@ -32,17 +32,21 @@ async def build_report(
     """The four IKU of ``period`` as of ``now``. One read-only session for all of them.
 
     IKU 1 and IKU 3 are annual: they show the plan year of the period's last day, as it stands
-    (indicators) or as it stood at the period's end (activities facilitated by then).
+    (indicators) or as it stood at the period's end (activities facilitated by then). IKU 4
+    counts the complaints received in the period, with the overdue ones as of today.
     """
     plan_year = period.end.year
+    today = local_today(config.kecamatan.tz, now)
     async with database.sessions() as session:
         skm = await skm_figures(session, period)
+        figures = await complaints.fetch_figures(session, period.start, period.end, today)
         programs = await indicators.count_programs(session, plan_year)
         activities = await indicators.count_activities(session, plan_year, period.end)
     return IkuReport(
         kecamatan=config.kecamatan.name,
         period=period,
         skm=skm,
+        complaints=figures,
         programs=program_achievement(*programs),
         empowerment=empowerment_facilitation(*activities),
     )

@@ -231,3 +231,150 @@ class SurveyPopulation(Base):
     service_users: Mapped[int] = mapped_column(Integer)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+# ---------------------------------------------------------------- complaints (laporan trantib)
+
+
+class ComplaintCounter(Base):
+    """The last tracking number given out per year.
+
+    Incremented in the transaction that inserts the complaint (an upsert that locks the row on
+    PostgreSQL; SQLite serialises writers), so numbers have no gaps and no duplicates.
+    """
+
+    __tablename__ = "complaint_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class Complaint(Base):
+    """One public-order complaint, whichever channel it came by.
+
+    ``received_on`` is the local (kecamatan) date of receipt: it assigns the complaint to report
+    periods and starts the SP4N clocks, whose deadlines are fixed at receipt (``verify_by``,
+    ``plan_by``, ``resolve_by``) so a later change of the holiday list does not move them.
+    ``reporter_id`` is the resident who chatted it in (None when an official entered it);
+    ``submission_key`` makes a repeated "Kirim" after a crash find the same complaint.
+    """
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        UniqueConstraint("year", "number"),
+        Index("ix_complaints_reporter_id_received_on", "reporter_id", "received_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(100))
+    desa: Mapped[str] = mapped_column(String(100))
+    place: Mapped[str] = mapped_column(String(300), default="")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text)
+    privacy: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reject_reason: Mapped[str | None] = mapped_column(String(32))
+    reporter_id: Mapped[int | None] = mapped_column(Id, ForeignKey("residents.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(Id, ForeignKey("residents.id"))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    received_on: Mapped[date] = mapped_column(Date, index=True)
+    verify_by: Mapped[date] = mapped_column(Date)
+    plan_by: Mapped[date] = mapped_column(Date)
+    resolve_by: Mapped[date] = mapped_column(Date)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    card_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ComplaintPhoto(Base):
+    """A photo of a complaint: Telegram's file id, and the copy kept under ``photo_dir``.
+
+    ``local_path`` stays empty until the download succeeded; ``download_attempts`` stops the
+    catch-up job from retrying a lost file for ever.
+    """
+
+    __tablename__ = "complaint_photos"
+    __table_args__ = (UniqueConstraint("complaint_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[int] = mapped_column(Id, ForeignKey("complaints.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    file_id: Mapped[str] = mapped_column(String(256))
+    file_unique_id: Mapped[str] = mapped_column(String(128))
+    file_size: Mapped[int | None] = mapped_column(Integer)
+    local_path: Mapped[str | None] = mapped_column(String(500))
+    download_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ComplaintEvent(Base):
+    """The audit trail: every change of a complaint's status, when, by whom, with the note.
+
+    The first event (to ``baru``) records the receipt; ``actor_id`` is the official for every
+    later one (or the official who entered the complaint with /catat).
+    """
+
+    __tablename__ = "complaint_events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor_id: Mapped[int | None] = mapped_column(Id, ForeignKey("residents.id"))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ComplaintRating(Base):
+    """The reporter's rating of the handling after Selesai: once per complaint (the key)."""
+
+    __tablename__ = "complaint_ratings"
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 4", name="score_range"),)
+
+    complaint_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ComplaintPendingMove(Base):
+    """A move an official started with a button and will complete with a note.
+
+    Kept in the database so that a restart between the button and the note loses nothing.
+    ``expected`` is the status the official saw: the move only happens if it is still current.
+    """
+
+    __tablename__ = "complaint_pending_moves"
+
+    official_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    complaint_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    expected: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    prompt_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ComplaintOverdueNotice(Base):
+    """That a complaint was listed as overdue in the Trantib group on a local day (once a day)."""
+
+    __tablename__ = "complaint_overdue_notices"
+
+    complaint_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -10,6 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 
+def dialect_insert(session: AsyncSession) -> Any:
+    """``insert`` of the session's backend, which knows ON CONFLICT (same syntax on both)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 async def upsert(
     session: AsyncSession,
     model: type[DeclarativeBase],
@@ -20,8 +25,6 @@ async def upsert(
     """Insert ``rows``; where a row with the same ``keys`` exists, overwrite its other columns."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(list(rows))
+    statement = dialect_insert(session)(model).values(list(rows))
     updated = {column: statement.excluded[column] for column in rows[0] if column not in keys}
     await session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updated))

@@ -61,6 +61,10 @@ def clear_draft(context: AppContext, name: str) -> None:
 class Dialogue(ConversationHandler[AppContext]):
     """A persistent conversation whose draft lives in ``user_data[name]``."""
 
+    # True for a dialogue whose last step is optional (a comment after a rating): when it goes
+    # idle it just ends, without telling the person their answers were dropped.
+    quiet_expiry = False
+
     def __init__(
         self,
         name: str,

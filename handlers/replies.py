@@ -29,10 +29,11 @@ async def reply(update: Update, text: str, **kwargs: object) -> None:
         await chat.send_message(text, **kwargs)  # type: ignore[arg-type]
 
 
-async def answer_button(update: Update, text: str | None = None) -> None:
-    """Acknowledge a button press (Telegram shows a spinner until we do)."""
+async def answer_button(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Acknowledge a button press (Telegram shows a spinner until we do); ``alert`` shows the
+    text in a box the person must close, for what they must not miss."""
     if update.callback_query is not None:
-        await update.callback_query.answer(text)
+        await update.callback_query.answer(text, show_alert=alert)
 
 
 def is_private(update: Update) -> bool:

@@ -15,7 +15,8 @@ masyarakat (DOMAIN.md section 4)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -23,7 +24,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from iku.ratio import Ratio
-from iku.workdays import add_working_days
+from iku.workdays import add_working_days, working_days_between
 
 
 class Status(StrEnum):
@@ -56,6 +57,107 @@ RESOLVED_STATUSES = frozenset({Status.SELESAI, Status.DITERUSKAN})
 def can_move(current: Status, target: Status) -> bool:
     """Whether an official may change a complaint from ``current`` to ``target``."""
     return target in TRANSITIONS[current]
+
+
+# The order officials see the moves in: the next step forward first, then the side exits.
+_MOVE_ORDER = (
+    Status.DIVERIFIKASI,
+    Status.DIPROSES,
+    Status.SELESAI,
+    Status.DITERUSKAN,
+    Status.DITOLAK,
+)
+
+
+def moves_from(current: Status) -> tuple[Status, ...]:
+    """The statuses ``current`` may move to, forward step first; empty when closed."""
+    return tuple(target for target in _MOVE_ORDER if can_move(current, target))
+
+
+class Privacy(StrEnum):
+    """The reporter's privacy choice, as in SP4N-LAPOR!.
+
+    biasa: officials see who reported. anonim: the reporter's identity is hidden from officials
+    (the bot still relays updates to the reporter). rahasia: the content stays inside the office,
+    so exports withhold it.
+    """
+
+    BIASA = "biasa"
+    ANONIM = "anonim"
+    RAHASIA = "rahasia"
+
+
+class Channel(StrEnum):
+    """How a complaint came in: by chat with the bot, or entered by an official (``/catat``)."""
+
+    CHAT = "chat"
+    WALK_IN = "walk_in"
+    LETTER = "letter"
+    PHONE = "phone"
+    SPAN_LAPOR = "span_lapor"
+    SOCIAL_MEDIA = "social_media"
+
+
+# The channels an official can record with /catat (the chat channel is the bot itself).
+OFFICE_CHANNELS = tuple(channel for channel in Channel if channel is not Channel.CHAT)
+
+RATING_SCORES = (1, 2, 3, 4)
+"""After Selesai the reporter rates the handling once, 1 (tidak puas) to 4 (sangat puas)."""
+
+NOTE_MAX = 1000
+"""Longest official's note or reporter's comment, in characters."""
+
+PLACE_MAX = 300
+"""Longest place description typed by a reporter, in characters."""
+
+_CODE = re.compile(r"([A-Z]{2,10})-(\d{4})-0*(\d{1,9})")
+
+
+def tracking_code(prefix: str, year: int, number: int) -> str:
+    """The public code of a complaint: ``TRB-2025-0042`` (at least four digits, more past 9999).
+
+    Short and easy to read aloud: letters, the year, a number counted per year from 1.
+    """
+    if number < 1:
+        raise ValueError(f"complaint numbers start at 1, got {number}")
+    return f"{prefix}-{year:04d}-{number:04d}"
+
+
+def parse_tracking_code(text: str) -> str | None:
+    """The canonical code a person typed, forgiving case, spaces and missing zeros.
+
+    ``" trb-2025-42 "`` -> ``"TRB-2025-0042"``; None when it is not a code at all.
+    """
+    match = _CODE.fullmatch(text.strip().upper().replace(" ", ""))
+    if match is None:
+        return None
+    prefix, year, number = match.groups()
+    return tracking_code(prefix, int(year), int(number)) if int(number) else None
+
+
+LengthProblem = Literal["short", "long"]
+
+
+def length_problem(text: str, minimum: int, maximum: int) -> LengthProblem | None:
+    """Whether ``text`` (stripped) is shorter than ``minimum`` or longer than ``maximum``."""
+    size = len(text.strip())
+    if size < minimum:
+        return "short"
+    if size > maximum:
+        return "long"
+    return None
+
+
+def working_days_to_close(
+    received_on: date, closed_on: date | None, holidays: Collection[date]
+) -> int | None:
+    """Working days from receipt to closing (the SP4N count); None while still open.
+
+    Uses the convention of :mod:`iku.workdays`: closed on the day of receipt counts 0.
+    """
+    if closed_on is None:
+        return None
+    return working_days_between(received_on, closed_on, holidays)
 
 
 class RejectReason(StrEnum):

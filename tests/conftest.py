@@ -55,8 +55,8 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def config(database_url: str) -> Config:
-    return make_config(database_url)
+def config(database_url: str, tmp_path: Path) -> Config:
+    return make_config(database_url, complaints={"photo_dir": str(tmp_path / "photos")})
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler
 from bot.app import BotApplication, build_application
 from bot.config import Config
 from bot.driver import Person
-from bot.offline import OfflineBotApi
+from bot.offline import JSONDict, OfflineBotApi
 from db import migrate
 from handlers.context import AppContext, services_of
 
@@ -128,3 +128,57 @@ class BotHarness:
     def context(self) -> AppContext:
         """A callback context as a job receives it."""
         return AppContext(self.application)
+
+
+# ---------------------------------------------------------------- complaints
+
+DESCRIPTION = "Banyak motor parkir di trotoar setiap sore."
+
+
+async def fill_complaint(
+    person: Person,
+    *,
+    category: str = "Parkir liar",
+    desa: str = "Ajung",
+    place: str | None = "depan pasar",
+    location: tuple[float, float] | None = None,
+    description: str = DESCRIPTION,
+    photos: int = 0,
+    privacy: str = "Biasa",
+) -> None:
+    """Walk ``person`` through /lapor up to the summary (Kirim not pressed yet)."""
+    await person.send("/lapor")
+    await person.tap(category)
+    await person.tap(desa)
+    if location is not None:
+        await person.send_location(*location)
+    if place is not None:
+        await person.send(place)
+    if location is None or place is None:
+        await person.tap("Lanjut ➡️")
+    await person.send(description)
+    for _ in range(photos):
+        await person.send_photo()
+    await person.tap("Lanjut ➡️" if photos else "Lewati")
+    await person.tap(privacy)
+
+
+async def file_complaint(person: Person, **answers: Any) -> str:
+    """:func:`fill_complaint`, then Kirim; returns the tracking code the person was given."""
+    await fill_complaint(person, **answers)
+    [saved] = await person.tap("✅ Kirim")
+    return saved["text"].split("kode ", 1)[1].split(".", 1)[0]
+
+
+def card_of(group: Person, code: str) -> JSONDict:
+    """The current state of the complaint's card in the Trantib group."""
+    for message in group.inbox():
+        if message.get("text", "").startswith(f"📣 Laporan {code} "):
+            return message
+    raise AssertionError(f"no card of {code} in the group")
+
+
+async def move(group: Person, code: str, button: str, note: str) -> list[JSONDict]:
+    """An official presses ``button`` on the card of ``code`` and replies with ``note``."""
+    await group.tap(button, message=card_of(group, code))
+    return await group.send(note, reply_to=group.last())

@@ -80,7 +80,7 @@ def test_local_mode_on_piped_input_without_a_config(tmp_path: Path) -> None:
     """What `make demo` runs: the example config, data/ajung.db, and a clean end at end of input."""
     result = subprocess.run(
         [sys.executable, "-m", "bot", "chat"],
-        input="/start\n3\n2\n/id\n",
+        input="/start\n5\n2\n/id\n",
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -90,7 +90,10 @@ def test_local_mode_on_piped_input_without_a_config(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "bot > Selamat datang di layanan chat Kecamatan Ajung, Kabupaten Jember." in out
-    assert "[1] Isi survei kepuasan  [2] ℹ️ Bantuan  [3] 🌐 Bahasa / Language" in out
+    assert (
+        "[1] Laporkan gangguan  [2] Cek laporan saya  [3] Isi survei kepuasan  [4] ℹ️ Bantuan  "
+        "[5] 🌐 Bahasa / Language"
+    ) in out
     assert "bot > Language changed to English." in out
     assert "bot > Your Telegram ID: 100001" in out
     assert out.rstrip().endswith("bye")

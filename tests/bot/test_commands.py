@@ -16,12 +16,20 @@ async def test_menus_per_audience_and_language(bot: BotHarness) -> None:
         for call in bot.api.calls
         if call.method == "setMyCommands"
     }
-    public = ["start", "survei", "bantuan", "bahasa", "batal", "id"]
+    public = ["start", "lapor", "status", "survei", "bantuan", "bahasa", "batal", "id"]
     assert menus[("all", None)] == public
     assert menus[("all", "en")] == public
-    assert menus[(str(SEKCAM_ID), None)] == [*public, "iku", "program", "kegiatan", "populasi"]
+    assert menus[(str(SEKCAM_ID), None)] == [
+        *public,
+        "laporan",
+        "catat",
+        "iku",
+        "program",
+        "kegiatan",
+        "populasi",
+    ]
     assert menus[(str(PMKS_ID), None)] == [*public, "iku", "kegiatan"]
-    assert menus[(str(TRANTIB_ID), "en")] == [*public, "iku"]
+    assert menus[(str(TRANTIB_ID), "en")] == [*public, "laporan", "catat", "iku"]
     descriptions = {
         c["command"]: c["description"]
         for call in bot.api.calls

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,24 @@ def test_example_file_is_exactly_the_ajung_defaults() -> None:
     assert config.kecamatan.timezone == "Asia/Jakarta"
     assert config.schedule.weekly_summary == "0 7 * * mon"
     assert config.conversation.idle_timeout_minutes == 30
+    complaints = config.complaints
+    assert complaints.tracking_prefix == "TRB"
+    assert complaints.categories[0] == "Kebisingan/keributan"
+    assert complaints.categories[-1] == "Lainnya"
+    assert len(complaints.categories) == 10
+    assert (complaints.verify_days, complaints.plan_days, complaints.limit_days) == (3, 5, 60)
+    assert (complaints.max_open_per_resident, complaints.max_photos) == (3, 3)
+    assert (complaints.description_min, complaints.description_max) == (10, 2000)
+    assert complaints.overdue_report_time == "07:30"
+    assert complaints.photo_dir == "data/photos"
+    assert complaints.holidays == ()
+
+
+def test_holidays_become_the_clock_rules(tmp_path: Path) -> None:
+    path = write(tmp_path, "[complaints]\nholidays = ['2025-03-31', '2025-04-01']\nplan_days = 4\n")
+    rules = load_config(path).complaints.clock_rules
+    assert rules.holidays == {date(2025, 3, 31), date(2025, 4, 1)}
+    assert (rules.verify_days, rules.plan_days, rules.limit_days) == (3, 4, 60)
 
 
 def test_config_objects_are_frozen() -> None:
@@ -70,6 +89,36 @@ def test_config_objects_are_frozen() -> None:
             id="bad-crontab",
         ),
         pytest.param("[kecamatan\n", "not valid TOML", id="broken-toml"),
+        pytest.param(
+            "[complaints]\nholidays = ['31-03-2025']\n",
+            "[complaints] holidays: Value error, not a date like 2025-03-31: '31-03-2025'",
+            id="holiday-not-iso",
+        ),
+        pytest.param(
+            "[complaints]\nholidays = ['2025-02-30']\n",
+            "[complaints] holidays: Value error, not a date like 2025-03-31",
+            id="holiday-impossible-date",
+        ),
+        pytest.param(
+            "[complaints]\noverdue_report_time = '7.30'\n",
+            "[complaints] overdue_report_time: Value error, not a time like 07:30",
+            id="report-time",
+        ),
+        pytest.param(
+            "[complaints]\ntracking_prefix = 'trb'\n",
+            "[complaints] tracking_prefix: String should match pattern",
+            id="lower-case-prefix",
+        ),
+        pytest.param(
+            "[complaints]\ncategories = []\n",
+            "[complaints] categories: Tuple should have at least 1 item",
+            id="no-categories",
+        ),
+        pytest.param(
+            "[complaints]\ncategories = ['Parkir liar', 'Parkir liar']\n",
+            "[complaints] categories: Value error, categories must be different",
+            id="same-category-twice",
+        ),
     ],
 )
 def test_mistakes_name_the_file_and_the_key(tmp_path: Path, text: str, message: str) -> None:

@@ -127,7 +127,13 @@ async def test_a_failed_send_is_retried_at_the_next_tick(bot: BotHarness) -> Non
 async def test_the_schedule_is_installed_with_stable_names(bot: BotHarness) -> None:
     assert bot.application.job_queue is not None
     names = {job.name for job in bot.application.job_queue.jobs()}
-    assert names == {"conversations.sweep_idle", "summary.weekly", "summary.catch_up"}
+    assert names == {
+        "conversations.sweep_idle",
+        "summary.weekly",
+        "summary.catch_up",
+        "complaints.overdue_report",
+        "complaints.catch_up",
+    }
 
 
 async def test_every_minute_schedule_through_the_real_job_queue(config: Config) -> None:

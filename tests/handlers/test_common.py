@@ -14,7 +14,13 @@ async def test_start_greets_in_indonesian_with_the_menu(bot: BotHarness) -> None
     assert reply["text"].startswith(
         "Selamat datang di layanan chat Kecamatan Ajung, Kabupaten Jember."
     )
-    assert siti.buttons(reply) == ["Isi survei kepuasan", "ℹ️ Bantuan", "🌐 Bahasa / Language"]
+    assert siti.buttons(reply) == [
+        "Laporkan gangguan",
+        "Cek laporan saya",
+        "Isi survei kepuasan",
+        "ℹ️ Bantuan",
+        "🌐 Bahasa / Language",
+    ]
 
 
 async def test_help_from_command_and_from_menu(bot: BotHarness) -> None:
@@ -34,7 +40,13 @@ async def test_language_switch_is_remembered_across_restarts(bot: BotHarness) ->
     assert siti.buttons() == ["Bahasa Indonesia", "English"]
     [changed] = await siti.tap("English")
     assert changed["text"] == "Language changed to English."
-    assert siti.buttons(changed) == ["Satisfaction survey", "ℹ️ Help", "🌐 Bahasa / Language"]
+    assert siti.buttons(changed) == [
+        "Report a disturbance",
+        "My reports",
+        "Satisfaction survey",
+        "ℹ️ Help",
+        "🌐 Bahasa / Language",
+    ]
 
     await bot.stop()
     await bot.start()

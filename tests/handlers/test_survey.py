@@ -197,7 +197,7 @@ async def test_a_resident_completes_the_survey_and_it_is_stored_by_unsur_key(
     assert siti.buttons(summary) == ["Kirim", "Ubah jawaban", BACK]
     shown = await siti.tap("Kirim")
     assert shown[-1]["text"] == THANKS
-    assert siti.buttons(shown[-1])[0] == "Isi survei kepuasan"
+    assert "Isi survei kepuasan" in siti.buttons(shown[-1])  # the main menu again
     assert siti.buttons(shown[0]) == []  # the summary loses its buttons once sent
 
     [row] = await stored_responses(bot)

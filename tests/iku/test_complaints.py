@@ -8,18 +8,26 @@ import pytest
 
 from iku.complaints import (
     EXCLUDED_REASONS,
+    OFFICE_CHANNELS,
     OPEN_STATUSES,
     RESOLVED_STATUSES,
     TRANSITIONS,
+    Channel,
     ClockRules,
     DueDates,
+    Privacy,
     RejectReason,
     Status,
     can_move,
     complaint_resolution,
     due_dates,
     is_overdue,
+    length_problem,
+    moves_from,
     overdue_stage,
+    parse_tracking_code,
+    tracking_code,
+    working_days_to_close,
 )
 
 S = Status
@@ -174,3 +182,88 @@ DUE = DueDates(verify_by=date(2025, 3, 12), plan_by=date(2025, 3, 19), resolve_b
 def test_overdue_stage(status: Status, today: date, stage: str | None) -> None:
     assert overdue_stage(status, DUE, today) == stage
     assert is_overdue(status, DUE, today) is (stage is not None)
+
+
+@pytest.mark.parametrize(
+    ("current", "moves"),
+    [
+        pytest.param(S.BARU, (S.DIVERIFIKASI, S.DITERUSKAN, S.DITOLAK), id="baru"),
+        pytest.param(S.DIVERIFIKASI, (S.DIPROSES, S.DITERUSKAN, S.DITOLAK), id="diverifikasi"),
+        pytest.param(S.DIPROSES, (S.SELESAI, S.DITERUSKAN, S.DITOLAK), id="diproses"),
+        pytest.param(S.SELESAI, (), id="selesai"),
+        pytest.param(S.DITERUSKAN, (), id="diteruskan"),
+        pytest.param(S.DITOLAK, (), id="ditolak"),
+    ],
+)
+def test_moves_from_puts_the_step_forward_first(current: Status, moves: tuple[Status]) -> None:
+    assert moves_from(current) == moves
+    assert all(can_move(current, target) for target in moves)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "year", "number", "code"),
+    [
+        pytest.param("TRB", 2025, 42, "TRB-2025-0042", id="padded-to-four"),
+        pytest.param("TRB", 2025, 1, "TRB-2025-0001", id="first-of-the-year"),
+        pytest.param("TRB", 2026, 12345, "TRB-2026-12345", id="past-9999-grows"),
+        pytest.param("LPR", 2025, 7, "LPR-2025-0007", id="other-prefix"),
+    ],
+)
+def test_tracking_code(prefix: str, year: int, number: int, code: str) -> None:
+    assert tracking_code(prefix, year, number) == code
+    assert parse_tracking_code(code) == code
+
+
+def test_tracking_code_starts_at_one() -> None:
+    with pytest.raises(ValueError, match="start at 1"):
+        tracking_code("TRB", 2025, 0)
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        pytest.param("TRB-2025-0042", "TRB-2025-0042", id="exact"),
+        pytest.param(" trb-2025-42 ", "TRB-2025-0042", id="lower-case-no-zeros"),
+        pytest.param("TRB - 2025 - 0042", "TRB-2025-0042", id="spaces"),
+        pytest.param("TRB-2025-0000", None, id="number-zero"),
+        pytest.param("TRB-25-0042", None, id="short-year"),
+        pytest.param("2025-0042", None, id="no-prefix"),
+        pytest.param("halo", None, id="words"),
+        pytest.param("", None, id="empty"),
+    ],
+)
+def test_parse_tracking_code(typed: str, code: str | None) -> None:
+    assert parse_tracking_code(typed) == code
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        pytest.param("x" * 9, "short", id="below-minimum"),
+        pytest.param("x" * 10, None, id="minimum"),
+        pytest.param("   " + "x" * 9 + "   ", "short", id="spaces-do-not-count"),
+        pytest.param("x" * 2000, None, id="maximum"),
+        pytest.param("x" * 2001, "long", id="above-maximum"),
+    ],
+)
+def test_length_problem(text: str, problem: str | None) -> None:
+    assert length_problem(text, 10, 2000) == problem
+
+
+@pytest.mark.parametrize(
+    ("received", "closed", "days"),
+    [
+        pytest.param(date(2025, 3, 7), None, None, id="still-open"),
+        pytest.param(date(2025, 3, 7), date(2025, 3, 7), 0, id="same-day"),
+        pytest.param(date(2025, 3, 7), date(2025, 3, 12), 3, id="friday-to-wednesday"),
+        pytest.param(date(2025, 3, 27), date(2025, 4, 10), 3, id="over-lebaran"),
+    ],
+)
+def test_working_days_to_close(received: date, closed: date | None, days: int | None) -> None:
+    assert working_days_to_close(received, closed, LEBARAN_2025) == days
+
+
+def test_privacy_and_channels() -> None:
+    assert [str(p) for p in Privacy] == ["biasa", "anonim", "rahasia"]
+    assert Channel.CHAT not in OFFICE_CHANNELS
+    assert len(OFFICE_CHANNELS) == 5

@@ -1,0 +1,174 @@
+"""``ajung-bot complaints export``: the complaint register of a period as .xlsx or .csv.
+
+One row per complaint received in the period (local dates, both inclusive), with its dates in
+the kecamatan's time zone, the channel, the status, working days to close and the officials'
+notes. Privacy (Perpres 76/2013, SP4N-LAPOR!):
+
+- the reporter's identity is never exported, for any complaint: the register serves the IKU
+  and the annual reports, which do not need it, and an export cannot leak what it does not hold;
+  the privacy column says which complaints were anonim;
+- rahasia complaints are marked RAHASIA and their content (place, description, notes, comment)
+  is withheld, because a file is exactly what leaves the office.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.config import Config
+from db import complaints
+from db.complaints import ComplaintRecord, RegisterEntry
+from db.engine import Database
+from handlers import complaint_views as views
+from i18n import Texts
+from iku.complaints import Privacy, overdue_stage, working_days_to_close
+from iku.periods import Period, local_today
+
+FORMATS = (".xlsx", ".csv")
+COLUMNS = (
+    "code",
+    "received",
+    "category",
+    "desa",
+    "place",
+    "location",
+    "description",
+    "channel",
+    "privacy",
+    "status",
+    "reason",
+    "closed",
+    "days",
+    "overdue",
+    "notes",
+    "rating",
+    "rating_comment",
+)
+# Columns that carry the content of a complaint: withheld for rahasia ones.
+CONTENT = frozenset({"place", "location", "description", "notes", "rating_comment"})
+Cell = str | int | datetime | None
+
+
+async def export_register(
+    database: Database, config: Config, period: Period, path: Path, t: Texts, now: datetime
+) -> int:
+    """Write the register of ``period`` to ``path`` (format by its suffix); the row count."""
+    async with database.sessions() as session:
+        entries = await complaints.fetch_register(session, period.start, period.end)
+    tz = config.kecamatan.tz
+    today = local_today(tz, now)
+    holidays = config.complaints.clock_rules.holidays
+    header = [_header(t, column, tz, now) for column in COLUMNS]
+    rows = [register_row(entry, t, tz, holidays, today) for entry in entries]
+    if path.suffix.lower() == ".xlsx":
+        write_xlsx(path, header, rows)
+    else:
+        write_csv(path, header, rows)
+    return len(rows)
+
+
+def _header(t: Texts, column: str, tz: ZoneInfo, now: datetime) -> str:
+    label = t(f"register.{column}")
+    if column in ("received", "closed"):
+        return f"{label} ({now.astimezone(tz).tzname()})"
+    return label
+
+
+def register_row(
+    entry: RegisterEntry, t: Texts, tz: ZoneInfo, holidays: frozenset[date], today: date
+) -> list[Cell]:
+    c = entry.complaint
+    closed = c.closed_at.astimezone(tz) if c.closed_at else None
+    stage = overdue_stage(c.status, c.due, today)
+    values: dict[str, Cell] = {
+        "code": c.code,
+        "received": _local(c.received_at, tz),
+        "category": c.category,
+        "desa": c.desa,
+        "place": c.place,
+        "location": f"{c.latitude}, {c.longitude}" if c.has_location else "",
+        "description": c.description,
+        "channel": views.channel_label(t, c.channel),
+        "privacy": _privacy(t, c),
+        "status": views.status_label(t, c.status),
+        "reason": t(f"complaint.reason.{c.reject_reason.value}") if c.reject_reason else "",
+        "closed": _local(c.closed_at, tz) if c.closed_at else None,
+        "days": working_days_to_close(c.received_on, closed.date() if closed else None, holidays),
+        "overdue": t(f"trantib.stage.{stage}") if stage else "",
+        "notes": _notes(entry, t, tz),
+        "rating": entry.rating.score if entry.rating else None,
+        "rating_comment": (entry.rating.comment or "") if entry.rating else "",
+    }
+    if c.privacy is Privacy.RAHASIA:
+        values.update({column: t("register.withheld") for column in CONTENT})
+    return [values[column] for column in COLUMNS]
+
+
+def _local(moment: datetime, tz: ZoneInfo) -> datetime:
+    """Local wall time without zone: spreadsheets cannot store one (the header names it)."""
+    return moment.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _privacy(t: Texts, complaint: ComplaintRecord) -> str:
+    if complaint.privacy is Privacy.RAHASIA:
+        return t("register.rahasia")
+    return views.privacy_label(t, complaint.privacy)
+
+
+def _notes(entry: RegisterEntry, t: Texts, tz: ZoneInfo) -> str:
+    return "\n".join(
+        t(
+            "status.event",
+            when=views.format_when(event.at, t, tz),
+            status=views.status_label(t, event.to_status, event.reason),
+        )
+        + (f": {event.note}" if event.note else "")
+        for event in entry.events
+        if event.note
+    )
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+    """UTF-8 CSV; dates as ``2025-02-17 09:00``."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows([_text(cell) for cell in row] for row in rows)
+
+
+def _text(cell: Cell) -> Any:
+    if isinstance(cell, datetime):
+        return cell.strftime("%Y-%m-%d %H:%M")
+    return "" if cell is None else cell
+
+
+def write_xlsx(path: Path, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+    """One sheet with a bold, frozen header; dates as real Excel dates."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Register"
+    sheet.append(list(header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(list(row))
+    for column in sheet.iter_cols(min_row=2):
+        for cell in column:
+            if isinstance(cell.value, datetime):
+                cell.number_format = "dd-mm-yyyy hh:mm"
+            elif isinstance(cell.value, str) and "\n" in cell.value:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for index, title in enumerate(header, 1):
+        letter = sheet.cell(row=1, column=index).column_letter
+        sheet.column_dimensions[letter].width = max(12, min(50, len(title) + 4))
+    sheet.freeze_panes = "A2"
+    workbook.save(path)

@@ -1,0 +1,882 @@
+"""Queries on complaints (laporan trantib): the register, photos, audit trail, ratings, the
+officials' pending moves, the overdue notices and the IKU 4 counts.
+
+Everything returns plain frozen records, never live ORM rows. A record never carries the
+identity of an anonim reporter (``reporter_name`` is None for them), so no caller can leak it by
+accident. Nothing here commits: the handler or job that owns the unit of work does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from db.models import (
+    Complaint,
+    ComplaintCounter,
+    ComplaintEvent,
+    ComplaintOverdueNotice,
+    ComplaintPendingMove,
+    ComplaintPhoto,
+    ComplaintRating,
+    Resident,
+)
+from db.residents import TELEGRAM
+from db.upsert import dialect_insert
+from iku.complaints import (
+    EXCLUDED_REASONS,
+    OPEN_STATUSES,
+    RESOLVED_STATUSES,
+    Channel,
+    ClockRules,
+    DueDates,
+    Privacy,
+    RejectReason,
+    Status,
+    due_dates,
+    tracking_code,
+)
+from iku.periods import local_today
+from iku.report import ComplaintFigures
+
+# ---------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class NewPhoto:
+    file_id: str
+    file_unique_id: str
+    file_size: int | None
+
+
+@dataclass(frozen=True)
+class NewComplaint:
+    """What a dialogue collected.
+
+    ``reporter``/``recorder`` are Telegram user ids: of the resident who chatted the complaint
+    in, or of the official who entered it with /catat.
+    """
+
+    channel: Channel
+    category: str
+    desa: str
+    place: str
+    latitude: float | None
+    longitude: float | None
+    description: str
+    privacy: Privacy
+    reporter: int | None = None
+    recorder: int | None = None
+    submission_key: str | None = None
+    photos: tuple[NewPhoto, ...] = ()
+
+
+@dataclass(frozen=True)
+class PhotoRecord:
+    id: int
+    complaint_id: int
+    position: int
+    file_id: str
+    file_size: int | None
+    local_path: str | None
+
+
+@dataclass(frozen=True)
+class ComplaintRecord:
+    """One complaint as officials and reporters may see it.
+
+    ``reporter_name`` is None for anonim complaints and for those entered by an official;
+    ``reporter_id`` (an internal number, never shown) lets handlers check ownership.
+    """
+
+    id: int
+    code: str
+    channel: Channel
+    category: str
+    desa: str
+    place: str
+    latitude: float | None
+    longitude: float | None
+    description: str
+    privacy: Privacy
+    status: Status
+    reject_reason: RejectReason | None
+    received_at: datetime
+    received_on: date
+    due: DueDates
+    closed_at: datetime | None
+    reporter_id: int | None
+    reporter_name: str | None
+    recorded_by_name: str | None
+    card_chat_id: int | None
+    card_message_id: int | None
+    photos: tuple[PhotoRecord, ...] = ()
+
+    @property
+    def has_location(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One entry of the audit trail. ``actor_name`` is for officials' eyes only."""
+
+    at: datetime
+    from_status: Status | None
+    to_status: Status
+    reason: RejectReason | None
+    note: str | None
+    actor_name: str | None
+
+
+@dataclass(frozen=True)
+class ReporterContact:
+    """Where to send a reporter the news of their complaint (never shown to officials)."""
+
+    external_id: str
+    language: str
+    blocked: bool
+
+
+@dataclass(frozen=True)
+class PendingMove:
+    official_id: int
+    complaint_id: int
+    chat_id: int
+    expected: Status
+    target: Status
+    reason: RejectReason | None
+    prompt_message_id: int | None
+
+
+@dataclass(frozen=True)
+class Rating:
+    score: int
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    """A row of the complaint register export: the complaint, its notes and its rating."""
+
+    complaint: ComplaintRecord
+    events: tuple[EventRecord, ...]
+    rating: Rating | None
+
+
+@dataclass(frozen=True)
+class OpenFilter:
+    """Filters of officials' ``/laporan`` list; empty fields do not filter."""
+
+    statuses: frozenset[Status] = OPEN_STATUSES
+    desa: str | None = None
+    category_words: tuple[str, ...] = ()
+    overdue_only: bool = False
+
+
+RateOutcome = Literal["rated", "already", "not_found", "not_done"]
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+async def submit_complaint(
+    session: AsyncSession,
+    new: NewComplaint,
+    *,
+    open_limit: int | None,
+    prefix: str,
+    rules: ClockRules,
+    tz: ZoneInfo,
+    now: datetime,
+) -> ComplaintRecord | None:
+    """Record ``new`` exactly once and return it.
+
+    A complaint already recorded under the same ``submission_key`` (the person pressed "Kirim"
+    again after a crash) is returned as it is. None when the reporter already has
+    ``open_limit`` complaints received today and still open: nothing is written.
+    """
+    if new.submission_key is not None:
+        existing = await fetch_complaint_by_submission(session, new.submission_key)
+        if existing is not None:
+            return existing
+    if new.reporter is not None and open_limit is not None:
+        today = local_today(tz, now)
+        if await count_open_of_person(session, new.reporter, today) >= open_limit:
+            return None
+    return await record_complaint(session, new, prefix=prefix, rules=rules, tz=tz, now=now)
+
+
+async def record_complaint(
+    session: AsyncSession,
+    new: NewComplaint,
+    *,
+    prefix: str,
+    rules: ClockRules,
+    tz: ZoneInfo,
+    now: datetime,
+) -> ComplaintRecord:
+    """Insert a complaint with its photos and its first audit event; returns it with its code.
+
+    The tracking number is taken from the per-year counter first, in this same transaction, so
+    the number is only used if the complaint is committed (no gaps) and concurrent submissions
+    wait for each other (no duplicates).
+    """
+    received_on = local_today(tz, now)
+    reporter_id = await _resident_id(session, new.reporter)
+    recorded_by_id = await _resident_id(session, new.recorder)
+    number = await _next_number(session, received_on.year)
+    due = due_dates(received_on, rules)
+    complaint = Complaint(
+        code=tracking_code(prefix, received_on.year, number),
+        year=received_on.year,
+        number=number,
+        submission_key=new.submission_key,
+        channel=new.channel.value,
+        category=new.category,
+        desa=new.desa,
+        place=new.place,
+        latitude=new.latitude,
+        longitude=new.longitude,
+        description=new.description,
+        privacy=new.privacy.value,
+        status=Status.BARU.value,
+        reporter_id=reporter_id,
+        recorded_by_id=recorded_by_id,
+        received_at=now,
+        received_on=received_on,
+        verify_by=due.verify_by,
+        plan_by=due.plan_by,
+        resolve_by=due.resolve_by,
+    )
+    session.add(complaint)
+    await session.flush()
+    session.add_all(
+        ComplaintPhoto(
+            complaint_id=complaint.id,
+            position=position,
+            file_id=photo.file_id,
+            file_unique_id=photo.file_unique_id,
+            file_size=photo.file_size,
+            download_attempts=0,
+        )
+        for position, photo in enumerate(new.photos, 1)
+    )
+    session.add(
+        ComplaintEvent(
+            complaint_id=complaint.id,
+            at=now,
+            actor_id=recorded_by_id,
+            to_status=Status.BARU.value,
+        )
+    )
+    await session.flush()
+    record = await fetch_complaint(session, complaint.id)
+    assert record is not None
+    return record
+
+
+async def _resident_id(session: AsyncSession, external_id: int | None) -> int | None:
+    if external_id is None:
+        return None
+    return await session.scalar(
+        select(Resident.id).where(
+            Resident.channel == TELEGRAM, Resident.external_id == str(external_id)
+        )
+    )
+
+
+async def _next_number(session: AsyncSession, year: int) -> int:
+    statement = (
+        dialect_insert(session)(ComplaintCounter)
+        .values(year=year, last_number=1)
+        .on_conflict_do_update(
+            index_elements=[ComplaintCounter.year],
+            set_={"last_number": ComplaintCounter.last_number + 1},
+        )
+        .returning(ComplaintCounter.last_number)
+    )
+    number: int = (await session.execute(statement)).scalar_one()
+    return number
+
+
+async def move_complaint(
+    session: AsyncSession,
+    complaint_id: int,
+    expected: Status,
+    target: Status,
+    *,
+    actor_id: int | None,
+    note: str,
+    reason: RejectReason | None,
+    now: datetime,
+) -> bool:
+    """Change the status if it is still ``expected``, and record the move in the audit trail.
+
+    False (and nothing written) when another official moved it first: the check is part of the
+    UPDATE itself, so two officials acting at the same moment cannot both win.
+    """
+    closed = target not in OPEN_STATUSES
+    result = await session.execute(
+        update(Complaint)
+        .where(Complaint.id == complaint_id, Complaint.status == expected.value)
+        .values(
+            status=target.value,
+            reject_reason=reason.value if reason else None,
+            closed_at=now if closed else None,
+        )
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.add(
+        ComplaintEvent(
+            complaint_id=complaint_id,
+            at=now,
+            actor_id=actor_id,
+            from_status=expected.value,
+            to_status=target.value,
+            reason=reason.value if reason else None,
+            note=note,
+        )
+    )
+    await session.flush()
+    return True
+
+
+async def complete_move(session: AsyncSession, move: PendingMove, note: str, now: datetime) -> bool:
+    """Carry out an official's pending move with their note; the pending move is gone after.
+
+    False when another official moved the complaint first (see :func:`move_complaint`).
+    """
+    await delete_pending_move(session, move.official_id, move.complaint_id)
+    return await move_complaint(
+        session,
+        move.complaint_id,
+        move.expected,
+        move.target,
+        actor_id=await _resident_id(session, move.official_id),
+        note=note,
+        reason=move.reason,
+        now=now,
+    )
+
+
+async def rate_complaint(
+    session: AsyncSession, complaint_id: int, rater: int, score: int, now: datetime
+) -> tuple[RateOutcome, str]:
+    """Store the rating ``rater`` (Telegram user id) gives their own Selesai complaint, once.
+
+    Returns the outcome and the complaint's code. "not_found" (and no code) when the
+    complaint is not theirs, the same answer as for one that does not exist; "not_done" when
+    it is not Selesai; "already" when it was rated before.
+    """
+    complaint = await session.get(Complaint, complaint_id)
+    if complaint is None or complaint.reporter_id != await _resident_id(session, rater):
+        return "not_found", ""
+    if complaint.status != Status.SELESAI.value:
+        return "not_done", complaint.code
+    stored = await record_rating(session, complaint_id, score, now)
+    return ("rated" if stored else "already"), complaint.code
+
+
+async def record_card(
+    session: AsyncSession, complaint_id: int, chat_id: int, message_id: int
+) -> None:
+    """Remember where the complaint's card is, so moves edit it in place."""
+    await session.execute(
+        update(Complaint)
+        .where(Complaint.id == complaint_id)
+        .values(card_chat_id=chat_id, card_message_id=message_id)
+    )
+
+
+async def record_photo_download(session: AsyncSession, photo_id: int, path: str | None) -> None:
+    """Count a download attempt; ``path`` is where the copy now is (None: it failed)."""
+    values: dict[str, Any] = {"download_attempts": ComplaintPhoto.download_attempts + 1}
+    if path is not None:
+        values["local_path"] = path
+    await session.execute(
+        update(ComplaintPhoto).where(ComplaintPhoto.id == photo_id).values(values)
+    )
+
+
+async def save_pending_move(session: AsyncSession, move: PendingMove, now: datetime) -> None:
+    """Start (or restart) an official's move of a complaint, waiting for the note."""
+    await delete_pending_move(session, move.official_id, move.complaint_id)
+    session.add(
+        ComplaintPendingMove(
+            official_id=move.official_id,
+            complaint_id=move.complaint_id,
+            chat_id=move.chat_id,
+            expected=move.expected.value,
+            target=move.target.value,
+            reason=move.reason.value if move.reason else None,
+            prompt_message_id=move.prompt_message_id,
+            created_at=now,
+        )
+    )
+    await session.flush()
+
+
+async def delete_pending_move(session: AsyncSession, official_id: int, complaint_id: int) -> None:
+    await session.execute(
+        delete(ComplaintPendingMove).where(
+            ComplaintPendingMove.official_id == official_id,
+            ComplaintPendingMove.complaint_id == complaint_id,
+        )
+    )
+
+
+async def drop_pending_move(
+    session: AsyncSession, official_id: int, chat_id: int
+) -> ComplaintRecord | None:
+    """Cancel the official's latest pending move in the chat; the complaint it was for."""
+    move = await fetch_pending_move(session, official_id, chat_id)
+    if move is None:
+        return None
+    await delete_pending_move(session, official_id, move.complaint_id)
+    return await fetch_complaint(session, move.complaint_id)
+
+
+async def record_rating(
+    session: AsyncSession, complaint_id: int, score: int, now: datetime
+) -> bool:
+    """Store the reporter's rating; False when the complaint was already rated (once only)."""
+    result = await session.execute(
+        dialect_insert(session)(ComplaintRating)
+        .values(complaint_id=complaint_id, score=score, rated_at=now)
+        .on_conflict_do_nothing(index_elements=[ComplaintRating.complaint_id])
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def update_rating_comment(session: AsyncSession, complaint_id: int, comment: str) -> None:
+    await session.execute(
+        update(ComplaintRating)
+        .where(ComplaintRating.complaint_id == complaint_id)
+        .values(comment=comment)
+    )
+
+
+async def record_overdue_notices(
+    session: AsyncSession, complaint_ids: Iterable[int], day: date, now: datetime
+) -> None:
+    """Remember that these complaints were listed as overdue on ``day``."""
+    rows = [{"complaint_id": cid, "day": day, "sent_at": now} for cid in complaint_ids]
+    if rows:
+        # Two runs of the job at the same moment (start-up catch-up and the daily tick) may
+        # both list a complaint; the day's notice is still recorded once.
+        await session.execute(
+            dialect_insert(session)(ComplaintOverdueNotice)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["complaint_id", "day"])
+        )
+
+
+# ---------------------------------------------------------------------------- reading
+
+_Reporter = aliased(Resident)
+_Recorder = aliased(Resident)
+
+
+def _complaint_query() -> Any:
+    return (
+        select(Complaint, _Reporter.display_name, _Recorder.display_name)
+        .outerjoin(_Reporter, _Reporter.id == Complaint.reporter_id)
+        .outerjoin(_Recorder, _Recorder.id == Complaint.recorded_by_id)
+    )
+
+
+def _record(
+    row: Complaint,
+    reporter_name: str | None,
+    recorder_name: str | None,
+    photos: Sequence[PhotoRecord] = (),
+) -> ComplaintRecord:
+    privacy = Privacy(row.privacy)
+    return ComplaintRecord(
+        id=row.id,
+        code=row.code,
+        channel=Channel(row.channel),
+        category=row.category,
+        desa=row.desa,
+        place=row.place,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        description=row.description,
+        privacy=privacy,
+        status=Status(row.status),
+        reject_reason=RejectReason(row.reject_reason) if row.reject_reason else None,
+        received_at=row.received_at,
+        received_on=row.received_on,
+        due=DueDates(row.verify_by, row.plan_by, row.resolve_by),
+        closed_at=row.closed_at,
+        reporter_id=row.reporter_id,
+        # Perpres 76/2013: an anonim reporter's identity never leaves this module.
+        reporter_name=None if privacy is Privacy.ANONIM else reporter_name,
+        recorded_by_name=recorder_name,
+        card_chat_id=row.card_chat_id,
+        card_message_id=row.card_message_id,
+        photos=tuple(photos),
+    )
+
+
+async def _fetch_one(
+    session: AsyncSession, condition: ColumnElement[bool]
+) -> ComplaintRecord | None:
+    row = (await session.execute(_complaint_query().where(condition))).first()
+    if row is None:
+        return None
+    photos = await fetch_photos(session, row[0].id)
+    return _record(row[0], row[1], row[2], photos)
+
+
+async def fetch_complaint(session: AsyncSession, complaint_id: int) -> ComplaintRecord | None:
+    return await _fetch_one(session, Complaint.id == complaint_id)
+
+
+async def fetch_complaint_by_code(session: AsyncSession, code: str) -> ComplaintRecord | None:
+    return await _fetch_one(session, Complaint.code == code)
+
+
+async def fetch_complaint_by_submission(
+    session: AsyncSession, submission_key: str
+) -> ComplaintRecord | None:
+    """The complaint a dialogue already submitted (a repeated "Kirim" after a crash)."""
+    return await _fetch_one(session, Complaint.submission_key == submission_key)
+
+
+async def fetch_photos(session: AsyncSession, complaint_id: int) -> list[PhotoRecord]:
+    rows = await session.scalars(
+        select(ComplaintPhoto)
+        .where(ComplaintPhoto.complaint_id == complaint_id)
+        .order_by(ComplaintPhoto.position)
+    )
+    return [_photo(row) for row in rows]
+
+
+def _photo(row: ComplaintPhoto) -> PhotoRecord:
+    return PhotoRecord(
+        id=row.id,
+        complaint_id=row.complaint_id,
+        position=row.position,
+        file_id=row.file_id,
+        file_size=row.file_size,
+        local_path=row.local_path,
+    )
+
+
+async def fetch_events(session: AsyncSession, complaint_id: int) -> list[EventRecord]:
+    """The audit trail of a complaint, oldest first."""
+    rows = await session.execute(
+        select(ComplaintEvent, Resident.display_name)
+        .outerjoin(Resident, Resident.id == ComplaintEvent.actor_id)
+        .where(ComplaintEvent.complaint_id == complaint_id)
+        .order_by(ComplaintEvent.at, ComplaintEvent.id)
+    )
+    return [_event(event, name) for event, name in rows]
+
+
+def _event(event: ComplaintEvent, actor_name: str | None) -> EventRecord:
+    return EventRecord(
+        at=event.at,
+        from_status=Status(event.from_status) if event.from_status else None,
+        to_status=Status(event.to_status),
+        reason=RejectReason(event.reason) if event.reason else None,
+        note=event.note,
+        actor_name=actor_name,
+    )
+
+
+async def fetch_reporter_complaints(
+    session: AsyncSession, reporter_id: int, *, limit: int = 10
+) -> list[ComplaintRecord]:
+    """A reporter's own complaints, newest first."""
+    rows = await session.execute(
+        _complaint_query()
+        .where(Complaint.reporter_id == reporter_id)
+        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+        .limit(limit)
+    )
+    return [_record(row[0], row[1], row[2]) for row in rows]
+
+
+async def fetch_own_complaints(
+    session: AsyncSession, person: int, *, limit: int = 10
+) -> list[ComplaintRecord]:
+    """The complaints the person (Telegram user id) reported, newest first."""
+    reporter_id = await _resident_id(session, person)
+    if reporter_id is None:
+        return []
+    return await fetch_reporter_complaints(session, reporter_id, limit=limit)
+
+
+async def fetch_own_complaint(
+    session: AsyncSession, person: int, code: str
+) -> tuple[ComplaintRecord, list[EventRecord]] | None:
+    """One complaint of the person's with its history; None if it does not exist or is not
+    theirs (callers answer both the same way, so codes cannot be probed)."""
+    complaint = await fetch_complaint_by_code(session, code)
+    if complaint is None or complaint.reporter_id is None:
+        return None
+    if complaint.reporter_id != await _resident_id(session, person):
+        return None
+    return complaint, await fetch_events(session, complaint.id)
+
+
+async def fetch_complaint_with_events(
+    session: AsyncSession, code: str
+) -> tuple[ComplaintRecord, list[EventRecord]] | None:
+    """A complaint and its audit trail, for officials."""
+    complaint = await fetch_complaint_by_code(session, code)
+    if complaint is None:
+        return None
+    return complaint, await fetch_events(session, complaint.id)
+
+
+async def count_open_of_person(session: AsyncSession, person: int, day: date) -> int:
+    """The person's (Telegram user id) complaints received on the local ``day``, still open."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Complaint)
+        .join(Resident, Resident.id == Complaint.reporter_id)
+        .where(
+            Resident.channel == TELEGRAM,
+            Resident.external_id == str(person),
+            Complaint.received_on == day,
+            Complaint.status.in_([s.value for s in OPEN_STATUSES]),
+        )
+    )
+    return int(count or 0)
+
+
+async def fetch_reporter_contact(
+    session: AsyncSession, complaint_id: int
+) -> ReporterContact | None:
+    """Where the reporter of a complaint is reached; None when an official entered it."""
+    row = (
+        await session.execute(
+            select(Resident.external_id, Resident.language, Resident.blocked)
+            .join(Complaint, Complaint.reporter_id == Resident.id)
+            .where(Complaint.id == complaint_id)
+        )
+    ).first()
+    return None if row is None else ReporterContact(row[0], row[1], row[2])
+
+
+async def fetch_pending_move(
+    session: AsyncSession, official_id: int, chat_id: int, prompt_message_id: int | None = None
+) -> PendingMove | None:
+    """The move this official is writing a note for in this chat.
+
+    With ``prompt_message_id`` (the official replied to a prompt) that prompt's move; otherwise
+    the official's most recent one in the chat.
+    """
+    query = select(ComplaintPendingMove).where(
+        ComplaintPendingMove.official_id == official_id,
+        ComplaintPendingMove.chat_id == chat_id,
+    )
+    if prompt_message_id is not None:
+        replied = await session.scalar(
+            query.where(ComplaintPendingMove.prompt_message_id == prompt_message_id)
+        )
+        if replied is not None:
+            return _pending(replied)
+    latest = await session.scalar(query.order_by(ComplaintPendingMove.created_at.desc()).limit(1))
+    return None if latest is None else _pending(latest)
+
+
+def _pending(row: ComplaintPendingMove) -> PendingMove:
+    return PendingMove(
+        official_id=row.official_id,
+        complaint_id=row.complaint_id,
+        chat_id=row.chat_id,
+        expected=Status(row.expected),
+        target=Status(row.target),
+        reason=RejectReason(row.reason) if row.reason else None,
+        prompt_message_id=row.prompt_message_id,
+    )
+
+
+async def fetch_rating(session: AsyncSession, complaint_id: int) -> Rating | None:
+    row = await session.get(ComplaintRating, complaint_id)
+    return None if row is None else Rating(row.score, row.comment)
+
+
+async def fetch_without_card(
+    session: AsyncSession, *, received_before: datetime, limit: int = 20
+) -> list[int]:
+    """Complaints whose card never reached the Trantib group (the bot stopped in between)."""
+    rows = await session.scalars(
+        select(Complaint.id)
+        .where(Complaint.card_message_id.is_(None), Complaint.received_at < received_before)
+        .order_by(Complaint.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def fetch_photos_to_download(
+    session: AsyncSession, *, max_attempts: int, complaint_id: int | None = None, limit: int = 20
+) -> list[tuple[str, PhotoRecord]]:
+    """(code, photo) of photos not yet kept locally and not given up on; of one complaint, or
+    of all of them."""
+    query = (
+        select(Complaint.code, ComplaintPhoto)
+        .join(Complaint, Complaint.id == ComplaintPhoto.complaint_id)
+        .where(
+            ComplaintPhoto.local_path.is_(None),
+            ComplaintPhoto.download_attempts < max_attempts,
+        )
+        .order_by(ComplaintPhoto.id)
+        .limit(limit)
+    )
+    if complaint_id is not None:
+        query = query.where(ComplaintPhoto.complaint_id == complaint_id)
+    rows = await session.execute(query)
+    return [(code, _photo(photo)) for code, photo in rows]
+
+
+def overdue_condition(today: date) -> ColumnElement[bool]:
+    """SQL twin of :func:`iku.complaints.overdue_stage` being not None on ``today``.
+
+    Open and: past resolve_by; or still Baru/Diverifikasi past plan_by; or still Baru past
+    verify_by (tests/db/test_complaints.py checks both agree case by case).
+    """
+    return and_(
+        Complaint.status.in_([s.value for s in OPEN_STATUSES]),
+        or_(
+            Complaint.resolve_by < today,
+            and_(
+                Complaint.status.in_([Status.BARU.value, Status.DIVERIFIKASI.value]),
+                Complaint.plan_by < today,
+            ),
+            and_(Complaint.status == Status.BARU.value, Complaint.verify_by < today),
+        ),
+    )
+
+
+async def fetch_overdue_not_noticed(session: AsyncSession, today: date) -> list[ComplaintRecord]:
+    """Open complaints past a deadline on ``today`` that were not listed as overdue today."""
+    noticed = select(ComplaintOverdueNotice.complaint_id).where(ComplaintOverdueNotice.day == today)
+    rows = await session.execute(
+        _complaint_query()
+        .where(overdue_condition(today), Complaint.id.not_in(noticed))
+        .order_by(Complaint.received_at, Complaint.id)
+    )
+    return [_record(row[0], row[1], row[2]) for row in rows]
+
+
+async def fetch_open(
+    session: AsyncSession, today: date, filters: OpenFilter, *, limit: int
+) -> tuple[list[ComplaintRecord], int]:
+    """Complaints matching ``filters``, overdue ones first then oldest first; and their total."""
+    conditions: list[ColumnElement[bool]] = [
+        Complaint.status.in_([s.value for s in filters.statuses])
+    ]
+    if filters.desa is not None:
+        conditions.append(Complaint.desa == filters.desa)
+    conditions += [
+        func.lower(Complaint.category).contains(word.lower(), autoescape=True)
+        for word in filters.category_words
+    ]
+    if filters.overdue_only:
+        conditions.append(overdue_condition(today))
+    total = await session.scalar(select(func.count()).select_from(Complaint).where(*conditions))
+    overdue_first = case((overdue_condition(today), 0), else_=1)
+    rows = await session.execute(
+        _complaint_query()
+        .where(*conditions)
+        .order_by(overdue_first, Complaint.received_at, Complaint.id)
+        .limit(limit)
+    )
+    return [_record(row[0], row[1], row[2]) for row in rows], int(total or 0)
+
+
+async def fetch_figures(
+    session: AsyncSession, start: date, end: date, today: date
+) -> ComplaintFigures:
+    """IKU 4 counts over the complaints received on the local days ``start``..``end``.
+
+    One aggregate query; ``overdue`` is judged on ``today`` (see :func:`overdue_condition`).
+    """
+    excluded = and_(
+        Complaint.status == Status.DITOLAK.value,
+        Complaint.reject_reason.in_([r.value for r in EXCLUDED_REASONS]),
+    )
+
+    def count_where(condition: ColumnElement[bool]) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                count_where(excluded),
+                count_where(Complaint.status.in_([s.value for s in RESOLVED_STATUSES])),
+                count_where(Complaint.status.in_([s.value for s in OPEN_STATUSES])),
+                count_where(overdue_condition(today)),
+            ).where(Complaint.received_on >= start, Complaint.received_on <= end)
+        )
+    ).one()
+    received, excluded_count, resolved, open_count, overdue = (int(value) for value in row)
+    return ComplaintFigures(
+        received=received,
+        excluded=excluded_count,
+        resolved=resolved,
+        open=open_count,
+        overdue=overdue,
+    )
+
+
+async def fetch_register(session: AsyncSession, start: date, end: date) -> list[RegisterEntry]:
+    """The complaints received on ``start``..``end`` with their audit trail and rating.
+
+    Reporter names are dropped here: the register is an export, which never needs them.
+    """
+    rows = await session.execute(
+        select(Complaint, ComplaintRating)
+        .outerjoin(ComplaintRating, ComplaintRating.complaint_id == Complaint.id)
+        .where(Complaint.received_on >= start, Complaint.received_on <= end)
+        .order_by(Complaint.received_at, Complaint.id)
+    )
+    complaints = list(rows)
+    events: dict[int, list[EventRecord]] = {}
+    ids = [complaint.id for complaint, _ in complaints]
+    for chunk in _chunks(ids, 500):
+        trail = await session.execute(
+            select(ComplaintEvent)
+            .where(ComplaintEvent.complaint_id.in_(chunk))
+            .order_by(ComplaintEvent.at, ComplaintEvent.id)
+        )
+        for (event,) in trail:
+            events.setdefault(event.complaint_id, []).append(_event(event, None))
+    return [
+        RegisterEntry(
+            complaint=_record(complaint, None, None),
+            events=tuple(events.get(complaint.id, ())),
+            rating=None if rating is None else Rating(rating.score, rating.comment),
+        )
+        for complaint, rating in complaints
+    ]
+
+
+def _chunks(values: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    for index in range(0, len(values), size):
+        yield values[index : index + size]

@@ -1,0 +1,163 @@
+"""Publishing a complaint: its card in the Trantib group (edited in place at every move) and
+the copy of its photos kept under ``[complaints] photo_dir``.
+
+Both happen after the complaint is committed and the reporter has their code. If the bot stops
+in between, :func:`catch_up` (a scheduled job) posts the missing cards and downloads the missing
+photos, so no complaint stays invisible to the officials.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, ReplyParameters
+from telegram.error import BadRequest, TelegramError
+
+from db import complaints
+from db.complaints import ComplaintRecord, PhotoRecord
+from handlers import complaint_views as views
+from handlers.context import AppContext, Services, services_of
+from handlers.replies import keyboard
+from i18n import Texts
+from iku.complaints import moves_from
+from iku.periods import local_today
+
+log = logging.getLogger(__name__)
+
+# A complaint this young may still be being published by its own handler: leave it to that.
+CARD_GRACE = timedelta(minutes=2)
+# A photo whose download failed this often is given up (the file id may have expired).
+MAX_DOWNLOAD_ATTEMPTS = 3
+
+
+def group_texts(services: Services) -> Texts:
+    """The officials' group reads the bot's default language."""
+    return services.catalog.for_language(services.config.bot.default_language)
+
+
+def move_buttons(t: Texts, complaint: ComplaintRecord) -> InlineKeyboardMarkup | None:
+    """The next step forward on its own row, the side exits below; none once closed.
+
+    The data carries the status the card shows, so a press on an out-of-date card is noticed.
+    """
+    targets = moves_from(complaint.status)
+    if not targets:
+        return None
+    buttons = [
+        (t(f"trantib.move.{target.value}"), f"tr:{complaint.id}:{complaint.status}:{target}")
+        for target in targets
+    ]
+    return keyboard([buttons[:1], buttons[1:]])
+
+
+async def publish(application: Any, complaint_id: int) -> None:
+    await post_card(application, complaint_id)
+    await keep_photos(application, complaint_id)
+
+
+async def post_card(application: Any, complaint_id: int) -> None:
+    """Post the card (then the map pin and the photos under it) to the Trantib group."""
+    services = services_of(application)
+    chat_id = services.config.telegram.trantib_chat_id
+    if not chat_id:
+        log.warning("[telegram] trantib_chat_id is not set: complaint cards are not posted")
+        return
+    async with services.database.sessions() as session:
+        complaint = await complaints.fetch_complaint(session, complaint_id)
+    if complaint is None or complaint.card_message_id is not None:
+        return
+    t = group_texts(services)
+    today = local_today(services.config.kecamatan.tz, services.clock())
+    text = views.card_text(t, complaint, services.config.kecamatan.tz, today)
+    try:
+        card = await application.bot.send_message(
+            chat_id, text, reply_markup=move_buttons(t, complaint)
+        )
+    except TelegramError as error:
+        log.warning("card of %s not posted: %s", complaint.code, type(error).__name__)
+        return
+    async with services.database.transaction() as session:
+        await complaints.record_card(session, complaint.id, chat_id, card.message_id)
+    await _post_attachments(application, t, complaint, chat_id, card.message_id)
+
+
+async def _post_attachments(
+    application: Any, t: Texts, complaint: ComplaintRecord, chat_id: int, card_id: int
+) -> None:
+    under_card = ReplyParameters(message_id=card_id, allow_sending_without_reply=True)
+    try:
+        if complaint.latitude is not None and complaint.longitude is not None:
+            await application.bot.send_location(
+                chat_id, complaint.latitude, complaint.longitude, reply_parameters=under_card
+            )
+        for photo in complaint.photos:
+            caption = t("trantib.photo_caption", position=photo.position, code=complaint.code)
+            await application.bot.send_photo(
+                chat_id, photo.file_id, caption=caption, reply_parameters=under_card
+            )
+    except TelegramError as error:
+        log.warning("attachments of %s not posted: %s", complaint.code, type(error).__name__)
+
+
+async def refresh_card(application: Any, complaint: ComplaintRecord) -> None:
+    """Edit the card in place to show the complaint as it is now."""
+    if complaint.card_chat_id is None or complaint.card_message_id is None:
+        return
+    services = services_of(application)
+    t = group_texts(services)
+    today = local_today(services.config.kecamatan.tz, services.clock())
+    try:
+        await application.bot.edit_message_text(
+            views.card_text(t, complaint, services.config.kecamatan.tz, today),
+            chat_id=complaint.card_chat_id,
+            message_id=complaint.card_message_id,
+            reply_markup=move_buttons(t, complaint),
+        )
+    except BadRequest as error:
+        if "not modified" not in error.message:
+            log.warning("card of %s not updated: %s", complaint.code, error.message)
+    except TelegramError as error:
+        log.warning("card of %s not updated: %s", complaint.code, type(error).__name__)
+
+
+async def keep_photos(application: Any, complaint_id: int | None = None) -> None:
+    """Download the photos not yet kept (of one complaint, or of all) into ``photo_dir``."""
+    services = services_of(application)
+    async with services.database.sessions() as session:
+        waiting = await complaints.fetch_photos_to_download(
+            session, max_attempts=MAX_DOWNLOAD_ATTEMPTS, complaint_id=complaint_id
+        )
+    folder = Path(services.config.complaints.photo_dir)
+    for code, photo in waiting:
+        path = await _download(application, folder, code, photo)
+        async with services.database.transaction() as session:
+            await complaints.record_photo_download(session, photo.id, path)
+
+
+async def _download(application: Any, folder: Path, code: str, photo: PhotoRecord) -> str | None:
+    try:
+        file = await application.bot.get_file(photo.file_id)
+        suffix = Path(file.file_path or "").suffix or ".jpg"
+        path = folder / f"{code}-{photo.position}{suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        await file.download_to_drive(path)
+    except (TelegramError, OSError) as error:
+        # The file URL embeds the bot token: log the kind of error only.
+        log.warning("photo %s of %s not kept: %s", photo.position, code, type(error).__name__)
+        return None
+    return str(path)
+
+
+async def catch_up(context: AppContext) -> None:
+    """Job: post the cards and keep the photos that a stop of the bot left undone."""
+    application = context.application
+    services = services_of(application)
+    received_before = services.clock() - CARD_GRACE
+    async with services.database.sessions() as session:
+        missing = await complaints.fetch_without_card(session, received_before=received_before)
+    for complaint_id in missing:
+        await post_card(application, complaint_id)
+    await keep_photos(application)

@@ -1,0 +1,62 @@
+"""Messages to a person outside their own conversation: news of their complaint.
+
+A person who blocked the bot is marked (``residents.blocked``) and not tried again; Telegram's
+"retry after" answers are waited out by the application's rate limiter; any other failure is
+logged, without the person's identity, and the news is given up (``/status`` still shows it).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+from telegram.error import Forbidden, TelegramError
+
+from db import complaints, residents
+from db.complaints import ComplaintRecord
+from handlers import complaint_views as views
+from handlers.context import services_of
+from handlers.replies import keyboard
+from iku.complaints import RATING_SCORES, Status
+
+log = logging.getLogger(__name__)
+
+
+async def send_to_person(
+    application: Any, external_id: str, text: str, markup: InlineKeyboardMarkup | None = None
+) -> bool:
+    """Send ``text`` to the private chat of ``external_id``; False when it did not arrive."""
+    try:
+        await application.bot.send_message(int(external_id), text, reply_markup=markup)
+    except Forbidden:
+        async with services_of(application).database.transaction() as session:
+            await residents.mark_blocked(session, external_id)
+        log.info("a reporter has blocked the bot; marked, will not retry")
+        return False
+    except TelegramError as error:
+        log.warning("news for a reporter not sent: %s", type(error).__name__)
+        return False
+    return True
+
+
+async def tell_reporter(application: Any, complaint: ComplaintRecord, note: str) -> bool:
+    """Tell the reporter of ``complaint`` its new status and the official's note, in their
+    language; after Selesai, with the rating buttons. False when there is nobody to tell."""
+    services = services_of(application)
+    async with services.database.sessions() as session:
+        contact = await complaints.fetch_reporter_contact(session, complaint.id)
+    if contact is None or contact.blocked:
+        return False
+    t = services.catalog.for_language(contact.language)
+    markup = None
+    if complaint.status is Status.SELESAI:
+        markup = keyboard(
+            [
+                [(t(f"complaint.rating.r{score}"), f"rt:{complaint.id}:{score}")]
+                for score in RATING_SCORES
+            ]
+        )
+    return await send_to_person(
+        application, contact.external_id, views.news_text(t, complaint, note), markup
+    )

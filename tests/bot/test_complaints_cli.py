@@ -1,0 +1,184 @@
+"""The complaint figures in ``ajung-bot report`` and the register ``complaints export``."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.cli import main
+from tests.factories import BotHarness, file_complaint, move
+
+
+def config_file(tmp_path: Path, database_url: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f"[database]\nurl = '{database_url}'\n[complaints]\nphoto_dir = '{tmp_path}/photos'\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def cli(
+    bot: BotHarness, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> list[str]:
+    """``ajung-bot --config ...`` on the bot's database, at the bot's clock."""
+    monkeypatch.setattr("db.base.utcnow", bot.clock)
+    return ["--config", str(config_file(tmp_path, database_url))]
+
+
+async def run(*args: str) -> int:
+    """The CLI as a person runs it (it starts its own event loop, so in a thread here)."""
+    return await asyncio.to_thread(main, list(args))
+
+
+async def report(cli: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    assert await run(*cli, "report", "--format", "json") == 0
+    figures: dict[str, object] = json.loads(capsys.readouterr().out)["complaints"]
+    return figures
+
+
+async def test_report_shows_iku4_of_the_period(
+    bot: BotHarness, cli: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await report(cli, capsys) == {
+        "received": 0, "resolved": 0, "percent": None, "open": 0, "overdue": 0, "excluded": 0,
+    }  # fmt: skip
+    code = await file_complaint(bot.person())
+    group = bot.official()
+    await move(group, code, "✔️ Verifikasi", "cek")
+    await move(group, code, "▶️ Proses", "proses")
+    await move(group, code, "✅ Selesai", "beres")
+    assert await report(cli, capsys) == {
+        "received": 1, "resolved": 1, "percent": 100.0, "open": 0, "overdue": 0, "excluded": 0,
+    }  # fmt: skip
+
+    await file_complaint(bot.person(5550002, first_name="Budi"))
+    assert await report(cli, capsys) == {
+        "received": 2, "resolved": 1, "percent": 50.0, "open": 1, "overdue": 0, "excluded": 0,
+    }  # fmt: skip
+
+    duplicate = await file_complaint(bot.person(5550003, first_name="Joko"))
+    await group.tap("✖️ Tolak", message=group.inbox()[-1])
+    await group.tap("Duplikat (sudah pernah dilaporkan)")
+    await group.send("sama dengan laporan Budi", reply_to=group.last())
+    bot.clock.advance(days=4)  # Friday: the open one is past its verification date
+    assert await report(cli, capsys) == {
+        "received": 2, "resolved": 1, "percent": 50.0, "open": 1, "overdue": 1, "excluded": 1,
+    }  # fmt: skip
+    assert duplicate == "TRB-2025-0003"
+
+    assert await run(*cli, "report") == 0
+    text = capsys.readouterr().out
+    assert "4. Laporan trantib terselesaikan: 1 dari 2 laporan, 50,00%" in text
+    assert "Masih terbuka: 1 laporan, 1 melewati batas waktu" in text
+    assert "Tidak dihitung: 1 laporan ditolak karena duplikat atau tidak benar" in text
+
+
+async def test_report_period_is_by_date_received(
+    bot: BotHarness, cli: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    await file_complaint(bot.person())
+    assert (
+        await run(*cli, "report", "--from", "2025-02-18", "--to", "2025-02-28", "--format", "json")
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["complaints"]["received"] == 0
+    assert (
+        await run(*cli, "report", "--from", "2025-02-17", "--to", "2025-02-17", "--format", "json")
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["complaints"]["received"] == 1
+
+
+HEADER = [
+    "Kode", "Diterima (WIB)", "Jenis", "Desa", "Tempat", "Lokasi (lintang, bujur)", "Uraian",
+    "Masuk lewat", "Privasi", "Status", "Alasan penolakan", "Ditutup (WIB)",
+    "Hari kerja sampai ditutup", "Lewat batas", "Catatan petugas", "Penilaian pelapor",
+    "Komentar pelapor",
+]  # fmt: skip
+
+
+async def filed_three(bot: BotHarness) -> None:
+    siti = bot.person(first_name="Siti", last_name="Aminah")
+    normal = await file_complaint(siti, location=(-8.2311, 113.6512))
+    await file_complaint(
+        bot.person(5550002, first_name="Budi", last_name="Santoso"), privacy="Anonim"
+    )
+    await file_complaint(bot.person(5550003, first_name="Rini"), privacy="Rahasia")
+    group = bot.official()
+    await move(group, normal, "✔️ Verifikasi", "cek")
+    bot.clock.advance(days=2)
+    await move(group, normal, "▶️ Proses", "proses")
+    await move(group, normal, "✅ Selesai", "Motor sudah ditertibkan.")
+    await siti.tap("3 Puas")
+    await siti.send("Cepat.")
+
+
+async def test_export_xlsx_is_the_register_without_identities(
+    bot: BotHarness, cli: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await filed_three(bot)
+    out = tmp_path / "register.xlsx"
+    assert await run(*cli, "complaints", "export", "--from", "2025-02-01", "--out", str(out)) == 0
+    assert capsys.readouterr().out.startswith(f"{out}: 3 complaints received 2025-02-01")
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert list(rows[0]) == HEADER
+    normal, anonim, rahasia = (dict(zip(HEADER, row, strict=True)) for row in rows[1:])
+    assert normal["Kode"] == "TRB-2025-0001"
+    assert normal["Diterima (WIB)"] == datetime(2025, 2, 17, 9, 0)
+    assert normal["Ditutup (WIB)"] == datetime(2025, 2, 19, 9, 0)
+    assert normal["Hari kerja sampai ditutup"] == 2
+    assert normal["Lokasi (lintang, bujur)"] == "-8.2311, 113.6512"
+    assert normal["Status"] == "Selesai" and normal["Masuk lewat"] == "Chat bot"
+    assert normal["Catatan petugas"].splitlines()[-1] == (
+        "• 19 Februari 2025 09.00 WIB: Selesai: Motor sudah ditertibkan."
+    )
+    assert (normal["Penilaian pelapor"], normal["Komentar pelapor"]) == (3, "Cepat.")
+    assert anonim["Privasi"] == "Anonim" and anonim["Uraian"]
+    assert rahasia["Privasi"] == "RAHASIA"
+    assert rahasia["Uraian"] == rahasia["Tempat"] == "RAHASIA (isi tidak diekspor)"
+    everything = str(rows)
+    for identity in ("Siti", "Aminah", "Budi", "Santoso", "Rini", "5550002"):
+        assert identity not in everything
+
+
+async def test_export_csv(
+    bot: BotHarness, cli: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await filed_three(bot)
+    out = tmp_path / "register.csv"
+    assert await run(*cli, "complaints", "export", "--out", str(out), "--lang", "en") == 0
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0][:3] == ["Code", "Received (WIB)", "Kind"]
+    assert rows[1][:2] == ["TRB-2025-0001", "2025-02-17 09:00"]
+    assert rows[3][8] == "CONFIDENTIAL"
+    assert "Budi" not in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("register.pdf", "the file name must end in .xlsx or .csv"),
+        ("missing/register.xlsx", "does not exist"),
+    ],
+)
+def test_export_refuses_a_bad_output_with_exit_2(
+    tmp_path: Path,
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+    out: str,
+    message: str,
+) -> None:
+    cli = ["--config", str(config_file(tmp_path, database_url))]
+    target = str(tmp_path / out)
+    assert main([*cli, "complaints", "export", "--out", target]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

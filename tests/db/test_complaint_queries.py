@@ -1,0 +1,198 @@
+"""Complaint queries on a real database: gapless codes under concurrency, the optimistic move,
+the SQL overdue rule against the pure one, and the IKU 4 counts."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import update
+
+from db import complaints, residents
+from db.complaints import NewComplaint
+from db.engine import Database
+from db.models import Complaint
+from iku.complaints import Channel as Ch
+from iku.complaints import (
+    ClockRules,
+    Privacy,
+    RejectReason,
+    Status,
+    overdue_stage,
+)
+from tests.iku.test_complaints import DUE
+
+NOW = datetime(2025, 2, 17, 2, 0, tzinfo=UTC)  # Monday 09:00 WIB
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def new(privacy: Privacy = Privacy.BIASA, reporter: int | None = None) -> NewComplaint:
+    return NewComplaint(
+        channel=Ch.CHAT,
+        category="Parkir liar",
+        desa="Ajung",
+        place="depan pasar",
+        latitude=None,
+        longitude=None,
+        description="Motor parkir di trotoar.",
+        privacy=privacy,
+        reporter=reporter,
+    )
+
+
+async def record(database: Database, complaint: NewComplaint, now: datetime = NOW) -> str:
+    async with database.transaction() as session:
+        saved = await complaints.record_complaint(
+            session, complaint, prefix="TRB", rules=ClockRules(), tz=JAKARTA, now=now
+        )
+    return saved.code
+
+
+async def set_status(
+    database: Database, code: str, status: Status, reason: RejectReason | None = None
+) -> None:
+    async with database.transaction() as session:
+        await session.execute(
+            update(Complaint)
+            .where(Complaint.code == code)
+            .values(status=status.value, reject_reason=reason.value if reason else None)
+        )
+
+
+async def test_concurrent_submissions_get_consecutive_codes(database: Database) -> None:
+    codes = await asyncio.gather(*(record(database, new()) for _ in range(12)))
+    assert sorted(codes) == [f"TRB-2025-{n:04d}" for n in range(1, 13)]
+
+
+async def test_numbers_restart_each_local_year(database: Database) -> None:
+    assert await record(database, new()) == "TRB-2025-0001"
+    # 31 December 2025, 17:30 UTC is already 1 January 2026 in Jember.
+    new_year = datetime(2025, 12, 31, 17, 30, tzinfo=UTC)
+    assert await record(database, new(), new_year) == "TRB-2026-0001"
+    assert await record(database, new()) == "TRB-2025-0002"
+
+
+async def test_a_rolled_back_submission_leaves_no_gap(database: Database) -> None:
+    async def die_before_commit() -> None:
+        async with database.transaction() as session:
+            await complaints.record_complaint(
+                session, new(), prefix="TRB", rules=ClockRules(), tz=JAKARTA, now=NOW
+            )
+            raise RuntimeError("the bot died before the commit")
+
+    with pytest.raises(RuntimeError):
+        await die_before_commit()
+    assert await record(database, new()) == "TRB-2025-0001"
+
+
+async def test_only_one_of_two_simultaneous_moves_wins(database: Database) -> None:
+    code = await record(database, new())
+    async with database.sessions() as session:
+        complaint = await complaints.fetch_complaint_by_code(session, code)
+    assert complaint is not None
+
+    async def move(note: str) -> bool:
+        async with database.transaction() as session:
+            return await complaints.move_complaint(
+                session,
+                complaint.id,
+                Status.BARU,
+                Status.DIVERIFIKASI,
+                actor_id=None,
+                note=note,
+                reason=None,
+                now=NOW,
+            )
+
+    results = await asyncio.gather(move("pertama"), move("kedua"))
+    assert sorted(results) == [False, True]
+    async with database.sessions() as session:
+        events = await complaints.fetch_events(session, complaint.id)
+    assert [e.to_status for e in events] == [Status.BARU, Status.DIVERIFIKASI]
+
+
+async def test_anonim_reporter_name_never_leaves_the_query_layer(database: Database) -> None:
+    async with database.transaction() as session:
+        await residents.record_resident(
+            session, external_id=77, display_name="Siti Aminah", language="id", seen_at=NOW
+        )
+    named = await record(database, new(Privacy.BIASA, reporter=77))
+    hidden = await record(database, new(Privacy.ANONIM, reporter=77))
+    async with database.sessions() as session:
+        shown = await complaints.fetch_complaint_by_code(session, named)
+        anonim = await complaints.fetch_complaint_by_code(session, hidden)
+        register = await complaints.fetch_register(session, date(2025, 1, 1), date(2025, 12, 31))
+    assert shown is not None and shown.reporter_name == "Siti Aminah"
+    assert anonim is not None and anonim.reporter_name is None
+    assert [entry.complaint.reporter_name for entry in register] == [None, None]
+
+
+async def test_rating_is_stored_once(database: Database) -> None:
+    code = await record(database, new())
+    async with database.transaction() as session:
+        complaint = await complaints.fetch_complaint_by_code(session, code)
+        assert complaint is not None
+        assert await complaints.record_rating(session, complaint.id, 3, NOW) is True
+        assert await complaints.record_rating(session, complaint.id, 1, NOW) is False
+        assert await complaints.fetch_rating(session, complaint.id) == complaints.Rating(3, None)
+
+
+# The cases of the pure rule (tests/iku/test_complaints.py), run through the SQL twin.
+OVERDUE_CASES = [
+    (Status.BARU, date(2025, 3, 12)),
+    (Status.BARU, date(2025, 3, 13)),
+    (Status.BARU, date(2025, 3, 20)),
+    (Status.BARU, date(2025, 5, 31)),
+    (Status.DIVERIFIKASI, date(2025, 3, 13)),
+    (Status.DIVERIFIKASI, date(2025, 3, 19)),
+    (Status.DIVERIFIKASI, date(2025, 3, 20)),
+    (Status.DIVERIFIKASI, date(2025, 5, 31)),
+    (Status.DIPROSES, date(2025, 3, 20)),
+    (Status.DIPROSES, date(2025, 5, 30)),
+    (Status.DIPROSES, date(2025, 5, 31)),
+    (Status.SELESAI, date(2025, 6, 30)),
+    (Status.DITERUSKAN, date(2025, 6, 30)),
+    (Status.DITOLAK, date(2025, 6, 30)),
+]
+
+
+@pytest.mark.parametrize(
+    ("status", "today"), [pytest.param(s, d, id=f"{s}-{d}") for s, d in OVERDUE_CASES]
+)
+async def test_sql_overdue_rule_agrees_with_the_pure_one(
+    database: Database, status: Status, today: date
+) -> None:
+    # Received Friday 7 March 2025, so its deadlines are exactly DUE.
+    code = await record(database, new(), datetime(2025, 3, 7, 3, tzinfo=UTC))
+    async with database.transaction() as session:
+        await session.execute(update(Complaint).values(status=status.value))
+    async with database.sessions() as session:
+        figures = await complaints.fetch_figures(
+            session, date(2025, 1, 1), date(2025, 12, 31), today
+        )
+        listed = await complaints.fetch_overdue_not_noticed(session, today)
+    expected = overdue_stage(status, DUE, today) is not None
+    assert figures.overdue == int(expected)
+    assert [c.code for c in listed] == ([code] if expected else [])
+
+
+async def test_figures_count_the_period_by_local_date_received(database: Database) -> None:
+    day = timedelta(days=1)
+    codes = [await record(database, new(), NOW + n * day) for n in range(6)]
+    # Sunday 16 February 23:30 WIB belongs to the day before the period.
+    await record(database, new(), datetime(2025, 2, 16, 16, 30, tzinfo=UTC))
+    await set_status(database, codes[0], Status.SELESAI)
+    await set_status(database, codes[1], Status.DITERUSKAN)
+    await set_status(database, codes[2], Status.DITOLAK, RejectReason.DUPLIKAT)
+    await set_status(database, codes[3], Status.DITOLAK, RejectReason.DI_LUAR_KEWENANGAN)
+    await set_status(database, codes[4], Status.DIPROSES)
+    async with database.sessions() as session:
+        figures = await complaints.fetch_figures(
+            session, date(2025, 2, 17), date(2025, 2, 23), date(2025, 2, 28)
+        )
+    assert (figures.received, figures.excluded, figures.resolved) == (6, 1, 2)
+    # codes[5] is still Baru past its verify date (20 Feb) on 28 Feb; codes[4] is on time.
+    assert (figures.open, figures.overdue) == (2, 1)
+    assert (figures.ratio.numerator, figures.ratio.denominator) == (2, 5)

@@ -1,0 +1,677 @@
+"""Residents' side of complaints: /lapor, /status, the news, the rating, and every kind of bad
+input answered politely without losing what was already entered."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import jobs
+from bot.offline import JSONDict
+from db import complaints
+from db.complaints import NewComplaint
+from db.models import Complaint, ComplaintEvent, ComplaintPhoto, ComplaintRating, Resident
+from handlers.context import services_of
+from iku.complaints import Channel, Privacy
+from tests.factories import (
+    DESCRIPTION,
+    BotHarness,
+    card_of,
+    file_complaint,
+    fill_complaint,
+    move,
+)
+
+EMERGENCY = (
+    "⚠️ Darurat (kejahatan sedang terjadi, kebakaran, kecelakaan)? "
+    "Segera hubungi 112 atau polisi 110."
+)
+STALE = "Tombol ini sudah tidak berlaku. Silakan pilih dari menu terbaru."
+CATEGORY_HINT = "Silakan pilih jenis gangguan dengan tombol di bawah ini."
+DESCRIPTION_HINT = "Silakan ketik uraian kejadian sebagai pesan teks, 10 sampai 2.000 huruf."
+PHOTO_HINT = "Silakan kirim foto (sebagai foto, bukan file), atau tekan tombol di bawah."
+SUMMARY_HINT = "Silakan tekan Kirim, Ubah, atau Batal di bawah ini."
+CATEGORIES = [
+    "Kebisingan/keributan",
+    "Perkelahian/tawuran",
+    "Minuman keras",
+    "Perjudian",
+    "Pedagang kaki lima (PKL) liar",
+    "Parkir liar",
+    "Gelandangan, pengemis dan anak jalanan",
+    "Bangunan/reklame liar",
+    "Asusila",
+    "Lainnya",
+]
+
+
+def texts(messages: list[JSONDict]) -> list[str]:
+    return [m.get("text") or m.get("caption") or "" for m in messages]
+
+
+def last_answer(bot: BotHarness) -> str | None:
+    answers = [c for c in bot.api.calls if c.method == "answerCallbackQuery"]
+    return answers[-1].params.get("text") if answers else None
+
+
+async def count(bot: BotHarness, model: type) -> int:
+    async with services_of(bot.application).database.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def to_description(bot: BotHarness) -> None:
+    siti = bot.person()
+    await siti.send("/lapor")
+    await siti.tap("Perjudian")
+    await siti.tap("Mangaran")
+    await siti.send("pos ronda dusun Krajan")
+    await siti.tap("Lanjut ➡️")
+
+
+async def to_summary(bot: BotHarness) -> None:
+    await fill_complaint(
+        bot.person(), category="Perjudian", desa="Mangaran", place="pos ronda dusun Krajan"
+    )
+
+
+SUMMARY = """Periksa laporan sebelum dikirim:
+Jenis: Perjudian
+Desa: Mangaran
+Tempat: pos ronda dusun Krajan
+Uraian: Banyak motor parkir di trotoar setiap sore.
+Foto: tidak ada
+Privasi: Biasa
+Sudah benar? Tekan Kirim. Untuk memperbaiki, tekan Ubah."""
+
+
+# ---------------------------------------------------------------------------- the happy path
+
+
+async def test_a_resident_files_a_complaint_with_location_and_photo(bot: BotHarness) -> None:
+    siti = bot.person(first_name="Siti", last_name="Aminah")
+    [first] = await siti.send("/lapor")
+    assert first["text"] == f"{EMERGENCY}\n\nGangguan apa yang ingin Bapak/Ibu laporkan?"
+    assert siti.buttons(first) == CATEGORIES
+    [desa] = await siti.tap("Parkir liar")
+    assert desa["text"] == "Di desa mana kejadiannya?"
+    assert siti.buttons(desa) == [*bot.config.kecamatan.desa, "Di luar Kecamatan Ajung"]
+    [where] = await siti.tap("Klompangan")
+    assert where["text"].startswith("Di mana tepatnya? Tekan tombol 📍 Kirim lokasi")
+    assert siti.reply_keyboard() == ["📍 Kirim lokasi"]
+    [got] = await siti.send_location(-8.2311, 113.6512)
+    assert got["text"].startswith("Lokasi diterima.")
+    [what] = await siti.send("depan pasar Klompangan")
+    assert what["text"] == "Ceritakan apa yang terjadi, dalam 10 sampai 2.000 huruf."
+    assert siti.reply_keyboard() == []
+    [photos] = await siti.send(DESCRIPTION)
+    assert siti.buttons(photos) == ["Lewati"]
+    [one] = await siti.send_photo(b"\xff\xd8 jpeg of the scene")
+    assert one["text"] == "Foto 1 dari 3 diterima. Kirim foto lagi, atau tekan Lanjut."
+    [privacy] = await siti.tap("Lanjut ➡️")
+    assert siti.buttons(privacy) == ["Biasa", "Anonim", "Rahasia"]
+    assert "Anonim: petugas tidak melihat siapa pelapornya" in privacy["text"]
+    [summary] = await siti.tap("Biasa")
+    assert "Tempat: depan pasar Klompangan (📍 lokasi terkirim)" in summary["text"]
+    assert "Foto: 1" in summary["text"]
+    assert siti.buttons(summary) == ["✅ Kirim", "✏️ Ubah", "❌ Batal"]
+    [saved] = await siti.tap("✅ Kirim")
+    assert saved["text"] == (
+        "Laporan Bapak/Ibu tercatat dengan kode TRB-2025-0001. Terima kasih.\n"
+        "Simpan kode ini. Setiap perkembangan akan kami kabarkan di sini; "
+        "cek kapan saja dengan /status TRB-2025-0001"
+    )
+
+    group = bot.official()
+    card, pin, photo = group.inbox()
+    assert card["text"] == (
+        "📣 Laporan TRB-2025-0001 · Baru\n"
+        "Jenis: Parkir liar\n"
+        "Desa: Klompangan\n"
+        "Tempat: depan pasar Klompangan (📍 lokasi terkirim)\n"
+        f"Uraian: {DESCRIPTION}\n"
+        "Diterima: 17 Februari 2025 09.00 WIB\n"
+        "Masuk lewat: Chat bot\n"
+        "Foto: 1\n"
+        "Pelapor: Siti Aminah\n"
+        "Batas waktu: verifikasi 20 Februari 2025, rencana tindak lanjut 27 Februari 2025, "
+        "selesai 12 Mei 2025"
+    )
+    assert group.buttons(card) == ["✔️ Verifikasi", "↪️ Teruskan", "✖️ Tolak"]
+    assert pin["location"] == {"latitude": -8.2311, "longitude": 113.6512}
+    assert pin["reply_to_message"]["message_id"] == card["message_id"]
+    assert photo["caption"] == "Foto 1 · TRB-2025-0001"
+
+    kept = Path(bot.config.complaints.photo_dir) / "TRB-2025-0001-1.jpg"
+    assert kept.read_bytes() == b"\xff\xd8 jpeg of the scene"
+    async with services_of(bot.application).database.sessions() as session:
+        stored = await session.scalar(select(ComplaintPhoto.local_path))
+    assert stored == str(kept)
+
+
+async def test_the_reporter_follows_the_complaint_to_the_end_and_rates_it(
+    bot: BotHarness,
+) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    group = bot.official()
+    await move(group, code, "✔️ Verifikasi", "Sudah dicek, benar ada.")
+    assert siti.last()["text"] == (
+        f"Kabar laporan {code}: Diverifikasi.\n"
+        "Laporan sudah diperiksa dan akan ditangani.\n"
+        "Catatan petugas: Sudah dicek, benar ada."
+    )
+    await move(group, code, "▶️ Proses", "Petugas ke lokasi sore ini.")
+    assert siti.last()["text"].startswith(f"Kabar laporan {code}: Diproses.")
+    await move(group, code, "✅ Selesai", "Motor sudah ditertibkan.")
+    news = siti.last()
+    assert news["text"].endswith(
+        "Catatan petugas: Motor sudah ditertibkan.\n\n"
+        f"Bagaimana penanganan laporan {code} menurut Bapak/Ibu?"
+    )
+    assert siti.buttons(news) == ["1 Tidak puas", "2 Kurang puas", "3 Puas", "4 Sangat puas"]
+
+    [history] = await siti.send(f"/status {code.lower()}")
+    assert history["text"] == (
+        f"Laporan {code}\n"
+        "Jenis: Parkir liar\n"
+        "Desa: Ajung\n"
+        "Diterima: 17 Februari 2025 09.00 WIB\n"
+        "Status: Selesai\n"
+        "\n"
+        "Riwayat:\n"
+        "• 17 Februari 2025 09.00 WIB: Baru\n"
+        "• 17 Februari 2025 09.00 WIB: Diverifikasi\n"
+        "  Catatan: Sudah dicek, benar ada.\n"
+        "• 17 Februari 2025 09.00 WIB: Diproses\n"
+        "  Catatan: Petugas ke lokasi sore ini.\n"
+        "• 17 Februari 2025 09.00 WIB: Selesai\n"
+        "  Catatan: Motor sudah ditertibkan."
+    )
+    assert "Petugas" not in history["text"].replace("Petugas ke", "")  # no official's name
+
+    changed = await siti.tap("3 Puas", message=news)
+    assert siti.buttons(changed[0]) == []  # the rating buttons are gone
+    assert changed[-1]["text"] == (
+        f"Penilaian Bapak/Ibu untuk {code}: 3 Puas\n"
+        "Terima kasih atas penilaiannya. Ada komentar? Ketik di sini, atau tekan Lewati."
+    )
+    [thanks] = await siti.send("Cepat ditangani, terima kasih.")
+    assert thanks["text"] == "Terima kasih, komentar Bapak/Ibu sudah kami catat."
+    async with services_of(bot.application).database.sessions() as session:
+        rating = await session.scalar(select(ComplaintRating))
+    assert rating is not None
+    assert (rating.score, rating.comment) == (3, "Cepat ditangani, terima kasih.")
+
+    # Once only: the old buttons (or forged data) change nothing.
+    await siti.tap_data(f"rt:{rating.complaint_id}:1", message=news)
+    assert last_answer(bot) == "Laporan ini sudah dinilai. Terima kasih."
+    assert await count(bot, ComplaintRating) == 1
+
+
+async def test_rating_comment_can_be_skipped_and_never_blocks_the_menu(bot: BotHarness) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    group = bot.official()
+    await move(group, code, "✔️ Verifikasi", "cek")
+    await move(group, code, "▶️ Proses", "proses")
+    await move(group, code, "✅ Selesai", "beres")
+    bot.api.fail_next("editMessageReplyMarkup", status=400, description="Bad Request: x")
+    shown = await siti.tap("4 Sangat puas")
+    assert shown[-1]["text"].endswith("Ada komentar? Ketik di sini, atau tekan Lewati.")
+    [menu] = await siti.send("/start")  # passes the comment step
+    assert menu["text"].startswith("Selamat datang")
+    [skipped] = await siti.tap("Lewati")
+    assert skipped["text"] == "Terima kasih atas penilaiannya."
+
+
+async def test_only_the_reporter_may_rate_and_only_after_selesai(bot: BotHarness) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    async with services_of(bot.application).database.sessions() as session:
+        complaint_id = await session.scalar(select(Complaint.id).where(Complaint.code == code))
+    other = bot.person(5550002, first_name="Budi")
+    [menu] = await other.send("/start")
+    await other.tap_data(f"rt:{complaint_id}:4", message=menu)
+    assert last_answer(bot) == STALE
+    [menu] = await siti.send("/start")
+    await siti.tap_data(f"rt:{complaint_id}:4", message=menu)  # still Baru
+    assert last_answer(bot) == STALE
+    await siti.tap_data(f"rt:{complaint_id}:9", message=menu)  # no such score
+    assert last_answer(bot) == STALE
+    assert await count(bot, ComplaintRating) == 0
+
+
+async def test_status_lists_only_ones_own_and_hides_others_codes(bot: BotHarness) -> None:
+    siti = bot.person()
+    [none] = await siti.send("/status")
+    assert none["text"] == "Bapak/Ibu belum punya laporan. Untuk melapor, ketik /lapor."
+    first = await file_complaint(siti, category="Perjudian")
+    second = await file_complaint(siti, category="Minuman keras", desa="Rowoindah")
+    budi = bot.person(5550002, first_name="Budi")
+    theirs = await file_complaint(budi)
+
+    [listing] = await siti.send("/status")
+    assert listing["text"] == (
+        "Laporan Bapak/Ibu, terbaru dulu:\n"
+        f"• {second} · Minuman keras · Baru (17 Februari 2025)\n"
+        f"• {first} · Perjudian · Baru (17 Februari 2025)\n"
+        "Tekan kodenya, atau ketik /status KODE, untuk melihat riwayatnya."
+    )
+    assert siti.buttons(listing) == [second, first]
+    [detail] = await siti.tap(first)
+    assert detail["text"].startswith(f"Laporan {first}\nJenis: Perjudian")
+
+    not_found = (
+        "Laporan dengan kode itu tidak ditemukan. "
+        "Periksa lagi kodenya, misalnya /status TRB-2025-0001."
+    )
+    [someone_elses] = await siti.send(f"/status {theirs}")
+    [nonexistent] = await siti.send("/status TRB-2025-0999")
+    [garbage] = await siti.send("/status halo")
+    [forged] = await siti.tap_data(f"st:{theirs}", message=listing)
+    assert {m["text"] for m in (someone_elses, nonexistent, garbage, forged)} == {not_found}
+    [from_menu] = await siti.tap("Cek laporan saya", message=(await siti.send("/start"))[0])
+    assert from_menu["text"] == listing["text"]
+
+
+# ---------------------------------------------------------------------------- dialogue moves
+
+
+async def test_ubah_goes_back_to_any_step_and_returns_to_the_summary(bot: BotHarness) -> None:
+    await to_summary(bot)
+    siti = bot.person()
+    [choose] = await siti.tap("✏️ Ubah")
+    assert choose["text"] == "Bagian mana yang ingin diubah?"
+    assert siti.buttons(choose) == [
+        "Jenis", "Desa", "Tempat", "Uraian", "Foto", "Privasi", "Kembali ke ringkasan",
+    ]  # fmt: skip
+    await siti.tap("Jenis")
+    [summary] = await siti.tap("Asusila")
+    assert summary["text"] == SUMMARY.replace("Jenis: Perjudian", "Jenis: Asusila")
+    await siti.tap("✏️ Ubah")
+    await siti.tap("Privasi")
+    [summary] = await siti.tap("Rahasia")
+    assert "Privasi: Rahasia" in summary["text"]
+    assert "Jenis: Asusila" in summary["text"]
+
+
+async def test_batal_from_the_summary_drops_the_report(bot: BotHarness) -> None:
+    await to_summary(bot)
+    siti = bot.person()
+    [done] = await siti.tap("❌ Batal")
+    assert done["text"] == "Baik, isian dihentikan. Data yang belum dikirim tidak disimpan."
+    assert await count(bot, Complaint) == 0
+    assert "complaint" not in bot.application.user_data[siti.user_id]
+
+
+async def test_outside_the_kecamatan_ends_politely(bot: BotHarness) -> None:
+    siti = bot.person()
+    await siti.send("/lapor")
+    await siti.tap("Perjudian")
+    [done] = await siti.tap("Di luar Kecamatan Ajung")
+    assert done["text"] == (
+        "Mohon maaf, kami hanya menangani wilayah Kecamatan Ajung. Silakan sampaikan ke "
+        "kecamatan setempat atau lewat SP4N-LAPOR! (lapor.go.id). Terima kasih."
+    )
+    assert "Laporkan gangguan" in siti.buttons(done)
+    [after] = await siti.send("halo")
+    assert after["text"].startswith("Maaf, kami belum mengerti")
+
+
+async def test_the_menu_button_starts_a_report(bot: BotHarness) -> None:
+    siti = bot.person()
+    [menu] = await siti.send("/start")
+    [first] = await siti.tap("Laporkan gangguan", message=menu)
+    assert first["text"].startswith(EMERGENCY)
+
+
+async def test_killing_the_bot_mid_report_resumes_it(bot: BotHarness) -> None:
+    siti = bot.person()
+    await siti.send("/lapor")
+    await siti.tap("Perjudian")
+    await siti.tap("Mangaran")
+    await siti.send_location(-8.2, 113.6)
+    await bot.restart_after_crash()
+
+    siti = bot.person()
+    [summary_step] = await siti.send("pos ronda")  # the place step, both parts now given
+    assert summary_step["text"].startswith("Ceritakan apa yang terjadi")
+    await siti.send(DESCRIPTION)
+    await bot.restart_after_crash()
+    siti = bot.person()
+    await siti.tap("Lewati")
+    await siti.tap("Anonim")
+    await bot.restart_after_crash()
+    siti = bot.person()
+    [saved] = await siti.tap("✅ Kirim")
+    assert "TRB-2025-0001" in saved["text"]
+    card = card_of(bot.official(), "TRB-2025-0001")
+    assert "Tempat: pos ronda (📍 lokasi terkirim)" in card["text"]
+    assert "Pelapor: anonim (identitas disembunyikan)" in card["text"]
+
+
+async def test_kirim_again_after_a_failure_records_the_complaint_once(bot: BotHarness) -> None:
+    await to_summary(bot)
+    siti = bot.person()
+    # The commit happens, then the confirmation cannot be sent: the dialogue stays open.
+    bot.api.fail_next("sendMessage", status=500, description="Internal Server Error")
+    [apology] = await siti.tap("✅ Kirim")
+    assert apology["text"].startswith("Maaf, sedang ada gangguan.")
+    [saved] = await siti.tap("✅ Kirim")
+    assert "TRB-2025-0001" in saved["text"]
+    assert await count(bot, Complaint) == 1
+
+
+async def test_concurrent_residents_pressing_kirim_get_consecutive_codes(bot: BotHarness) -> None:
+    people = [bot.person(6100 + n, first_name=f"Warga{n}") for n in range(6)]
+    for person in people:
+        await fill_complaint(person, category="Perjudian", place="balai desa")
+    replies = await asyncio.gather(*(person.tap("✅ Kirim") for person in people))
+    codes = sorted(reply[0]["text"].split("kode ")[1].split(".")[0] for reply in replies)
+    assert codes == [f"TRB-2025-{n:04d}" for n in range(1, 7)]
+    assert await count(bot, Complaint) == 6
+
+
+# ---------------------------------------------------------------------------- bad input
+
+
+async def test_text_where_a_button_is_expected(bot: BotHarness) -> None:
+    siti = bot.person()
+    await siti.send("/lapor")
+    [hint] = await siti.send("parkir liar")
+    assert hint["text"] == CATEGORY_HINT
+    assert siti.buttons(hint) == CATEGORIES
+    await siti.tap("Perjudian", message=hint)
+    await siti.tap("Mangaran")
+    await siti.send("pos ronda dusun Krajan")
+    await siti.tap("Lanjut ➡️")
+    await siti.send(DESCRIPTION)
+    await siti.tap("Lewati")
+    [hint] = await siti.send("anonim saja")
+    assert hint["text"] == "Silakan pilih Biasa, Anonim, atau Rahasia dengan tombol di bawah ini."
+    [summary] = await siti.tap("Biasa")
+    assert summary["text"] == SUMMARY
+
+
+async def test_a_button_where_text_is_expected(bot: BotHarness) -> None:
+    await to_description(bot)
+    siti = bot.person()
+    category_message = siti.inbox()[0]
+    [hint] = await siti.tap("Asusila", message=category_message)
+    assert last_answer(bot) == STALE
+    assert hint["text"] == DESCRIPTION_HINT
+    await siti.send(DESCRIPTION)
+    await siti.tap("Lewati")
+    [summary] = await siti.tap("Biasa")
+    assert summary["text"] == SUMMARY
+
+
+@pytest.mark.parametrize("kind", ["sticker", "voice", "document", "contact"])
+async def test_a_sticker_voice_document_or_contact_at_the_description_step(
+    bot: BotHarness, kind: str
+) -> None:
+    await to_description(bot)
+    siti = bot.person()
+    send = {
+        "sticker": siti.send_sticker,
+        "voice": siti.send_voice,
+        "document": siti.send_document,
+        "contact": lambda: siti.send_contact("081234567890"),
+    }[kind]
+    [hint] = await send()
+    assert hint["text"] == DESCRIPTION_HINT
+    await siti.send(DESCRIPTION)
+    await siti.tap("Lewati")
+    [summary] = await siti.tap("Biasa")
+    assert summary["text"] == SUMMARY
+
+
+async def test_a_document_at_the_photo_step(bot: BotHarness) -> None:
+    await to_description(bot)
+    siti = bot.person()
+    await siti.send(DESCRIPTION)
+    [hint] = await siti.send_document(b"\xff\xd8 jpeg", file_name="foto.jpg")
+    assert hint["text"] == PHOTO_HINT
+    assert siti.buttons(hint) == ["Lewati"]
+
+
+@pytest.mark.parametrize(
+    ("length", "answer"),
+    [
+        pytest.param(
+            2001,
+            "Uraian terlalu panjang (2.001 huruf, paling banyak 2.000). "
+            "Mohon diringkas lalu kirim lagi.",
+            id="too-long",
+        ),
+        pytest.param(
+            4,
+            "Uraian terlalu pendek (4 huruf). Mohon ceritakan lebih lengkap, "
+            "paling sedikit 10 huruf.",
+            id="too-short",
+        ),
+    ],
+)
+async def test_description_length(bot: BotHarness, length: int, answer: str) -> None:
+    await to_description(bot)
+    siti = bot.person()
+    [refused] = await siti.send("x" * length)
+    assert refused["text"] == answer
+    [next_step] = await siti.send(DESCRIPTION)
+    assert next_step["text"].startswith("Ada foto kejadian?")
+
+
+async def test_an_over_long_place(bot: BotHarness) -> None:
+    siti = bot.person()
+    await siti.send("/lapor")
+    await siti.tap("Perjudian")
+    await siti.tap("Mangaran")
+    [refused] = await siti.send("jalan " * 60)
+    assert refused["text"] == (
+        "Keterangan tempat terlalu panjang (359 huruf, paling banyak 300). Mohon dipersingkat."
+    )
+    [ok] = await siti.send("jalan mawar")
+    assert ok["text"].startswith("Tempat dicatat.")
+
+
+async def test_a_fourth_photo_is_refused(bot: BotHarness) -> None:
+    await to_description(bot)
+    siti = bot.person()
+    await siti.send(DESCRIPTION)
+    for _ in range(3):
+        await siti.send_photo()
+    [refused] = await siti.send_photo()
+    assert refused["text"] == (
+        "Sudah 3 foto, batas maksimal; foto ini tidak disimpan. Silakan tekan Lanjut."
+    )
+    await siti.tap("Lanjut ➡️")
+    [summary] = await siti.tap("Biasa")
+    assert "Foto: 3" in summary["text"]
+
+
+async def test_a_photo_over_the_download_limit_is_refused(bot: BotHarness) -> None:
+    await to_description(bot)
+    siti = bot.person()
+    await siti.send(DESCRIPTION)
+    too_big = (
+        "Foto ini terlalu besar (lebih dari 20 MB). "
+        "Silakan kirim foto yang lebih kecil, atau tekan tombol di bawah."
+    )
+    [refused] = await siti.send_photo(file_size=21 * 1024 * 1024)
+    assert refused["text"] == too_big
+    # Telegram states no size, but getFile refuses it.
+    bot.api.fail_next("getFile", status=400, description="Bad Request: file is too big")
+    [refused] = await siti.send_photo()
+    assert refused["text"] == too_big
+    [accepted] = await siti.send_photo(file_size=1024)
+    assert accepted["text"].startswith("Foto 1 dari 3 diterima.")
+
+
+async def test_a_button_from_an_old_message(bot: BotHarness) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    summary = next(m for m in siti.inbox() if m["text"].startswith("Periksa laporan"))
+    [menu] = await siti.tap("✅ Kirim", message=summary)
+    assert last_answer(bot) == STALE
+    assert menu["text"] == "Silakan pilih layanan di bawah ini, Bapak/Ibu."
+    assert code == "TRB-2025-0001"
+    assert await count(bot, Complaint) == 1
+
+
+@pytest.mark.parametrize(
+    "data", ["lp:cat:99", "lp:cat:x", "lp:priv:publik", "lp:goto:7", "xx:hack", "tr:1:baru:selesai"]
+)
+async def test_forged_callback_data_changes_nothing(bot: BotHarness, data: str) -> None:
+    siti = bot.person()
+    [first] = await siti.send("/lapor")
+    [hint] = await siti.tap_data(data, message=first)
+    assert last_answer(bot) == STALE
+    assert hint["text"] == CATEGORY_HINT
+    [desa] = await siti.tap("Perjudian")
+    assert desa["text"] == "Di desa mana kejadiannya?"
+
+
+async def test_lapor_while_already_reporting(bot: BotHarness) -> None:
+    await to_description(bot)
+    siti = bot.person()
+    [again] = await siti.send("/lapor")
+    assert again["text"] == (
+        "Laporan Bapak/Ibu masih diisi; kita lanjutkan dari langkah ini. Untuk mulai dari awal, "
+        f"ketik /batal lalu /lapor.\n{DESCRIPTION_HINT}"
+    )
+    await siti.send(DESCRIPTION)
+    await siti.tap("Lewati")
+    [summary] = await siti.tap("Biasa")
+    assert summary["text"] == SUMMARY
+
+
+async def test_more_than_the_daily_maximum_of_open_complaints(bot: BotHarness) -> None:
+    siti = bot.person()
+    codes = [await file_complaint(siti) for _ in range(3)]
+    assert await file_complaint(bot.person(5550002, first_name="Budi")) == "TRB-2025-0004"
+    [refused] = await siti.send("/lapor")
+    assert refused["text"] == (
+        "Bapak/Ibu sudah mengirim 3 laporan hari ini yang masih ditangani. Laporan baru bisa "
+        "dikirim besok atau setelah salah satunya selesai. Cek dengan /status."
+    )
+    assert await count(bot, Complaint) == 4
+
+    # One of them closed: room for a new one today.
+    group = bot.official()
+    await group.tap("✖️ Tolak", message=card_of(group, codes[0]))
+    await group.tap("Duplikat (sudah pernah dilaporkan)")
+    await group.send("sama dengan laporan lain", reply_to=group.last())
+    [again] = await siti.send("/lapor")
+    assert again["text"].startswith(EMERGENCY)
+    await siti.send("/batal")
+
+    await file_complaint(siti)
+    [refused] = await siti.send("/lapor")
+    assert refused["text"].startswith("Bapak/Ibu sudah mengirim 3 laporan hari ini")
+    bot.clock.advance(days=1)
+    [tomorrow] = await siti.send("/lapor")
+    assert tomorrow["text"].startswith(EMERGENCY)
+
+
+async def test_the_maximum_reached_at_kirim_keeps_the_answers(bot: BotHarness) -> None:
+    await to_summary(bot)
+    siti = bot.person()
+    # Meanwhile three complaints of hers were recorded (sent from her other phone).
+    database = services_of(bot.application).database
+    for _ in range(3):
+        async with database.transaction() as session:
+            await complaints.record_complaint(
+                session,
+                NewComplaint(
+                    channel=Channel.CHAT,
+                    category="Perjudian",
+                    desa="Ajung",
+                    place="balai desa",
+                    latitude=None,
+                    longitude=None,
+                    description=DESCRIPTION,
+                    privacy=Privacy.BIASA,
+                    reporter=siti.user_id,
+                ),
+                prefix="TRB",
+                rules=bot.config.complaints.clock_rules,
+                tz=bot.config.kecamatan.tz,
+                now=bot.clock(),
+            )
+    [kept] = await siti.tap("✅ Kirim")
+    assert kept["text"] == (
+        "Bapak/Ibu sudah mengirim 3 laporan hari ini yang masih ditangani, jadi laporan ini "
+        "belum bisa dikirim. Isiannya tetap tersimpan: tekan Kirim lagi besok, atau /batal."
+    )
+    bot.clock.advance(days=1)
+    [saved] = await siti.tap("✅ Kirim")
+    assert "TRB-2025-0004" in saved["text"]
+    assert "Jenis: Perjudian" in card_of(bot.official(), "TRB-2025-0004")["text"]
+
+
+# ---------------------------------------------------------------------------- privacy
+
+
+async def test_anonim_card_never_shows_the_reporter(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)  # what `ajung-bot run` logs
+    siti = bot.person(first_name="Siti", last_name="Aminah", username="siti_ajung")
+    code = await file_complaint(siti, privacy="Anonim")
+    group = bot.official()
+    await move(group, code, "✔️ Verifikasi", "cek lokasi")
+    for message in group.inbox():
+        shown = str(message)
+        assert "Siti" not in shown and "Aminah" not in shown and "siti_ajung" not in shown
+        assert str(siti.user_id) not in shown
+    assert "Pelapor: anonim (identitas disembunyikan)" in card_of(group, code)["text"]
+    assert siti.last()["text"].startswith(f"Kabar laporan {code}: Diverifikasi.")
+    for record in caplog.records:
+        assert "Siti" not in record.getMessage() and str(siti.user_id) not in record.getMessage()
+
+
+async def test_rahasia_is_marked_on_the_card(bot: BotHarness) -> None:
+    code = await file_complaint(bot.person(), privacy="Rahasia")
+    card = card_of(bot.official(), code)
+    assert card["text"].splitlines()[1] == (
+        "🔒 RAHASIA: isi laporan ini tidak boleh dipublikasikan atau dikirim ke luar kantor."
+    )
+
+
+async def test_a_reporter_who_blocked_the_bot_is_marked_and_the_move_still_happens(
+    bot: BotHarness,
+) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    bot.api.block(siti.chat_id)
+    shown = await move(bot.official(), code, "✔️ Verifikasi", "cek")
+    assert f"✅ {code} sekarang Diverifikasi. Catatan tersimpan." in texts(shown)
+    async with services_of(bot.application).database.sessions() as session:
+        blocked = await session.scalar(
+            select(Resident.blocked).where(Resident.external_id == str(siti.user_id))
+        )
+        events = await session.scalar(select(func.count()).select_from(ComplaintEvent))
+    assert blocked is True
+    assert events == 2
+
+
+async def test_an_unanswered_comment_step_ends_without_a_word(bot: BotHarness) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    group = bot.official()
+    for button, note in (("✔️ Verifikasi", "cek"), ("▶️ Proses", "proses"), ("✅ Selesai", "beres")):
+        await move(group, code, button, note)
+    await siti.tap("2 Kurang puas")
+    before = len(siti.inbox())
+    bot.clock.advance(minutes=31)
+    await jobs.sweep_idle(bot.context())
+    assert len(siti.inbox()) == before
+    [reply] = await siti.send("halo")
+    assert reply["text"].startswith("Maaf, kami belum mengerti")
+    async with services_of(bot.application).database.sessions() as session:
+        rating = await session.scalar(select(ComplaintRating))
+    assert rating is not None and (rating.score, rating.comment) == (2, None)

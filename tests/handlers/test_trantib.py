@@ -1,0 +1,399 @@
+"""Officials' side of complaints: cards moved with notes, refusals, two officials at once,
+/laporan, /catat and the daily overdue list."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.offline import JSONDict
+from db.models import Complaint, ComplaintEvent, ComplaintPendingMove, ComplaintPhoto
+from handlers import complaint_card, trantib
+from handlers.context import services_of
+from tests.factories import (
+    CAMAT_ID,
+    PMKS_ID,
+    SEKCAM_ID,
+    TRANTIB_GROUP,
+    TRANTIB_ID,
+    BotHarness,
+    card_of,
+    file_complaint,
+    fill_complaint,
+    move,
+)
+
+NOT_ALLOWED = "Maaf, hanya petugas Trantib, Sekcam, atau Camat yang dapat mengubah laporan."
+
+
+def texts(messages: list[JSONDict]) -> list[str]:
+    return [m.get("text") or "" for m in messages]
+
+
+def last_answer(bot: BotHarness) -> JSONDict:
+    answers = [c for c in bot.api.calls if c.method == "answerCallbackQuery"]
+    return answers[-1].params
+
+
+async def status_of(bot: BotHarness, code: str) -> str:
+    async with services_of(bot.application).database.sessions() as session:
+        status = await session.scalar(select(Complaint.status).where(Complaint.code == code))
+    return str(status)
+
+
+async def events(bot: BotHarness) -> int:
+    async with services_of(bot.application).database.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(ComplaintEvent)) or 0)
+
+
+async def test_a_move_asks_for_a_note_addressed_to_the_official(bot: BotHarness) -> None:
+    code = await file_complaint(bot.person())
+    group = bot.official()
+    [prompt] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    assert prompt["text"] == (
+        f"Petugas, balas pesan ini dengan catatan untuk {code} → Diverifikasi: hasil pemeriksaan. "
+        "Ketik /batal untuk membatalkan."
+    )
+    assert prompt["entities"] == [
+        {"offset": 0, "length": 7, "type": "text_link", "url": f"tg://user?id={TRANTIB_ID}"}
+    ]
+    markup = bot.api.sent_markup(group.chat_id, prompt["message_id"])
+    assert markup == {"force_reply": True, "selective": True}
+    assert await status_of(bot, code) == "baru"  # nothing moves before the note
+
+    shown = await group.send("Sudah dicek ke lokasi.", reply_to=prompt)
+    assert f"✅ {code} sekarang Diverifikasi. Catatan tersimpan." in texts(shown)
+    card = card_of(group, code)
+    assert card["text"].startswith(f"📣 Laporan {code} · Diverifikasi\n")
+    assert group.buttons(card) == ["▶️ Proses", "↪️ Teruskan", "✖️ Tolak"]
+    assert card["message_id"] == 1  # edited in place
+
+    async with services_of(bot.application).database.sessions() as session:
+        event = await session.scalar(select(ComplaintEvent).order_by(ComplaintEvent.id.desc()))
+    assert event is not None
+    assert (event.from_status, event.to_status, event.note) == (
+        "baru",
+        "diverifikasi",
+        "Sudah dicek ke lokasi.",
+    )
+    assert event.actor_id is not None and event.at == bot.clock()
+
+
+async def test_the_next_message_without_reply_also_completes_the_move(bot: BotHarness) -> None:
+    code = await file_complaint(bot.person())
+    group = bot.official(SEKCAM_ID)
+    await group.tap("↪️ Teruskan", message=card_of(group, code))
+    await group.send("Diteruskan ke Polsek Ajung.")
+    assert await status_of(bot, code) == "diteruskan"
+    card = card_of(group, code)
+    assert group.buttons(card) == []
+    assert "Ditutup: 17 Februari 2025 09.00 WIB" in card["text"]
+    assert bot.person().last()["text"].endswith("Catatan petugas: Diteruskan ke Polsek Ajung.")
+
+
+async def test_ditolak_asks_for_the_reason_then_the_note(bot: BotHarness) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    group = bot.official(CAMAT_ID)
+    [reasons] = await group.tap("✖️ Tolak", message=card_of(group, code))
+    assert reasons["text"] == f"Alasan menolak laporan {code}?"
+    assert group.buttons(reasons) == [
+        "Duplikat (sudah pernah dilaporkan)",
+        "Palsu/tidak benar",
+        "Di luar kewenangan kecamatan",
+    ]
+    [prompt] = await group.tap("Palsu/tidak benar")
+    assert "→ Ditolak (Palsu/tidak benar): penjelasan untuk pelapor." in prompt["text"]
+    await group.send("Tidak ditemukan kejadian di lokasi.", reply_to=prompt)
+    assert siti.last()["text"] == (
+        f"Kabar laporan {code}: Ditolak (Palsu/tidak benar).\n"
+        "Laporan ini tidak dapat kami tindak lanjuti.\n"
+        "Catatan petugas: Tidak ditemukan kejadian di lokasi."
+    )
+    async with services_of(bot.application).database.sessions() as session:
+        row = await session.scalar(select(Complaint))
+    assert row is not None and (row.status, row.reject_reason) == ("ditolak", "palsu")
+
+
+@pytest.mark.parametrize("user_id", [PMKS_ID, 5550001, 4242], ids=["pmks", "reporter", "stranger"])
+async def test_anyone_without_a_role_is_refused_and_nothing_changes(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture, user_id: int
+) -> None:
+    caplog.set_level(logging.INFO)
+    code = await file_complaint(bot.person())
+    card = card_of(bot.official(), code)
+    intruder = bot.official(user_id)
+    assert await intruder.tap("✔️ Verifikasi", message=card) == []
+    assert last_answer(bot) | {"callback_query_id": ""} == {
+        "callback_query_id": "",
+        "text": NOT_ALLOWED,
+        "show_alert": True,
+    }
+    assert await intruder.send("catatan palsu") == []
+    assert await status_of(bot, code) == "baru"
+    assert await events(bot) == 1
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert refusals == ["a complaint action was refused: the user holds no official role"]
+    assert all(str(user_id) not in r.getMessage() for r in caplog.records)
+
+
+async def test_two_officials_at_once_one_wins_the_other_is_told(bot: BotHarness) -> None:
+    code = await file_complaint(bot.person())
+    first, second = bot.official(TRANTIB_ID), bot.official(SEKCAM_ID)
+    card = card_of(first, code)
+    [prompt_1] = await first.tap("✔️ Verifikasi", message=card)
+    [prompt_2] = await second.tap("✔️ Verifikasi", message=card)
+    await asyncio.gather(
+        first.send("cek oleh petugas satu", reply_to=prompt_1),
+        second.send("cek oleh petugas dua", reply_to=prompt_2),
+    )
+    said = texts(first.inbox())
+    assert said.count(f"✅ {code} sekarang Diverifikasi. Catatan tersimpan.") == 1
+    assert said.count(f"{code} sudah dipindahkan ke Diverifikasi oleh petugas lain. "
+                      "Tidak ada yang diubah.") == 1  # fmt: skip
+    assert await events(bot) == 2
+    async with services_of(bot.application).database.sessions() as session:
+        pending = await session.scalar(select(func.count()).select_from(ComplaintPendingMove))
+    assert pending == 0
+
+
+async def test_a_button_on_an_out_of_date_card(bot: BotHarness) -> None:
+    code = await file_complaint(bot.person())
+    group = bot.official()
+    old_card = card_of(group, code)
+    await move(group, code, "✔️ Verifikasi", "cek")
+    # The same card as it was before the move (another official's screen had not refreshed).
+    await group.tap_data(old_card["reply_markup"]["inline_keyboard"][1][1]["callback_data"],
+                         message=old_card)  # fmt: skip
+    assert last_answer(bot)["text"] == (
+        f"{code} sudah dipindahkan ke Diverifikasi oleh petugas lain. Tidak ada yang diubah."
+    )
+    assert await status_of(bot, code) == "diverifikasi"
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["tr:1:baru:selesai", "tr:1:selesai:baru", "tr:x:baru:diverifikasi", "tr:1:baru:palsu",
+     "tr:1:baru:diteruskan:duplikat", "tr:999:baru:diverifikasi"],
+)  # fmt: skip
+async def test_forged_card_buttons_change_nothing(bot: BotHarness, data: str) -> None:
+    code = await file_complaint(bot.person())
+    group = bot.official()
+    assert await group.tap_data(data, message=card_of(group, code)) == []
+    assert last_answer(bot)["text"] in {
+        "Tombol ini sudah tidak berlaku. Silakan pilih dari menu terbaru.",
+        "Laporan itu tidak ditemukan.",
+    }
+    assert await status_of(bot, code) == "baru"
+
+
+async def test_a_pending_move_survives_a_restart(bot: BotHarness) -> None:
+    code = await file_complaint(bot.person())
+    group = bot.official()
+    [prompt] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    await bot.restart_after_crash()
+    shown = await bot.official().send("Sudah dicek.", reply_to=prompt)
+    assert f"✅ {code} sekarang Diverifikasi. Catatan tersimpan." in texts(shown)
+
+
+async def test_note_must_be_text_and_not_too_long(bot: BotHarness) -> None:
+    code = await file_complaint(bot.person())
+    group = bot.official()
+    [prompt] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    [refused] = await group.send_sticker()
+    assert refused["text"] == (
+        "Catatan harus berupa teks. Balas pesan permintaan catatan dengan teks, atau ketik /batal."
+    )
+    [refused] = await group.send("x" * 1001, reply_to=prompt)
+    assert refused["text"] == (
+        "Catatan terlalu panjang (1.001 huruf, paling banyak 1.000). Mohon diringkas."
+    )
+    assert await status_of(bot, code) == "baru"
+    await group.send("cukup", reply_to=prompt)
+    assert await status_of(bot, code) == "diverifikasi"
+
+
+async def test_batal_in_the_group_drops_the_pending_move(bot: BotHarness) -> None:
+    code = await file_complaint(bot.person())
+    group = bot.official()
+    await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    [cancelled] = await group.send("/batal")
+    assert cancelled["text"] == f"Perubahan {code} dibatalkan; statusnya tetap Baru."
+    assert await group.send("obrolan biasa") == []
+    assert await status_of(bot, code) == "baru"
+
+
+# ---------------------------------------------------------------------------- /laporan
+
+
+async def test_laporan_lists_open_complaints_overdue_first_with_filters(bot: BotHarness) -> None:
+    siti, budi = bot.person(), bot.person(5550002, first_name="Budi")
+    old = await file_complaint(siti, category="Perjudian", desa="Mangaran")
+    bot.clock.advance(days=7)
+    newer = await file_complaint(budi, category="Parkir liar", desa="Ajung")
+    done = await file_complaint(budi, category="Parkir liar", desa="Ajung")
+    group = bot.official()
+    await move(group, done, "↪️ Teruskan", "ke Satpol PP")
+
+    [listing] = await group.send("/laporan")
+    assert listing["text"] == (
+        "Laporan terbuka: 2\n"
+        f"⏰ {old} · Baru · Perjudian · Mangaran · 17 Februari 2025\n"
+        f"{newer} · Baru · Parkir liar · Ajung · 24 Februari 2025"
+    )
+    [by_desa] = await group.send("/laporan ajung")
+    assert by_desa["text"].splitlines()[1:] == [
+        f"{newer} · Baru · Parkir liar · Ajung · 24 Februari 2025"
+    ]
+    [by_category] = await group.send("/laporan judi")
+    assert by_category["text"].splitlines()[0] == "Laporan terbuka: 1"
+    [overdue] = await group.send("/laporan terlambat")
+    assert overdue["text"].splitlines()[1].startswith(f"⏰ {old}")
+    [none] = await group.send("/laporan diproses")
+    assert none["text"] == "Tidak ada laporan terbuka yang cocok."
+    [unknown] = await group.send("/laporan kemarin")
+    assert unknown["text"].startswith("Filter tidak dikenal: kemarin.")
+
+    [private] = await bot.official(CAMAT_ID, in_group=False).send("/laporan")
+    assert private["text"] == listing["text"]
+
+
+async def test_laporan_code_shows_the_history_with_who_did_what(bot: BotHarness) -> None:
+    code = await file_complaint(bot.person(), privacy="Anonim")
+    group = bot.official()
+    await move(group, code, "✔️ Verifikasi", "cek lokasi")
+    [detail] = await group.send(f"/laporan {code}")
+    assert detail["text"].endswith(
+        "Riwayat:\n"
+        "• 17 Februari 2025 09.00 WIB: Baru\n"
+        "• 17 Februari 2025 09.00 WIB: Diverifikasi oleh Petugas\n"
+        "  Catatan: cek lokasi"
+    )
+    assert "Pelapor: anonim (identitas disembunyikan)" in detail["text"]
+    assert "Siti" not in detail["text"]
+    [missing] = await group.send("/laporan TRB-2025-0099")
+    assert missing["text"] == "Laporan itu tidak ditemukan."
+
+
+async def test_laporan_is_for_officials_only(bot: BotHarness) -> None:
+    [refused] = await bot.person().send("/laporan")
+    assert refused["text"] == "Perintah ini khusus petugas Trantib, Sekcam, dan Camat."
+
+
+# ---------------------------------------------------------------------------- /catat
+
+
+async def test_catat_records_a_complaint_from_another_channel(bot: BotHarness) -> None:
+    official = bot.official(TRANTIB_ID, in_group=False)
+    [first] = await official.send("/catat")
+    assert first["text"] == "Gangguan apa yang ingin Bapak/Ibu laporkan?"
+    await official.tap("Minuman keras")
+    await official.tap("Sukamakmur")
+    await official.send("warung dekat lapangan")
+    await official.tap("Lanjut ➡️")
+    await official.send("Warga melapor ada penjualan miras tiap malam minggu.")
+    [channels] = await official.send_sticker()
+    assert channels["text"] == "Silakan pilih saluran masuknya dengan tombol di bawah ini."
+    assert official.buttons(channels) == [
+        "Datang langsung", "Surat", "Telepon", "WhatsApp SPAN Lapor", "Media sosial",
+    ]  # fmt: skip
+    [summary] = await official.tap("WhatsApp SPAN Lapor")
+    assert "Masuk lewat: WhatsApp SPAN Lapor" in summary["text"]
+    [saved] = await official.tap("✅ Kirim")
+    assert saved["text"] == (
+        "Laporan tercatat dengan kode TRB-2025-0001 dan diteruskan ke grup Trantib."
+    )
+    card = card_of(bot.official(), "TRB-2025-0001")
+    assert "Masuk lewat: WhatsApp SPAN Lapor" in card["text"]
+    assert "Dicatat oleh: Petugas" in card["text"]
+    async with services_of(bot.application).database.sessions() as session:
+        row = await session.scalar(select(Complaint))
+    assert row is not None
+    assert (row.channel, row.reporter_id, row.recorded_by_id is not None) == (
+        "span_lapor",
+        None,
+        True,
+    )
+
+
+async def test_catat_is_for_officials_only(bot: BotHarness) -> None:
+    [refused] = await bot.person().send("/catat")
+    assert refused["text"] == "Perintah ini khusus petugas Trantib, Sekcam, dan Camat."
+    [after] = await bot.person().send("halo")
+    assert after["text"].startswith("Maaf, kami belum mengerti")
+
+
+# ---------------------------------------------------------------------------- jobs
+
+
+async def test_overdue_list_is_posted_once_per_complaint_per_day(bot: BotHarness) -> None:
+    late = await file_complaint(bot.person())
+    on_time = await file_complaint(bot.person(5550002, first_name="Budi"))
+    group = bot.official()
+    await move(group, on_time, "✔️ Verifikasi", "cek")
+    # Monday 17 Feb received; verify by Thursday 20 Feb. Friday 21 Feb, 07:00 WIB: too early.
+    bot.clock.advance(days=3, hours=22)
+    before = len(group.inbox())
+    await trantib.overdue_report(bot.context())
+    assert len(group.inbox()) == before
+
+    bot.clock.advance(minutes=30)  # 07:30 WIB
+    await trantib.overdue_report(bot.context())
+    assert group.last()["text"] == (
+        "⏰ Laporan yang melewati batas waktu hari ini: 1\n"
+        f"• {late} · Baru · Parkir liar · Ajung: lewat batas verifikasi (20 Februari 2025)"
+    )
+    posted = len(group.inbox())
+    await bot.restart_after_crash()
+    await trantib.overdue_report(bot.context())
+    assert len(bot.official().inbox()) == posted  # not twice the same day
+
+    bot.clock.advance(days=1)
+    await trantib.overdue_report(bot.context())
+    assert len(bot.official().inbox()) == posted + 1
+
+
+async def test_overdue_job_is_scheduled_daily_at_the_configured_time(bot: BotHarness) -> None:
+    from bot.jobs import schedule
+
+    [job] = [j for j in schedule(bot.config) if j.name == "complaints.overdue_report"]
+    assert job.daily_at is not None
+    assert (job.daily_at.hour, job.daily_at.minute) == (7, 30)
+    assert job.daily_at.tzinfo == bot.config.kecamatan.tz
+    queued = bot.application.job_queue
+    assert queued is not None
+    assert {j.name for j in queued.jobs()} >= {"complaints.overdue_report", "complaints.catch_up"}
+
+
+async def test_catch_up_posts_a_card_that_never_reached_the_group(bot: BotHarness) -> None:
+    bot.api.block(TRANTIB_GROUP)  # the group cannot be reached for a moment
+    code = await file_complaint(bot.person(), photos=1)
+    assert "Laporan Bapak/Ibu tercatat" in bot.person().last()["text"]
+    group = bot.official()
+    assert group.inbox() == []
+    bot.api.unblock(TRANTIB_GROUP)
+    await complaint_card.catch_up(bot.context())
+    assert group.inbox() == []  # too young: its own handler may still be publishing it
+    bot.clock.advance(minutes=3)
+    await complaint_card.catch_up(bot.context())
+    card, photo = group.inbox()
+    assert card["text"].startswith(f"📣 Laporan {code} · Baru")
+    assert photo["caption"] == f"Foto 1 · {code}"
+    await complaint_card.catch_up(bot.context())
+    assert len(group.inbox()) == 2  # posted once
+
+
+async def test_a_photo_that_could_not_be_downloaded_is_kept_later(bot: BotHarness) -> None:
+    siti = bot.person()
+    await fill_complaint(siti, photos=1)
+    bot.api.fail_next("getFile", status=502, description="Bad Gateway")
+    await siti.tap("✅ Kirim")
+    async with services_of(bot.application).database.sessions() as session:
+        assert await session.scalar(select(ComplaintPhoto.local_path)) is None
+    await complaint_card.catch_up(bot.context())
+    kept = Path(bot.config.complaints.photo_dir) / "TRB-2025-0001-1.jpg"
+    assert kept.read_bytes() == b"\xff\xd8\xff\xe0 offline jpeg"  # what the phone sent
