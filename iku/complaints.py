@@ -41,7 +41,11 @@ class Status(StrEnum):
 # Forward only, one step at a time, with the two side exits open from every open status.
 TRANSITIONS: Mapping[Status, frozenset[Status]] = MappingProxyType(
     {
-        Status.BARU: frozenset({Status.DIVERIFIKASI, Status.DITERUSKAN, Status.DITOLAK}),
+        # Straight to Diproses too: an official who starts handling a new complaint has
+        # evidently checked it, and making them press two buttons adds nothing to the record.
+        Status.BARU: frozenset(
+            {Status.DIVERIFIKASI, Status.DIPROSES, Status.DITERUSKAN, Status.DITOLAK}
+        ),
         Status.DIVERIFIKASI: frozenset({Status.DIPROSES, Status.DITERUSKAN, Status.DITOLAK}),
         Status.DIPROSES: frozenset({Status.SELESAI, Status.DITERUSKAN, Status.DITOLAK}),
         Status.SELESAI: frozenset(),

@@ -140,7 +140,7 @@ async def test_a_resident_files_a_complaint_with_location_and_photo(bot: BotHarn
         "Batas waktu: verifikasi 20 Februari 2025, rencana tindak lanjut 27 Februari 2025, "
         "selesai 12 Mei 2025"
     )
-    assert group.buttons(card) == ["✔️ Verifikasi", "↪️ Teruskan", "✖️ Tolak"]
+    assert group.buttons(card) == ["✔️ Verifikasi", "▶️ Proses", "↪️ Teruskan", "✖️ Tolak"]
     assert pin["location"] == {"latitude": -8.2311, "longitude": 113.6512}
     assert pin["reply_to_message"]["message_id"] == card["message_id"]
     assert photo["caption"] == "Foto 1 · TRB-2025-0001"
@@ -150,6 +150,15 @@ async def test_a_resident_files_a_complaint_with_location_and_photo(bot: BotHarn
     async with services_of(bot.application).database.sessions() as session:
         stored = await session.scalar(select(ComplaintPhoto.local_path))
     assert stored == str(kept)
+
+
+async def test_a_new_complaint_can_go_straight_to_diproses(bot: BotHarness) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    await move(bot.official(), code, "▶️ Proses", "Langsung ditangani petugas.")
+    assert siti.last()["text"].startswith(f"Kabar laporan {code}: Diproses.")
+    [history] = await siti.send(f"/status {code}")
+    assert "Diproses" in history["text"] and "Diverifikasi" not in history["text"]
 
 
 async def test_the_reporter_follows_the_complaint_to_the_end_and_rates_it(

@@ -33,6 +33,7 @@ from iku.complaints import (
 S = Status
 ALLOWED = {
     (S.BARU, S.DIVERIFIKASI),
+    (S.BARU, S.DIPROSES),
     (S.BARU, S.DITERUSKAN),
     (S.BARU, S.DITOLAK),
     (S.DIVERIFIKASI, S.DIPROSES),
@@ -187,7 +188,7 @@ def test_overdue_stage(status: Status, today: date, stage: str | None) -> None:
 @pytest.mark.parametrize(
     ("current", "moves"),
     [
-        pytest.param(S.BARU, (S.DIVERIFIKASI, S.DITERUSKAN, S.DITOLAK), id="baru"),
+        pytest.param(S.BARU, (S.DIVERIFIKASI, S.DIPROSES, S.DITERUSKAN, S.DITOLAK), id="baru"),
         pytest.param(S.DIVERIFIKASI, (S.DIPROSES, S.DITERUSKAN, S.DITOLAK), id="diverifikasi"),
         pytest.param(S.DIPROSES, (S.SELESAI, S.DITERUSKAN, S.DITOLAK), id="diproses"),
         pytest.param(S.SELESAI, (), id="selesai"),
