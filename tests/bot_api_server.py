@@ -67,7 +67,9 @@ class BotApiServer:
         # (method, time.perf_counter()) of every request as it arrives, before it is answered.
         self.arrivals: list[tuple[str, float]] = []
         handler_args = {"api": api, "arrivals": self.arrivals}
-        self._server = HTTPServer(Application([(r"/(.*)", _BotApiHandler, handler_args)]))
+        routes = [(r"/(.*)", _BotApiHandler, handler_args)]
+        # No access log: a poll cut short by the bot's shutdown is normal, not an error.
+        self._server = HTTPServer(Application(routes, log_function=lambda _handler: None))
         sockets = bind_sockets(0, "127.0.0.1")
         self.port = sockets[0].getsockname()[1]
         self._server.add_sockets(sockets)
