@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=("text", "json"), default="text")
     report.add_argument("--lang", choices=("id", "en"), default="id", help="language of the text")
 
+    book = _command(commands, "export", export_workbook, "one workbook for the performance report")
+    book.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="first day")
+    book.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="last day")
+    book.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx")
+    book.add_argument("--lang", choices=("id", "en"), default="id", help="language of the text")
+
     register = _command(commands, "complaints", None, "the complaint register (IKU 4)")
     register_commands = register.add_subparsers(
         dest="complaints_command", required=True, metavar="ACTION"
@@ -275,6 +281,38 @@ def export_complaints(args: argparse.Namespace) -> int:
         config, lambda database: export_register(database, config, period, out, texts, now)
     )
     print(f"{out}: {count} complaints received {period.start} to {period.end}")
+    return EXIT_OK
+
+
+def export_workbook(args: argparse.Namespace) -> int:
+    """Every IKU with its numerator and denominator, the SKM sheets, the register and the plans."""
+    config = _config(args)
+    from tqdm import tqdm
+
+    from bot.performance_export import STEPS, export_performance
+    from db.base import utcnow
+    from i18n import catalog
+    from iku.report import format_period
+
+    if args.out.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out {args.out}: the workbook's name must end in .xlsx")
+    if not args.out.parent.is_dir():
+        raise UsageError(f"--out {args.out}: folder {args.out.parent} does not exist")
+    now = utcnow()
+    period = _period(config, args, now)
+    t = catalog().for_language(args.lang)
+    # The bar draws on a terminal only (tqdm leaves pipes and CI logs alone).
+    with tqdm(total=STEPS, unit="step", file=sys.stderr, disable=None, leave=False) as bar:
+
+        def step(label: str) -> None:
+            bar.set_description(label)
+            bar.update(1)
+
+        _on_database(
+            config,
+            lambda database: export_performance(database, config, period, args.out, t, now, step),
+        )
+    print(t("workbook.written", file=args.out, period=format_period(period, t)))
     return EXIT_OK
 
 

@@ -58,18 +58,25 @@ async def export_register(
     database: Database, config: Config, period: Period, path: Path, t: Texts, now: datetime
 ) -> int:
     """Write the register of ``period`` to ``path`` (format by its suffix); the row count."""
+    header, rows = await register_table(database, config, period, t, now)
+    if path.suffix.lower() == ".xlsx":
+        write_xlsx(path, header, rows)
+    else:
+        write_csv(path, header, rows)
+    return len(rows)
+
+
+async def register_table(
+    database: Database, config: Config, period: Period, t: Texts, now: datetime
+) -> tuple[list[str], list[list[Cell]]]:
+    """The register of ``period``: its header and one row per complaint received."""
     async with database.sessions() as session:
         entries = await complaints.fetch_register(session, period.start, period.end)
     tz = config.kecamatan.tz
     today = local_today(tz, now)
     holidays = config.complaints.clock_rules.holidays
     header = [_header(t, column, tz, now) for column in COLUMNS]
-    rows = [register_row(entry, t, tz, holidays, today) for entry in entries]
-    if path.suffix.lower() == ".xlsx":
-        write_xlsx(path, header, rows)
-    else:
-        write_csv(path, header, rows)
-    return len(rows)
+    return header, [register_row(entry, t, tz, holidays, today) for entry in entries]
 
 
 def _header(t: Texts, column: str, tz: ZoneInfo, now: datetime) -> str:
@@ -150,25 +157,38 @@ def _text(cell: Cell) -> Any:
 def write_xlsx(path: Path, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
     """One sheet with a bold, frozen header; dates as real Excel dates."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
 
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "Register"
+    fill_table(sheet, header, rows)
+    workbook.save(path)
+
+
+def fill_table(sheet: Any, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+    """``header`` in bold and frozen below what the sheet holds already, then ``rows``; dates
+    as real Excel dates, multi-line notes wrapped."""
+    from openpyxl.styles import Alignment, Font
+
     sheet.append(list(header))
-    for cell in sheet[1]:
+    first = sheet.max_row  # the header's row (appended below whatever the sheet holds)
+    for cell in sheet[first]:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(list(row))
-    for column in sheet.iter_cols(min_row=2):
+    for column in sheet.iter_cols(min_row=first + 1):
         for cell in column:
             if isinstance(cell.value, datetime):
                 cell.number_format = "dd-mm-yyyy hh:mm"
+            elif isinstance(cell.value, date):
+                cell.number_format = "dd-mm-yyyy"
             elif isinstance(cell.value, str) and "\n" in cell.value:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     for index, title in enumerate(header, 1):
-        letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = max(12, min(50, len(title) + 4))
-    sheet.freeze_panes = "A2"
-    workbook.save(path)
+        letter = sheet.cell(row=first, column=index).column_letter
+        width = max(12, min(50, len(title) + 4))
+        sheet.column_dimensions[letter].width = max(
+            width, sheet.column_dimensions[letter].width or 0
+        )
+    sheet.freeze_panes = f"A{first + 1}"

@@ -70,15 +70,20 @@ async def gather(
 
 def write_workbook(data: SurveyExport, config: Config, t: Texts, path: Path) -> None:
     workbook = openpyxl.Workbook()
-    summary = workbook.active
-    assert summary is not None
-    summary.title = t("export.sheet_summary")
-    _summary(summary, data, config, t)
+    first = workbook.active
+    assert first is not None
+    workbook.remove(first)
+    add_sheets(workbook, data, config, t)
+    workbook.save(path)
+
+
+def add_sheets(workbook: Any, data: SurveyExport, config: Config, t: Texts) -> None:
+    """The SKM report's five sheets, appended to ``workbook``."""
+    _summary(workbook.create_sheet(t("export.sheet_summary")), data, config, t)
     _priority(workbook.create_sheet(t("export.sheet_priority")), data.figures, t)
     _profile(workbook.create_sheet(t("export.sheet_profile")), data, config, t)
     _suggestions(workbook.create_sheet(t("export.sheet_suggestions")), data, config, t)
     _responses(workbook.create_sheet(t("export.sheet_responses")), data, config, t)
-    workbook.save(path)
 
 
 def service_name(config: Config, code: str) -> str:

@@ -1,0 +1,119 @@
+"""``ajung-bot export``: one workbook for the performance report (LKjIP and its evaluation).
+
+Sheets: a sheet per IKU with its figure, numerator and denominator (IKU 1 and IKU 3 followed by
+the year's indicators and activities), the SKM report sheets of the survey export, and the
+complaint register (under the register's privacy rules). A progress bar shows on a terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.config import Config
+from bot.export import fill_table, register_table
+from bot.reporting import build_report
+from bot.survey_export import add_sheets, gather
+from db import indicators
+from db.engine import Database
+from i18n import Texts
+from iku.periods import Period
+from iku.ratio import Ratio
+from iku.report import IkuReport, format_period
+
+Progress = Callable[[str], None]
+STEPS = 5  # the calls of ``progress`` in export_performance
+
+
+async def export_performance(
+    database: Database, config: Config, period: Period, path: Path, t: Texts, now: datetime,
+    progress: Progress,
+) -> None:  # fmt: skip
+    """Gather every part (announcing each to ``progress``), then write the workbook."""
+    from openpyxl import Workbook
+
+    progress(t("workbook.step_report"))
+    report = await build_report(database, config, period, now)
+    progress(t("workbook.step_plans"))
+    async with database.sessions() as session:
+        programs = await indicators.fetch_programs(session, period.end.year)
+        activities = await indicators.fetch_activities(session, period.end.year)
+    progress(t("workbook.step_survey"))
+    survey = await gather(database, config, period, None)
+    progress(t("workbook.step_register"))
+    register = await register_table(database, config, period, t, now)
+
+    progress(t("workbook.step_write"))
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None
+    workbook.remove(first)
+    _iku_sheet(workbook, t, report, 1, report.programs, "report.unit_indicators")
+    fill_table(workbook["IKU 1"], _program_header(t), [_program_row(p, t) for p in programs])
+    _iku_sheet(workbook, t, report, 2, None, "")
+    add_sheets(workbook, survey, config, t)
+    _iku_sheet(workbook, t, report, 3, report.empowerment, "report.unit_activities")
+    fill_table(workbook["IKU 3"], _activity_header(t), [_activity_row(a) for a in activities])
+    _iku_sheet(workbook, t, report, 4, report.complaints.ratio, "report.unit_complaints")
+    fill_table(workbook.create_sheet(t("workbook.sheet_register")), *register)
+    workbook.save(path)
+
+
+def _iku_sheet(
+    workbook: Any, t: Texts, report: IkuReport, number: int, ratio: Ratio | None, unit: str
+) -> None:
+    """The IKU's figure with its numerator and denominator, then a blank row."""
+    sheet = workbook.create_sheet(f"IKU {number}")
+    sheet.append([t(f"workbook.iku{number}")])
+    sheet.append([t("workbook.unit", kecamatan=report.kecamatan), format_period(report.period, t)])
+    if ratio is not None:
+        sheet.append([t("workbook.numerator"), ratio.numerator, t(unit)])
+        sheet.append([t("workbook.denominator"), ratio.denominator, t(unit)])
+        value = t("report.no_data") if ratio.percent is None else ratio.percent
+        sheet.append([t("workbook.percent"), value])
+        if ratio.percent is not None:
+            sheet.cell(row=sheet.max_row, column=2).number_format = "0.00"
+    else:
+        _skm_rows(sheet, report, t)
+    sheet.append([])
+    sheet.column_dimensions["A"].width = 42
+    sheet.column_dimensions["B"].width = 30
+
+
+def _skm_rows(sheet: Any, report: IkuReport, t: Texts) -> None:
+    result = report.skm.result
+    sheet.append([t("export.respondents"), report.skm.respondents])
+    if result is None:
+        sheet.append([t("workbook.index"), t("report.no_data")])
+        return
+    sheet.append([t("export.ikm"), result.ikm])
+    sheet.append([t("export.ikm_converted"), result.ikm_converted])
+    sheet.append([t("export.mutu"), result.mutu])
+    sheet.append([t("export.kinerja"), result.kinerja])
+    sheet.append([t("workbook.see_skm")])
+
+
+def _program_header(t: Texts) -> list[str]:
+    keys = ("code", "name", "program", "target", "unit", "realization", "achieved")
+    return [t(f"workbook.program_{key}") for key in keys]
+
+
+def _program_row(program: indicators.ProgramView, t: Texts) -> list[Any]:
+    return [
+        program.code, program.name, program.program, program.target, program.unit,
+        program.realization, t("export.yes") if program.achieved else t("export.no"),
+    ]  # fmt: skip
+
+
+def _activity_header(t: Texts) -> list[str]:
+    keys = ("name", "month", "facilitated", "participants", "note")
+    return [t(f"workbook.activity_{key}") for key in keys]
+
+
+def _activity_row(activity: indicators.ActivityView) -> list[Any]:
+    return [
+        activity.name, activity.planned_month, activity.facilitated_on, activity.participants,
+        activity.note,
+    ]  # fmt: skip
