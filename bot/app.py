@@ -71,12 +71,14 @@ def build_application(
     clock: Callable[[], datetime] = utcnow,
     rate_limit: bool = True,
     extra_dialogues: Sequence[BaseHandler[Any, Any, Any]] = (),
+    update_processor: PerChatUpdateProcessor | None = None,
 ) -> BotApplication:
     """The bot, ready for ``run_polling``/``run_webhook`` or for driving in-process.
 
     ``request``/``updates_request`` replace the network (the offline Bot API of local mode and
     tests); ``clock`` replaces the wall clock in tests; ``extra_dialogues`` are registered with
-    the bot's own dialogues (tests use it for a dialogue of their own).
+    the bot's own dialogues (tests use it for a dialogue of their own); ``update_processor``
+    replaces the per-chat processor (benchmarks time every update with a subclass).
     """
     database = Database(config.database.url)
     builder = (
@@ -92,7 +94,7 @@ def build_application(
                 clock=clock,
             )
         )
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(update_processor or PerChatUpdateProcessor())
     )
     if rate_limit:
         # Retries only RetryAfter (429) answers, never a timeout: a timed-out message may have

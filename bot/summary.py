@@ -9,6 +9,7 @@ outage older summaries would be stale news.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -68,7 +69,8 @@ async def build_summary(database: Database, config: Config, week: Period, now: d
     year_report = await build_report(database, config, year, now)
     texts = catalog().for_language(config.bot.default_language)
     text = weekly_summary_text(week_report, year_report, texts)
-    return Summary(week, text, render_chart(week_report, year_report, texts))
+    chart = await asyncio.to_thread(render_chart, week_report, year_report, texts)
+    return Summary(week, text, chart)
 
 
 async def deliver_summary(

@@ -8,6 +8,7 @@ Queries never commit: the handler or job that owns the unit of work uses
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -39,11 +40,22 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed on success and rolled back on any error."""
-        async with self.sessions() as session, session.begin():
+        """A session whose work is committed on success and rolled back on any error.
+
+        On SQLite, write transactions take turns on an asyncio lock: SQLite allows one writer,
+        and letting its busy handler arbitrate means sleeping threads (tens to hundreds of
+        milliseconds each under load) and "database is locked" when a reader upgrades. Reads
+        (:meth:`sessions`) still run side by side in WAL mode.
+        """
+        if self._write_lock is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._write_lock, self.sessions() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:

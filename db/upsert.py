@@ -22,9 +22,15 @@ async def upsert(
     *,
     keys: Sequence[str],
 ) -> None:
-    """Insert ``rows``; where a row with the same ``keys`` exists, overwrite its other columns."""
+    """Insert ``rows``; where a row with the same ``keys`` exists, overwrite its other columns.
+
+    The rows go as parameters of one statement (not inlined VALUES), so its compiled form is
+    cached and reused: this runs at every dialogue step.
+    """
     if not rows:
         return
-    statement = dialect_insert(session)(model).values(list(rows))
+    # The Table, not the mapped class: a Core statement skips the ORM's bulk-insert machinery.
+    statement = dialect_insert(session)(model.__table__)
     updated = {column: statement.excluded[column] for column in rows[0] if column not in keys}
-    await session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updated))
+    upsert = statement.on_conflict_do_update(index_elements=list(keys), set_=updated)
+    await session.execute(upsert, list(rows))

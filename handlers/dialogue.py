@@ -15,6 +15,7 @@ without disturbing the dialogue.
 
 from __future__ import annotations
 
+import asyncio
 import warnings
 from collections.abc import Sequence
 from datetime import datetime
@@ -127,18 +128,23 @@ class Dialogue(ConversationHandler[AppContext]):
         await self._save_now(application, key)
         return result
 
-    @staticmethod
-    async def _save_now(application: Any, key: tuple[int | str, ...]) -> None:
+    async def _save_now(self, application: Any, key: tuple[int | str, ...]) -> None:
         """Write the step and its draft before the next update, not at the next interval.
 
         A bot killed right after a person answered must resume at the question it asked last.
-        The draft in user_data is marked explicitly because the library marks it only after all
-        handlers ran, which would leave the state and the draft out of step after a crash.
+        The write goes straight to the persistence (not through the library's
+        ``update_persistence``, which takes one global lock per call): concurrent chats' steps
+        then share one transaction instead of queueing for one each.
         """
-        chat_id, user_id = key[0], key[1]
-        if isinstance(chat_id, int) and isinstance(user_id, int):
-            application.mark_data_for_update_persistence(chat_ids=chat_id, user_ids=user_id)
-        await application.update_persistence()
+        persistence = application.persistence
+        if persistence is None:
+            return
+        state = self._conversations.get(key)
+        writes = [persistence.update_conversation(str(self.name), key, state)]
+        user_id = key[1]
+        if isinstance(user_id, int) and user_id in application.user_data:
+            writes.append(persistence.update_user_data(user_id, application.user_data[user_id]))
+        await asyncio.gather(*writes)
 
     def active(self, key: tuple[int | str, ...]) -> bool:
         return key in self._conversations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -10,7 +11,17 @@ from handlers.context import AppContext
 
 
 def keyboard(rows: Iterable[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """An inline keyboard from rows of (label, callback_data)."""
+    """An inline keyboard from rows of (label, callback_data).
+
+    Keyboards are immutable and most are the same every time (a survey question's options,
+    the menu), so they are built once and shared: building buttons is a visible part of
+    the cost of a dialogue step.
+    """
+    return _keyboard(tuple(tuple(row) for row in rows))
+
+
+@lru_cache(maxsize=2048)
+def _keyboard(rows: tuple[tuple[tuple[str, str], ...], ...]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
