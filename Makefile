@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo test check lint test-postgres bench clean
+.PHONY: install demo test check lint test-postgres bench profile clean
 
 # Re-installs only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -34,6 +34,15 @@ lint: install
 ## The database, handler and bot tests again on PostgreSQL (server on 127.0.0.1:5432).
 test-postgres: install
 	TEST_DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest tests/db tests/handlers tests/bot
+
+## Benchmarks (not part of `make test`): start-up, memory, report scale, throughput; one table.
+bench: install
+	$(BIN)/python -m benchmarks
+
+## Where a dialogue step's time goes (pyinstrument).
+profile: install
+	$(BIN)/python -m pip install --quiet --editable '.[dev,bench]'
+	$(BIN)/python -m benchmarks.profile
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -13,6 +13,7 @@ transaction (see :class:`_WriteBehind`), and every caller awaits that write.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -44,19 +45,19 @@ class DatabasePersistence(BasePersistence[Json, Json, Json]):
         )
         self.database = database
         self._writes = _WriteBehind(database, clock)
-        # Which user and chat data have a row, so that empty data costs no statement.
-        self._stored: set[tuple[str, int]] = set()
+        # What each row holds now (as JSON text), so that unchanged data costs no statement.
+        self._written: dict[tuple[Any, ...], str] = {}
 
     async def get_user_data(self) -> dict[int, Json]:
         async with self.database.sessions() as session:
             data = await queries.fetch_all_data(session, UserData)
-        self._stored.update(("user", user_id) for user_id in data)
+        self._written.update({("user", user): _encode(value) for user, value in data.items()})
         return data
 
     async def get_chat_data(self) -> dict[int, Json]:
         async with self.database.sessions() as session:
             data = await queries.fetch_all_data(session, ChatData)
-        self._stored.update(("chat", chat_id) for chat_id in data)
+        self._written.update({("chat", chat): _encode(value) for chat, value in data.items()})
         return data
 
     async def get_bot_data(self) -> Json:
@@ -67,12 +68,14 @@ class DatabasePersistence(BasePersistence[Json, Json, Json]):
 
     async def get_conversations(self, name: str) -> ConversationDict:
         async with self.database.sessions() as session:
-            return await queries.fetch_conversations(session, name)
+            states = await queries.fetch_conversations(session, name)
+        self._written.update({("conversation", name, key): _encode(s) for key, s in states.items()})
+        return states
 
     async def update_conversation(
         self, name: str, key: tuple[int | str, ...], new_state: object | None
     ) -> None:
-        await self._writes.put(("conversation", name, key), new_state)
+        await self._put(("conversation", name, key), new_state)
 
     async def update_user_data(self, user_id: int, data: Json) -> None:
         await self._put_data(("user", user_id), data)
@@ -87,14 +90,24 @@ class DatabasePersistence(BasePersistence[Json, Json, Json]):
         await self._put_data(("chat", chat_id), {})
 
     async def _put_data(self, slot: tuple[str, int], data: Json) -> None:
-        """Empty data is no row: the library hands over every chat's (mostly empty) chat data
-        after every update, and writing those would double the work of each dialogue step."""
-        if data:
-            self._stored.add(slot)
-            await self._writes.put(slot, dict(data))
-        elif slot in self._stored:
-            self._stored.discard(slot)
-            await self._writes.put(slot, None)
+        # Empty data is no row: most private chats never hold any chat data.
+        await self._put(slot, dict(data) if data else None)
+
+    async def _put(self, slot: tuple[Any, ...], value: Any) -> None:
+        """Write ``value`` (None: no row) unless the slot already holds exactly that.
+
+        The library hands over every chat's and user's data after every update, and each
+        dialogue step has written its own already: an unchanged value costs a comparison here,
+        not a statement in a transaction that holds SQLite's write lock.
+        """
+        encoded = None if value is None else _encode(value)
+        if self._written.get(slot) == encoded:
+            return
+        if encoded is None:
+            self._written.pop(slot, None)
+        else:
+            self._written[slot] = encoded
+        await self._writes.put(slot, value)
 
     async def update_bot_data(self, data: Json) -> None:
         """Bot data is not persisted."""
@@ -163,3 +176,7 @@ class _WriteBehind:
             await queries.save_conversations(session, conversations, now)
             await queries.save_data(session, UserData, users, now)
             await queries.save_data(session, ChatData, chats, now)
+
+
+def _encode(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
