@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.config import Config, ConfigError, load_config, resolve_path
+from iku.survey_forms import COLUMNS as FORM_COLUMNS
 
 if TYPE_CHECKING:
     from db.engine import Database
@@ -135,7 +136,7 @@ def _survey_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     survey = _command(commands, "survey", None, "satisfaction survey (SKM): officials' data")
     actions = survey.add_subparsers(dest="survey_command", required=True, metavar="ACTION")
     paper = _command(actions, "import", survey_import, "import paper forms from .csv or .xlsx")
-    paper.add_argument("file", metavar="FILE", help="columns: " + ", ".join(_FORM_COLUMNS))
+    paper.add_argument("file", metavar="FILE", help="columns: " + ", ".join(FORM_COLUMNS))
     paper.add_argument(
         "--skip-invalid", action="store_true", help="import the valid rows, list the others"
     )
@@ -152,28 +153,6 @@ def _survey_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     export.add_argument("--out", required=True, metavar="FILE.xlsx")
     for action in (paper, population, export):
         action.add_argument("--lang", choices=("id", "en"), default="id", help="language of texts")
-
-
-# The paper-form columns, for --help (iku.survey_forms.COLUMNS, without importing it here).
-_FORM_COLUMNS = (
-    "tanggal",
-    "jam",
-    "layanan",
-    "jenis_kelamin",
-    "usia",
-    "pendidikan",
-    "pekerjaan",
-    "persyaratan",
-    "prosedur",
-    "waktu",
-    "biaya",
-    "produk",
-    "kompetensi",
-    "perilaku",
-    "sarana",
-    "pengaduan",
-    "saran",
-)
 
 
 def _command(
