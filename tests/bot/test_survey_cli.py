@@ -644,8 +644,10 @@ def test_report_text_shows_the_index_the_lowest_unsur_and_the_sample(
     ]
 
 
-def test_the_help_lists_the_paper_form_columns() -> None:
-    from bot import cli as cli_module
+def test_the_help_lists_the_paper_form_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
     from iku.survey_forms import COLUMNS
 
-    assert cli_module._FORM_COLUMNS == COLUMNS
+    with pytest.raises(SystemExit):
+        main(["survey", "import", "--help"])
+    assert ", ".join(COLUMNS) in " ".join(capsys.readouterr().out.split())
