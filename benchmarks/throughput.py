@@ -31,10 +31,12 @@ async def full_bot(
 ) -> tuple[int, float, list[float], list[JSONDict]]:
     """Updates processed, seconds, per-update durations, and the updates themselves."""
     rng = random.Random(7)
+    # Fresh residents each run: on a reused PostgreSQL database yesterday's are still there.
+    base = 10_000_000 + random.randrange(10**9)
     async with polling_bot(database_url) as bench:
 
         async def resident(number: int) -> None:
-            person = bench.person(7_000_000 + number, think)
+            person = bench.person(base + number, think)
             await take_survey(person, tuple(rng.randint(1, 4) for _ in range(9)))
             if number % 4 == 0:
                 await file_complaint(person)
