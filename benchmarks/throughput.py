@@ -37,6 +37,10 @@ async def full_bot(
 
         async def resident(number: int) -> None:
             person = bench.person(base + number, think)
+            if think:
+                # Paced residents arrive one by one over a survey's length, as people walk
+                # up to a counter, not all in the same second.
+                await asyncio.sleep(rng.uniform(0, think * 16))
             await take_survey(person, tuple(rng.randint(1, 4) for _ in range(9)))
             if number % 4 == 0:
                 await file_complaint(person)

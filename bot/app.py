@@ -7,6 +7,7 @@ update processor and the schedule together. Handler order matters and is set in 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -154,12 +155,21 @@ async def running(application: BotApplication, *, set_commands: bool = True) -> 
             if set_commands:
                 await publish_commands(application)
             await application.start()
+            _settle_memory()
             try:
                 yield
             finally:
                 await application.stop()
     finally:
         await database.dispose()
+
+
+def _settle_memory() -> None:
+    """Move everything loaded at start (libraries, handlers, the persisted conversations) out of
+    the garbage collector's way: its full passes otherwise rescan them every time, and each
+    pass stalls every chat for tens of milliseconds once thousands of conversations are held."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _initialize(application: BotApplication, attempts: int = 8) -> None:
