@@ -107,6 +107,14 @@ def _audit(
     )
 
 
+async def _by_year(
+    session: AsyncSession, model: Any, years: set[int], key: str
+) -> dict[tuple[int, str], Any]:
+    """The plan rows of ``years`` by (year, ``key``): what an import updates instead of adding."""
+    rows: Any = await session.scalars(select(model).where(model.year.in_(years)))
+    return {(row.year, getattr(row, key)): row for row in rows}
+
+
 async def upsert_programs(
     session: AsyncSession, rows: list[ProgramInput], *, actor: str, now: datetime
 ) -> ImportCounts:
@@ -114,12 +122,7 @@ async def upsert_programs(
 
     A realization in the file is written; an empty one keeps what officials entered in the bot.
     """
-    existing = {
-        (row.year, row.code): row
-        for row in await session.scalars(
-            select(ProgramIndicator).where(ProgramIndicator.year.in_({r.year for r in rows}))
-        )
-    }
+    existing = await _by_year(session, ProgramIndicator, {r.year for r in rows}, "code")
     inserted = 0
     for item in rows:
         row = existing.get((item.year, item.code))
@@ -215,12 +218,7 @@ async def upsert_activities(
     session: AsyncSession, rows: list[ActivityInput], *, actor: str, now: datetime
 ) -> ImportCounts:
     """Insert new activities, update existing ones by (year, name)."""
-    existing = {
-        (row.year, row.name): row
-        for row in await session.scalars(
-            select(EmpowermentActivity).where(EmpowermentActivity.year.in_({r.year for r in rows}))
-        )
-    }
+    existing = await _by_year(session, EmpowermentActivity, {r.year for r in rows}, "name")
     inserted = 0
     for item in rows:
         row = existing.get((item.year, item.name))
