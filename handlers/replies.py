@@ -5,9 +5,35 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram._utils.types import JSONDict
 
 from handlers.context import AppContext
+
+
+class Keyboard(InlineKeyboardMarkup):
+    """An inline keyboard serialised once, when it is built.
+
+    The library turns a markup into JSON on every request, button by button; a survey question's
+    five options would be rebuilt into the same dictionary at every step. Keyboards are frozen,
+    so the wire form made at construction stays true.
+    """
+
+    __slots__ = ("_wire",)
+
+    def __init__(
+        self,
+        inline_keyboard: Sequence[Sequence[InlineKeyboardButton]],
+        *,
+        api_kwargs: JSONDict | None = None,
+    ) -> None:
+        super().__init__(inline_keyboard, api_kwargs=api_kwargs)
+        with self._unfrozen():
+            self._wire = super().to_dict()
+
+    def to_dict(self, recursive: bool = True) -> JSONDict:
+        # A shallow copy: callers may add keys, and nothing writes into the rows.
+        return dict(self._wire) if recursive else super().to_dict(recursive)
 
 
 def keyboard(rows: Iterable[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -22,7 +48,7 @@ def keyboard(rows: Iterable[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
 
 @lru_cache(maxsize=2048)
 def _keyboard(rows: tuple[tuple[tuple[str, str], ...], ...]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
+    return Keyboard(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
 
@@ -33,11 +59,36 @@ def main_menu(context: AppContext) -> InlineKeyboardMarkup:
     return keyboard([[(t(entry.text_key), entry.data)] for entry in context.services.menu])
 
 
-async def reply(update: Update, text: str, **kwargs: object) -> None:
+async def reply(update: Update, text: str, **params: object) -> None:
     """Answer in the chat the update came from (a message or a button press)."""
     chat = update.effective_chat
     if chat is not None:
-        await chat.send_message(text, **kwargs)  # type: ignore[arg-type]
+        await send_text(update.get_bot(), chat.id, text, **params)
+
+
+async def send_text(bot: Bot, chat_id: int, text: str, **params: object) -> None:
+    """``sendMessage`` with Bot API ``params`` (``reply_markup``, ``parse_mode``...)."""
+    await _call(bot, "sendMessage", {"chat_id": chat_id, "text": text, **params})
+
+
+async def edit_text(query: CallbackQuery, text: str, **params: object) -> None:
+    """Replace the text (and buttons) of the message whose button ``query`` pressed."""
+    message = query.message
+    assert message is not None
+    call = {"chat_id": message.chat.id, "message_id": message.message_id, "text": text}
+    await _call(query.get_bot(), "editMessageText", {**call, **params})
+
+
+async def _call(bot: Bot, method: str, params: JSONDict) -> None:
+    """Call ``method`` and drop Telegram's answer unread.
+
+    The library's ``send_message`` and ``edit_message_text`` turn the answer (the whole message,
+    every button included) into objects; for the replies of a dialogue nobody reads them, and
+    building them was the largest single cost of a step. ``_post`` is the one request path all
+    of the library's methods share (defaults, rate limiter, errors raised as ``TelegramError``);
+    ``do_api_request`` would be the public spelling but warns for methods the library knows.
+    """
+    await bot._post(method, params)
 
 
 async def answer_button(update: Update, text: str | None = None, *, alert: bool = False) -> None:

@@ -26,7 +26,7 @@ from bot.survey_files import Refused, check_population, population_line
 from db import surveys
 from handlers.context import AppContext, MenuEntry
 from handlers.dialogue import Dialogue
-from handlers.replies import answer_button, keyboard, main_menu, reply
+from handlers.replies import answer_button, edit_text, keyboard, main_menu, reply
 from iku.format import format_number
 from iku.periods import local_today
 from iku.skm import EDUCATIONS, GENDERS, OCCUPATIONS, UNSUR, UNSUR_BY_KEY, UNSUR_KEYS
@@ -335,7 +335,7 @@ async def show(
     query = update.callback_query
     if query is not None and query.message is not None and not new:
         try:
-            await query.edit_message_text(text, reply_markup=markup)
+            await edit_text(query, text, reply_markup=markup)
             return STATE[step]
         except BadRequest:
             pass  # too old to edit, or unchanged: send it afresh below
