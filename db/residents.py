@@ -35,19 +35,9 @@ async def record_resident(
         "last_seen": seen_at,
         "blocked": False,
     }
-    # Look first so that first_seen survives; the insert is still an upsert because the same
-    # person may write in a group and in private at the same moment.
-    existing = await fetch_resident(session, external_id, channel=channel)
-    if existing is None:
-        await upsert(session, Resident, [row], keys=("channel", "external_id"))
-        return
-    await session.execute(
-        update(Resident)
-        .where(Resident.id == existing.id)
-        .values(
-            display_name=row["display_name"], language=language, last_seen=seen_at, blocked=False
-        )
-    )
+    # One statement; first_seen is written only by the insert.
+    refreshed = ("display_name", "language", "last_seen", "blocked")
+    await upsert(session, Resident, [row], keys=("channel", "external_id"), update=refreshed)
 
 
 async def fetch_resident(

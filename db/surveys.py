@@ -9,10 +9,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Integer,
+    Table,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,6 +57,9 @@ class Filter:
 # --- writing --------------------------------------------------------------------------------
 
 
+ROW_COLUMNS = ("service", "gender", "age", "education", "occupation", *UNSUR_KEYS, "saran")
+
+
 def _row(answers: SurveyAnswers) -> dict[str, Any]:
     return {
         "service": answers.service,
@@ -69,55 +82,82 @@ async def record_chat_response(
     daily_limit: int,
 ) -> bool:
     """Store a resident's chat response unless they reached ``daily_limit`` responses for this
-    service on this local day (0 = no limit). True when stored."""
-    resident_id = await _resident_id(session, external_id, answered_at)
+    service on this local day (0 = no limit). True when stored.
+
+    One statement does it all (find the resident, count today's answers, insert): this runs at
+    every survey's end, and each statement is a round trip to the database.
+    """
     local = answered_at.astimezone(tz)
-    if daily_limit and (
-        await count_chat_responses(session, resident_id, answers.service, local.date())
-        >= daily_limit
-    ):
+    values = {
+        **_row(answers),
+        "channel": CHANNEL_CHAT,
+        "answered_at": answered_at,
+        "local_date": local.date(),
+        "time_slot": time_slot(local.time()),
+        "recorded_at": answered_at,
+        "external_id": str(external_id),
+        "daily_limit": daily_limit,
+    }
+    statement = _CHAT_INSERT_LIMITED if daily_limit else _CHAT_INSERT
+    if await _inserted(session, statement, values):
+        return True
+    # Nothing inserted: the limit was reached, or (rarely) the bookkeeping that records every
+    # person before their first update failed and there is no residents row yet.
+    if await _resident_id(session, external_id, answered_at, create=False) is not None:
         return False
-    session.add(
-        SurveyResponse(
-            **_row(answers),
-            channel=CHANNEL_CHAT,
-            resident_id=resident_id,
-            answered_at=answered_at,
-            local_date=local.date(),
-            time_slot=time_slot(local.time()),
-            recorded_at=answered_at,
-        )
+    await _resident_id(session, external_id, answered_at)
+    return await _inserted(session, statement, values)
+
+
+async def _inserted(session: AsyncSession, statement: Insert, values: dict[str, Any]) -> bool:
+    result = await session.execute(statement, values)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _chat_insert(limited: bool) -> Insert:
+    """INSERT INTO survey_responses SELECT <the answers>, <the resident's id> [under the limit]."""
+    # The tables, not the mapped classes: a Core statement, no ORM bulk-insert machinery.
+    responses, residents = cast(Table, SurveyResponse.__table__), cast(Table, Resident.__table__)
+    names = [*ROW_COLUMNS, "channel", "answered_at", "local_date", "time_slot", "recorded_at"]
+    params = {name: bindparam(name, type_=responses.c[name].type) for name in names}
+    source = select(*params.values(), residents.c.id).where(
+        residents.c.channel == TELEGRAM, residents.c.external_id == bindparam("external_id")
     )
-    await session.flush()
-    return True
+    if limited:
+        given = (
+            select(func.count())
+            .select_from(responses)
+            .where(
+                responses.c.resident_id == residents.c.id,
+                responses.c.local_date == params["local_date"],
+                responses.c.service == params["service"],
+            )
+            .scalar_subquery()
+        )
+        source = source.where(given < bindparam("daily_limit", type_=Integer()))
+    return insert(responses).from_select([*names, "resident_id"], source)
 
 
-async def _resident_id(session: AsyncSession, external_id: int | str, now: datetime) -> int:
-    """The residents row of a Telegram user, created if the bookkeeping has not yet done so."""
+_CHAT_INSERT = _chat_insert(limited=False)
+_CHAT_INSERT_LIMITED = _chat_insert(limited=True)
+
+
+async def _resident_id(
+    session: AsyncSession, external_id: int | str, now: datetime, *, create: bool = True
+) -> int | None:
+    """The residents row of a Telegram user, created (unless ``create`` is False) if the
+    bookkeeping has not yet done so."""
     query = select(Resident.id).where(
         Resident.channel == TELEGRAM, Resident.external_id == str(external_id)
     )
     found = await session.scalar(query)
-    if found is None:
+    if found is None and create:
         row = {"channel": TELEGRAM, "external_id": str(external_id), "first_seen": now}
         row |= {"last_seen": now, "display_name": "", "language": "id", "blocked": False}
         await upsert(session, Resident, [row], keys=("channel", "external_id"))
         found = await session.scalar(query)
-    assert found is not None
+        assert found is not None
     return found
-
-
-async def count_chat_responses(
-    session: AsyncSession, resident_id: int, service: str, day: date
-) -> int:
-    count = await session.scalar(
-        select(func.count()).where(
-            SurveyResponse.resident_id == resident_id,
-            SurveyResponse.local_date == day,
-            SurveyResponse.service == service,
-        )
-    )
-    return int(count or 0)
 
 
 async def fetch_chat_responses_today(

@@ -21,8 +21,10 @@ async def upsert(
     rows: Sequence[dict[str, Any]],
     *,
     keys: Sequence[str],
+    update: Sequence[str] | None = None,
 ) -> None:
-    """Insert ``rows``; where a row with the same ``keys`` exists, overwrite its other columns.
+    """Insert ``rows``; where a row with the same ``keys`` exists, overwrite its other columns
+    (or only those named in ``update``).
 
     The rows go as parameters of one statement (not inlined VALUES), so its compiled form is
     cached and reused: this runs at every dialogue step.
@@ -31,6 +33,7 @@ async def upsert(
         return
     # The Table, not the mapped class: a Core statement skips the ORM's bulk-insert machinery.
     statement = dialect_insert(session)(model.__table__)
-    updated = {column: statement.excluded[column] for column in rows[0] if column not in keys}
+    columns = [column for column in rows[0] if column not in keys] if update is None else update
+    updated = {column: statement.excluded[column] for column in columns}
     upsert = statement.on_conflict_do_update(index_elements=list(keys), set_=updated)
     await session.execute(upsert, list(rows))

@@ -4,9 +4,11 @@ overlapping months, and the constraints that keep answers within 1-4."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from db import surveys
@@ -67,6 +69,32 @@ async def test_chat_answers_count_on_the_kecamatan_day(database: Database) -> No
         assert await surveys.fetch_chat_responses_today(session, 42, "KTP", date(2025, 2, 28)) == 0
         march = surveys.Filter(date(2025, 3, 1), date(2025, 3, 1))
         assert (await surveys.fetch_skm_totals(session, march))[1] == 1
+
+
+async def test_the_daily_limit_counts_one_service_of_one_resident(database: Database) -> None:
+    def record(service: str, limit: int, person: int = 7) -> Any:
+        return surveys.record_chat_response(
+            session,
+            external_id=person,
+            answers=answers(2, service, age=41),
+            answered_at=NOW,
+            tz=WIB,
+            daily_limit=limit,
+        )
+
+    async with database.transaction() as session:
+        assert [await record("KTP", 2) for _ in range(3)] == [True, True, False]
+        assert await record("LEGAL", 2)  # another service has its own count
+        assert await record("KTP", 2, person=8)  # and another resident too
+        assert await record("KTP", 0)  # 0: no limit
+    async with database.sessions() as session:
+        rows = (await session.scalars(select(SurveyResponse).order_by(SurveyResponse.id))).all()
+    assert [row.service for row in rows] == ["KTP", "KTP", "LEGAL", "KTP", "KTP"]
+    assert {(row.channel, row.age, row.local_date, row.answered_at) for row in rows} == {
+        ("chat", 41, date(2025, 3, 1), NOW)
+    }
+    assert len({row.resident_id for row in rows}) == 2
+    assert None not in {row.resident_id for row in rows}
 
 
 async def test_population_sums_the_months_that_overlap_the_period(database: Database) -> None:
