@@ -34,7 +34,7 @@ from db import migrate
 from db.base import utcnow
 from db.engine import Database
 from handlers import common, complaint, iku, plans, survey, trantib
-from handlers.context import AppContext, Services, services_of
+from handlers.context import AppContext, Services, services_of, settle
 from i18n import catalog
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,8 @@ async def running(application: BotApplication, *, set_commands: bool = True) -> 
                 yield
             finally:
                 await application.stop()
+                # What the last updates started (a complaint's card) still gets done.
+                await settle(application)
     finally:
         await database.dispose()
 

@@ -24,6 +24,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.offline import JSONDict, OfflineBotApi, utf16_length
+from handlers.context import settle
 
 __all__ = ["Person", "command_entities", "deliver", "make_update"]
 
@@ -42,12 +43,14 @@ async def deliver(
 
     An update without ``update_id`` gets a fresh one from ``api``.
 
-    Awaits the handlers (except ``block=False`` ones). Handler exceptions go to the app's error
-    handlers, as in production; with none registered PTB only logs them.
+    Awaits the handlers (except ``block=False`` ones) and the background work they started, so
+    what a person sees next includes it. Handler exceptions go to the app's error handlers, as
+    in production; with none registered PTB only logs them.
     """
     if "update_id" not in update:
         update = {"update_id": api.next_update_id(), **update}
     await app.process_update(Update.de_json(update, app.bot))
+    await settle(app)
 
 
 def command_entities(text: str) -> list[JSONDict]:

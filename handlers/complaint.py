@@ -22,7 +22,7 @@ from handlers.complaint_form import (
     draft_complaint,
     save_complaint,
 )
-from handlers.context import AppContext, MenuEntry
+from handlers.context import AppContext, MenuEntry, run_in_background
 from handlers.dialogue import Dialogue
 from handlers.replies import answer_button, is_private, keyboard, main_menu, reply
 from iku.complaints import NOTE_MAX, RATING_SCORES, Channel, parse_tracking_code
@@ -101,7 +101,9 @@ async def submit_report(update: Update, context: AppContext, draft: dict[str, An
         return False
     text = context.texts("complaint.saved", code=record.code)
     await reply(update, text, reply_markup=main_menu(context))
-    await complaint_card.publish(context.application, record.id)
+    # The officials' card follows on its own: the reporter's next message need not wait for it.
+    publish = complaint_card.publish(context.application, record.id)
+    run_in_background(context.application, publish, name=f"publish {record.code}")
     return True
 
 

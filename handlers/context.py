@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,6 +15,8 @@ from bot.config import Config
 from db.base import utcnow
 from db.engine import Database
 from i18n import Catalog, Texts, catalog
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class Services:
     menu: tuple[MenuEntry, ...] = ()
     # Injected so tests can move time forward (idle conversations, due dates).
     clock: Callable[[], datetime] = utcnow
+    # Work started by an update that need not hold it up (see run_in_background).
+    background: set[asyncio.Task[Any]] = field(default_factory=set)
 
 
 class AppContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):
@@ -64,3 +70,33 @@ class AppContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], d
 def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
     services: Services = application.bot_data["services"]
     return services
+
+
+def run_in_background(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    coroutine: Coroutine[Any, Any, Any],
+    name: str,
+) -> None:
+    """Run ``coroutine`` beside the update that started it, which then ends without waiting.
+
+    For follow-up work the person is not waiting for (posting a complaint's card to the
+    officials once the reporter has their code). :func:`settle` awaits it, as ``bot.app.running``
+    does before the application stops; a failure is logged.
+    """
+    tasks = services_of(application).background
+
+    def finished(task: asyncio.Task[Any]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("%s failed", name, exc_info=error)
+
+    task = asyncio.create_task(coroutine, name=name)
+    tasks.add(task)
+    task.add_done_callback(finished)
+
+
+async def settle(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Wait until the background work started so far (and what it started) is done."""
+    services: Services | None = application.bot_data.get("services")
+    while services is not None and services.background:
+        await asyncio.gather(*services.background, return_exceptions=True)
