@@ -131,15 +131,19 @@ class DatabasePersistence(BasePersistence[Json, Json, Json]):
 class _WriteBehind:
     """Coalesces concurrent writes into one transaction.
 
-    The first ``put`` of a round starts a writer task; every ``put`` made before that task
-    finishes is included in it (the task loops until nothing is pending) and awaits it, so a
-    caller returns only once its own change is committed.
+    Changes put while a transaction is in flight form the next batch; the writer task writes
+    batch after batch until nothing is pending. Each caller awaits the commit of the batch that
+    holds its own change, not the ones after it: under steady load the writer never rests, and
+    waiting for the task would make a step wait for the steps of everyone who came later.
     """
 
     def __init__(self, database: Database, clock: Callable[[], datetime]) -> None:
         self.database = database
         self.clock = clock
         self._pending: dict[tuple[Any, ...], Any] = {}
+        # Resolved when what is pending now is committed (created with the batch's first put).
+        self._next_commit: asyncio.Future[None] | None = None
+        self._in_flight: asyncio.Future[None] | None = None
         self._writer: asyncio.Task[None] | None = None
 
     async def put(self, slot: tuple[Any, ...], value: Any) -> None:
@@ -148,11 +152,18 @@ class _WriteBehind:
 
     async def drain(self) -> None:
         """Return once everything put so far is committed (or raise the write's error)."""
-        if self._pending and (self._writer is None or self._writer.done()):
-            self._writer = asyncio.create_task(self._write_all())
-        if self._writer is not None:
-            # Shielded: one caller being cancelled must not cancel the others' write.
-            await asyncio.shield(self._writer)
+        if self._pending:
+            if self._next_commit is None:
+                self._next_commit = asyncio.get_running_loop().create_future()
+            commit = self._next_commit
+            if self._writer is None or self._writer.done():
+                self._writer = asyncio.create_task(self._write_all())
+        elif self._in_flight is not None:
+            commit = self._in_flight
+        else:
+            return
+        # Shielded: one caller being cancelled must not cancel the others' write.
+        await asyncio.shield(commit)
 
     async def _write_all(self) -> None:
         # One turn of the event loop first: the other chats' updates that are ready now add
@@ -160,12 +171,25 @@ class _WriteBehind:
         await asyncio.sleep(0)
         while self._pending:
             batch, self._pending = self._pending, {}
+            commit, self._next_commit = self._next_commit, None
+            assert commit is not None
+            self._in_flight = commit
             try:
                 await self._write(batch)
-            except BaseException:
-                # Keep what failed for the next round, unless a newer value replaced it.
+            except BaseException as error:
+                # Keep what failed for the next round, unless a newer value replaced it; tell
+                # everyone waiting, including those whose changes now ride with it.
                 self._pending = {**batch, **self._pending}
-                raise
+                for waiting in (commit, self._next_commit):
+                    _fail(waiting, error)
+                self._next_commit = None
+                if isinstance(error, asyncio.CancelledError):
+                    raise
+                return  # the next put or drain starts a writer that retries
+            else:
+                commit.set_result(None)
+            finally:
+                self._in_flight = None
 
     async def _write(self, batch: dict[tuple[Any, ...], Any]) -> None:
         conversations = [(s[1], s[2], v) for s, v in batch.items() if s[0] == "conversation"]
@@ -176,6 +200,16 @@ class _WriteBehind:
             await queries.save_conversations(session, conversations, now)
             await queries.save_data(session, UserData, users, now)
             await queries.save_data(session, ChatData, chats, now)
+
+
+def _fail(future: asyncio.Future[None] | None, error: BaseException) -> None:
+    if future is None or future.done():
+        return
+    if isinstance(error, asyncio.CancelledError):
+        future.cancel()
+        return
+    future.set_exception(error)
+    future.exception()  # retrieved here: a waiter that was itself cancelled must not log it
 
 
 def _encode(value: Any) -> str:

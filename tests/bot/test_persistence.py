@@ -1,0 +1,81 @@
+"""The persistence's write-behind: concurrent changes share a transaction, each caller waits
+for its own change only, and a failed write is kept and reported, never silently dropped."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from bot.persistence import _WriteBehind
+from db.base import utcnow
+
+
+class Recorder(_WriteBehind):
+    """Writes into a list instead of a database; writes can be held open (the n-th write waits
+    for ``gates[n]``, if there is one) or made to fail."""
+
+    def __init__(self) -> None:
+        super().__init__(None, utcnow)  # type: ignore[arg-type]
+        self.written: list[dict[tuple[Any, ...], Any]] = []
+        self.gates: list[asyncio.Event] = []
+        self.failures = 0
+        self.started = 0
+
+    async def _write(self, batch: dict[tuple[Any, ...], Any]) -> None:
+        self.started += 1
+        if self.started <= len(self.gates):
+            await self.gates[self.started - 1].wait()
+        if self.failures:
+            self.failures -= 1
+            raise OSError("disk full")
+        self.written.append(batch)
+
+
+async def test_changes_made_together_share_one_write() -> None:
+    writes = Recorder()
+    await asyncio.gather(*(writes.put(("user", n), {"n": n}) for n in range(50)))
+    assert len(writes.written) == 1
+    assert len(writes.written[0]) == 50
+
+
+async def test_a_caller_does_not_wait_for_the_changes_that_came_after_its_own() -> None:
+    writes = Recorder()
+    writes.gates = [asyncio.Event(), asyncio.Event()]
+    first = asyncio.create_task(writes.put(("user", 1), {"a": 1}))
+    await asyncio.sleep(0.01)  # the first batch is in flight, held at its gate
+    second = asyncio.create_task(writes.put(("user", 2), {"b": 2}))
+    await asyncio.sleep(0.01)
+    writes.gates[0].set()
+    # The first caller is back once its batch is committed, while the second's is held.
+    await asyncio.wait_for(first, 1)
+    assert writes.written == [{("user", 1): {"a": 1}}]
+    await asyncio.sleep(0.01)
+    assert not second.done()
+    writes.gates[1].set()
+    await second
+    assert writes.written[1] == {("user", 2): {"b": 2}}
+
+
+async def test_a_failed_write_is_reported_and_written_at_the_next_chance() -> None:
+    writes = Recorder()
+    writes.failures = 1
+    with pytest.raises(OSError, match="disk full"):
+        await writes.put(("conversation", "survey", (1, 1)), 3)
+    assert writes.written == []
+    await writes.put(("user", 1), {"lang": "en"})
+    assert writes.written == [{("conversation", "survey", (1, 1)): 3, ("user", 1): {"lang": "en"}}]
+
+
+async def test_drain_waits_for_the_write_in_flight() -> None:
+    writes = Recorder()
+    writes.gates = [asyncio.Event()]
+    put = asyncio.create_task(writes.put(("user", 1), {}))
+    await asyncio.sleep(0.01)
+    drained = asyncio.create_task(writes.drain())
+    await asyncio.sleep(0.01)
+    assert not drained.done()
+    writes.gates[0].set()
+    await asyncio.gather(put, drained)
+    assert writes.written == [{("user", 1): {}}]
