@@ -93,8 +93,20 @@ class DatabasePersistence(BasePersistence[Json, Json, Json]):
         # Empty data is no row: most private chats never hold any chat data.
         await self._put(slot, dict(data) if data else None)
 
+    async def save_step(
+        self, name: str, key: tuple[int | str, ...], state: object | None, user: int, data: Json
+    ) -> None:
+        """A dialogue step: its conversation state and the person's data, in one write."""
+        self._stage(("conversation", name, key), state)
+        self._stage(("user", user), dict(data) if data else None)
+        await self._writes.drain()
+
     async def _put(self, slot: tuple[Any, ...], value: Any) -> None:
-        """Write ``value`` (None: no row) unless the slot already holds exactly that.
+        self._stage(slot, value)
+        await self._writes.drain()
+
+    def _stage(self, slot: tuple[Any, ...], value: Any) -> None:
+        """Queue ``value`` (None: no row) for the next write, unless the slot holds exactly that.
 
         The library hands over every chat's and user's data after every update, and each
         dialogue step has written its own already: an unchanged value costs a comparison here,
@@ -107,7 +119,7 @@ class DatabasePersistence(BasePersistence[Json, Json, Json]):
             self._written.pop(slot, None)
         else:
             self._written[slot] = encoded
-        await self._writes.put(slot, value)
+        self._writes.stage(slot, value)
 
     async def update_bot_data(self, data: Json) -> None:
         """Bot data is not persisted."""
@@ -146,8 +158,12 @@ class _WriteBehind:
         self._in_flight: asyncio.Future[None] | None = None
         self._writer: asyncio.Task[None] | None = None
 
-    async def put(self, slot: tuple[Any, ...], value: Any) -> None:
+    def stage(self, slot: tuple[Any, ...], value: Any) -> None:
+        """Add a change to the next batch; :meth:`drain` writes it."""
         self._pending[slot] = value
+
+    async def put(self, slot: tuple[Any, ...], value: Any) -> None:
+        self.stage(slot, value)
         await self.drain()
 
     async def drain(self) -> None:

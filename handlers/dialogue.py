@@ -15,7 +15,6 @@ without disturbing the dialogue.
 
 from __future__ import annotations
 
-import asyncio
 import warnings
 from collections.abc import Sequence
 from datetime import datetime
@@ -32,6 +31,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.persistence import DatabasePersistence
 from handlers.context import AppContext
 from handlers.replies import answer_button, main_menu, reply
 
@@ -137,14 +137,13 @@ class Dialogue(ConversationHandler[AppContext]):
         then share one transaction instead of queueing for one each.
         """
         persistence = application.persistence
-        if persistence is None:
+        if not isinstance(persistence, DatabasePersistence):
             return
         state = self._conversations.get(key)
-        writes = [persistence.update_conversation(str(self.name), key, state)]
         user_id = key[1]
-        if isinstance(user_id, int) and user_id in application.user_data:
-            writes.append(persistence.update_user_data(user_id, application.user_data[user_id]))
-        await asyncio.gather(*writes)
+        assert isinstance(user_id, int)  # conversations are per chat and user
+        data = application.user_data.get(user_id, {})
+        await persistence.save_step(str(self.name), key, state, user_id, data)
 
     def active(self, key: tuple[int | str, ...]) -> bool:
         return key in self._conversations

@@ -73,10 +73,18 @@ async def send_text(bot: Bot, chat_id: int, text: str, **params: object) -> None
 
 async def edit_text(query: CallbackQuery, text: str, **params: object) -> None:
     """Replace the text (and buttons) of the message whose button ``query`` pressed."""
+    await _call(query.get_bot(), "editMessageText", {**_pressed(query), "text": text, **params})
+
+
+async def remove_buttons(query: CallbackQuery) -> None:
+    """Take the buttons off the message whose button ``query`` pressed."""
+    await _call(query.get_bot(), "editMessageReplyMarkup", _pressed(query))
+
+
+def _pressed(query: CallbackQuery) -> JSONDict:
     message = query.message
     assert message is not None
-    call = {"chat_id": message.chat.id, "message_id": message.message_id, "text": text}
-    await _call(query.get_bot(), "editMessageText", {**call, **params})
+    return {"chat_id": message.chat.id, "message_id": message.message_id}
 
 
 async def _call(bot: Bot, method: str, params: JSONDict) -> None:

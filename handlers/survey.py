@@ -26,7 +26,14 @@ from bot.survey_files import Refused, check_population, population_line
 from db import surveys
 from handlers.context import AppContext, MenuEntry
 from handlers.dialogue import Dialogue
-from handlers.replies import answer_button, edit_text, keyboard, main_menu, reply
+from handlers.replies import (
+    answer_button,
+    edit_text,
+    keyboard,
+    main_menu,
+    remove_buttons,
+    reply,
+)
 from iku.format import format_number
 from iku.periods import local_today
 from iku.skm import EDUCATIONS, GENDERS, OCCUPATIONS, UNSUR, UNSUR_BY_KEY, UNSUR_KEYS
@@ -316,7 +323,7 @@ async def _drop_buttons(update: Update) -> None:
     if query is not None and query.message is not None:
         # Already without buttons, or too old to edit: nothing to tidy then.
         with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(None)
+            await remove_buttons(query)
 
 
 # --- showing a step -------------------------------------------------------------------------
