@@ -112,7 +112,7 @@ class ScheduleConfig(_Section):
 class ConversationConfig(_Section):
     idle_timeout_minutes: int = Field(default=30, ge=1)
     sweep_interval_seconds: int = Field(default=60, ge=5)
-    persistence_interval_seconds: float = Field(default=5.0, gt=0)
+    persistence_interval_seconds: float = Field(default=60.0, gt=0)
 
 
 class SurveyService(_Section):

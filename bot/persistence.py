@@ -1,9 +1,10 @@
 """python-telegram-bot persistence on the bot's own database (JSON, never pickle).
 
 What is kept: conversation states (so a restart in the middle of a dialogue resumes it) and the
-per-user and per-chat data (the person's language, dialogue drafts). Bot-wide data and callback
-data are not persisted: the bot keeps neither.
+per-user data (the person's language, dialogue drafts). Chat data, bot-wide data and callback
+data are not persisted: the bot keeps none of them (the ``chat_data`` table stays empty).
 
+Each dialogue step is saved as it happens (:meth:`DatabasePersistence.save_step`); besides,
 python-telegram-bot calls the ``update_*`` methods concurrently, once per changed key, every
 ``update_interval`` seconds. Writing each in its own transaction would make SQLite serialise
 hundreds of tiny commits; instead the calls of one round are gathered and written in one short
@@ -24,23 +25,23 @@ from telegram.ext._utils.types import ConversationDict
 from db import conversations as queries
 from db.base import utcnow
 from db.engine import Database
-from db.models import ChatData, UserData
+from db.models import UserData
 
 Json = dict[str, Any]
 
 
 class DatabasePersistence(BasePersistence[Json, Json, Json]):
-    """Stores conversations, user data and chat data in ``database``."""
+    """Stores conversations and user data in ``database``."""
 
     def __init__(
         self,
         database: Database,
         *,
-        update_interval: float = 5.0,
+        update_interval: float = 60.0,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         super().__init__(
-            store_data=PersistenceInput(bot_data=False, callback_data=False),
+            store_data=PersistenceInput(bot_data=False, chat_data=False, callback_data=False),
             update_interval=update_interval,
         )
         self.database = database
@@ -55,10 +56,7 @@ class DatabasePersistence(BasePersistence[Json, Json, Json]):
         return data
 
     async def get_chat_data(self) -> dict[int, Json]:
-        async with self.database.sessions() as session:
-            data = await queries.fetch_all_data(session, ChatData)
-        self._written.update({("chat", chat): _encode(value) for chat, value in data.items()})
-        return data
+        return {}
 
     async def get_bot_data(self) -> Json:
         return {}
@@ -81,16 +79,16 @@ class DatabasePersistence(BasePersistence[Json, Json, Json]):
         await self._put_data(("user", user_id), data)
 
     async def update_chat_data(self, chat_id: int, data: Json) -> None:
-        await self._put_data(("chat", chat_id), data)
+        """Chat data is not persisted."""
 
     async def drop_user_data(self, user_id: int) -> None:
         await self._put_data(("user", user_id), {})
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        await self._put_data(("chat", chat_id), {})
+        """Chat data is not persisted."""
 
     async def _put_data(self, slot: tuple[str, int], data: Json) -> None:
-        # Empty data is no row: most private chats never hold any chat data.
+        # Empty data is no row.
         await self._put(slot, dict(data) if data else None)
 
     async def save_step(
@@ -108,7 +106,7 @@ class DatabasePersistence(BasePersistence[Json, Json, Json]):
     def _stage(self, slot: tuple[Any, ...], value: Any) -> None:
         """Queue ``value`` (None: no row) for the next write, unless the slot holds exactly that.
 
-        The library hands over every chat's and user's data after every update, and each
+        The library hands over every person's data at every interval, and each
         dialogue step has written its own already: an unchanged value costs a comparison here,
         not a statement in a transaction that holds SQLite's write lock.
         """
@@ -131,7 +129,7 @@ class DatabasePersistence(BasePersistence[Json, Json, Json]):
         """Nothing to refresh: this process is the only writer."""
 
     async def refresh_chat_data(self, chat_id: int, chat_data: Json) -> None:
-        """Nothing to refresh: this process is the only writer."""
+        """Chat data is not persisted."""
 
     async def refresh_bot_data(self, bot_data: Json) -> None:
         """Bot data is not persisted."""
@@ -210,12 +208,10 @@ class _WriteBehind:
     async def _write(self, batch: dict[tuple[Any, ...], Any]) -> None:
         conversations = [(s[1], s[2], v) for s, v in batch.items() if s[0] == "conversation"]
         users = [(s[1], v) for s, v in batch.items() if s[0] == "user"]
-        chats = [(s[1], v) for s, v in batch.items() if s[0] == "chat"]
         now = self.clock()
         async with self.database.transaction() as session:
             await queries.save_conversations(session, conversations, now)
             await queries.save_data(session, UserData, users, now)
-            await queries.save_data(session, ChatData, chats, now)
 
 
 def _fail(future: asyncio.Future[None] | None, error: BaseException) -> None:

@@ -87,6 +87,10 @@ async def _switch_language(update: Update, context: AppContext, language: str) -
     context.user_data["lang"] = language
     async with context.database.transaction() as session:
         await residents.update_language(session, update.effective_user.id, language)
+    # Saved now, not at the next background save: the next message must be in this language
+    # even if the bot restarts in between.
+    if (persistence := context.application.persistence) is not None:
+        await persistence.update_user_data(update.effective_user.id, context.user_data)
     await reply(update, context.texts("language.changed"), reply_markup=main_menu(context))
 
 
