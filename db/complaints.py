@@ -37,7 +37,7 @@ from db.models import (
     ComplaintRating,
     Resident,
 )
-from db.residents import TELEGRAM
+from db.residents import TELEGRAM, resident_id
 from db.upsert import dialect_insert
 from iku.complaints import (
     EXCLUDED_REASONS,
@@ -239,8 +239,8 @@ async def record_complaint(
     wait for each other (no duplicates).
     """
     received_on = local_today(tz, now)
-    reporter_id = await _resident_id(session, new.reporter)
-    recorded_by_id = await _resident_id(session, new.recorder)
+    reporter_id = await resident_id(session, new.reporter)
+    recorded_by_id = await resident_id(session, new.recorder)
     number = await _next_number(session, received_on.year)
     due = due_dates(received_on, rules)
     complaint = Complaint(
@@ -290,16 +290,6 @@ async def record_complaint(
     record = await fetch_complaint(session, complaint.id)
     assert record is not None
     return record
-
-
-async def _resident_id(session: AsyncSession, external_id: int | None) -> int | None:
-    if external_id is None:
-        return None
-    return await session.scalar(
-        select(Resident.id).where(
-            Resident.channel == TELEGRAM, Resident.external_id == str(external_id)
-        )
-    )
 
 
 async def _next_number(session: AsyncSession, year: int) -> int:
@@ -370,7 +360,7 @@ async def complete_move(session: AsyncSession, move: PendingMove, note: str, now
         move.complaint_id,
         move.expected,
         move.target,
-        actor_id=await _resident_id(session, move.official_id),
+        actor_id=await resident_id(session, move.official_id),
         note=note,
         reason=move.reason,
         now=now,
@@ -387,7 +377,7 @@ async def rate_complaint(
     it is not Selesai; "already" when it was rated before.
     """
     complaint = await session.get(Complaint, complaint_id)
-    if complaint is None or complaint.reporter_id != await _resident_id(session, rater):
+    if complaint is None or complaint.reporter_id != await resident_id(session, rater):
         return "not_found", ""
     if complaint.status != Status.SELESAI.value:
         return "not_done", complaint.code
@@ -621,7 +611,7 @@ async def fetch_own_complaints(
     session: AsyncSession, person: int, *, limit: int = 10
 ) -> list[ComplaintRecord]:
     """The complaints the person (Telegram user id) reported, newest first."""
-    reporter_id = await _resident_id(session, person)
+    reporter_id = await resident_id(session, person)
     if reporter_id is None:
         return []
     return await fetch_reporter_complaints(session, reporter_id, limit=limit)
@@ -635,7 +625,7 @@ async def fetch_own_complaint(
     complaint = await fetch_complaint_by_code(session, code)
     if complaint is None or complaint.reporter_id is None:
         return None
-    if complaint.reporter_id != await _resident_id(session, person):
+    if complaint.reporter_id != await resident_id(session, person):
         return None
     return complaint, await fetch_events(session, complaint.id)
 

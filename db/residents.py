@@ -40,6 +40,20 @@ async def record_resident(
     await upsert(session, Resident, [row], keys=("channel", "external_id"), update=refreshed)
 
 
+async def resident_id(
+    session: AsyncSession, external_id: int | str | None, *, channel: str = TELEGRAM
+) -> int | None:
+    """The internal id of the person with this channel id, if they have written to the bot."""
+    if external_id is None:
+        return None
+    found: int | None = await session.scalar(
+        select(Resident.id).where(
+            Resident.channel == channel, Resident.external_id == str(external_id)
+        )
+    )
+    return found
+
+
 async def fetch_resident(
     session: AsyncSession, external_id: int | str, *, channel: str = TELEGRAM
 ) -> Resident | None:

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CHANNEL_CHAT, CHANNEL_PAPER, Resident, SurveyPopulation, SurveyResponse
-from db.residents import TELEGRAM
+from db.residents import TELEGRAM, record_resident, resident_id
 from db.upsert import upsert
 from iku.skm import UNSUR_KEYS, time_slot
 from iku.survey_forms import AGE_GROUPS, PaperForm, SurveyAnswers
@@ -103,9 +103,11 @@ async def record_chat_response(
         return True
     # Nothing inserted: the limit was reached, or (rarely) the bookkeeping that records every
     # person before their first update failed and there is no residents row yet.
-    if await _resident_id(session, external_id, answered_at, create=False) is not None:
+    if await resident_id(session, external_id) is not None:
         return False
-    await _resident_id(session, external_id, answered_at)
+    await record_resident(
+        session, external_id=external_id, display_name="", language="id", seen_at=answered_at
+    )
     return await _inserted(session, statement, values)
 
 
@@ -140,24 +142,6 @@ def _chat_insert(limited: bool) -> Insert:
 
 _CHAT_INSERT = _chat_insert(limited=False)
 _CHAT_INSERT_LIMITED = _chat_insert(limited=True)
-
-
-async def _resident_id(
-    session: AsyncSession, external_id: int | str, now: datetime, *, create: bool = True
-) -> int | None:
-    """The residents row of a Telegram user, created (unless ``create`` is False) if the
-    bookkeeping has not yet done so."""
-    query = select(Resident.id).where(
-        Resident.channel == TELEGRAM, Resident.external_id == str(external_id)
-    )
-    found = await session.scalar(query)
-    if found is None and create:
-        row = {"channel": TELEGRAM, "external_id": str(external_id), "first_seen": now}
-        row |= {"last_seen": now, "display_name": "", "language": "id", "blocked": False}
-        await upsert(session, Resident, [row], keys=("channel", "external_id"))
-        found = await session.scalar(query)
-        assert found is not None
-    return found
 
 
 async def fetch_chat_responses_today(
