@@ -3,6 +3,7 @@ activities). Every write is recorded in the audit trail with who and when."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -115,6 +116,20 @@ async def _by_year(
     return {(row.year, getattr(row, key)): row for row in rows}
 
 
+async def _audit_import(
+    session: AsyncSession,
+    entity: str,
+    rows: list[Any],
+    details: Callable[[Any], dict[str, Any]],
+    actor: str,
+    now: datetime,
+) -> None:
+    """One audit entry per imported row, after one flush that gives the new rows their ids."""
+    await session.flush()
+    for row in rows:
+        _audit(session, entity, row.id, "import", actor, now, details(row))
+
+
 async def upsert_programs(
     session: AsyncSession, rows: list[ProgramInput], *, actor: str, now: datetime
 ) -> ImportCounts:
@@ -123,7 +138,7 @@ async def upsert_programs(
     A realization in the file is written; an empty one keeps what officials entered in the bot.
     """
     existing = await _by_year(session, ProgramIndicator, {r.year for r in rows}, "code")
-    inserted = 0
+    inserted, imported = 0, []
     for item in rows:
         row = existing.get((item.year, item.code))
         if row is None:
@@ -136,8 +151,8 @@ async def upsert_programs(
             row.realization = item.realization
         row.achieved = _achieved(row)
         row.updated_at, row.updated_by = now, actor
-        await session.flush()
-        _audit(session, "program", row.id, "import", actor, now, _program_details(row))
+        imported.append(row)
+    await _audit_import(session, "program", imported, _program_details, actor, now)
     return ImportCounts(inserted, len(rows) - inserted)
 
 
@@ -219,7 +234,7 @@ async def upsert_activities(
 ) -> ImportCounts:
     """Insert new activities, update existing ones by (year, name)."""
     existing = await _by_year(session, EmpowermentActivity, {r.year for r in rows}, "name")
-    inserted = 0
+    inserted, imported = 0, []
     for item in rows:
         row = existing.get((item.year, item.name))
         if row is None:
@@ -231,8 +246,8 @@ async def upsert_activities(
             row.facilitated_on, row.participants = item.facilitated_on, item.participants
             row.note = item.note
         row.updated_at, row.updated_by = now, actor
-        await session.flush()
-        _audit(session, "activity", row.id, "import", actor, now, _activity_details(row))
+        imported.append(row)
+    await _audit_import(session, "activity", imported, _activity_details, actor, now)
     return ImportCounts(inserted, len(rows) - inserted)
 
 
