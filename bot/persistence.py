@@ -25,7 +25,6 @@ from telegram.ext._utils.types import ConversationDict
 from db import conversations as queries
 from db.base import utcnow
 from db.engine import Database
-from db.models import UserData
 
 Json = dict[str, Any]
 
@@ -51,7 +50,7 @@ class DatabasePersistence(BasePersistence[Json, Json, Json]):
 
     async def get_user_data(self) -> dict[int, Json]:
         async with self.database.sessions() as session:
-            data = await queries.fetch_all_data(session, UserData)
+            data = await queries.fetch_user_data(session)
         self._written.update({("user", user): _encode(value) for user, value in data.items()})
         return data
 
@@ -211,7 +210,7 @@ class _WriteBehind:
         now = self.clock()
         async with self.database.transaction() as session:
             await queries.save_conversations(session, conversations, now)
-            await queries.save_data(session, UserData, users, now)
+            await queries.save_user_data(session, users, now)
 
 
 def _fail(future: asyncio.Future[None] | None, error: BaseException) -> None:

@@ -1,4 +1,4 @@
-"""Queries behind the bot's persistence: conversation states and per-user/per-chat data.
+"""Queries behind the bot's persistence: conversation states and per-user data.
 
 Conversation keys are tuples of ints (chat id, user id); they are stored as their JSON list.
 """
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ChatData, ConversationState, UserData
+from db.models import ConversationState, UserData
 from db.upsert import upsert
 
 ConversationKey = tuple[int | str, ...]
@@ -73,31 +73,21 @@ async def delete_conversation(session: AsyncSession, name: str, key: Conversatio
     )
 
 
-DataModel = type[UserData] | type[ChatData]
-_ID_COLUMN: dict[DataModel, str] = {UserData: "user_id", ChatData: "chat_id"}
+async def fetch_user_data(session: AsyncSession) -> dict[int, dict[str, Any]]:
+    rows = await session.execute(select(UserData.user_id, UserData.data))
+    return {row.user_id: row.data for row in rows}
 
 
-async def fetch_all_data(session: AsyncSession, model: DataModel) -> dict[int, dict[str, Any]]:
-    id_column = getattr(model, _ID_COLUMN[model]).label("id")
-    rows = await session.execute(select(id_column, model.data))
-    return {row.id: row.data for row in rows}
-
-
-async def save_data(
-    session: AsyncSession,
-    model: DataModel,
-    changes: list[tuple[int, dict[str, Any] | None]],
-    now: datetime,
+async def save_user_data(
+    session: AsyncSession, changes: list[tuple[int, dict[str, Any] | None]], now: datetime
 ) -> None:
-    """Write per-user or per-chat data; ``None`` drops the row."""
-    id_name = _ID_COLUMN[model]
-    id_column = getattr(model, id_name)
-    dropped = [row_id for row_id, data in changes if data is None]
+    """Write per-user data; ``None`` drops the row."""
+    dropped = [user_id for user_id, data in changes if data is None]
     kept = [
-        {id_name: row_id, "data": data, "updated_at": now}
-        for row_id, data in changes
+        {"user_id": user_id, "data": data, "updated_at": now}
+        for user_id, data in changes
         if data is not None
     ]
     if dropped:
-        await session.execute(delete(model).where(id_column.in_(dropped)))
-    await upsert(session, model, kept, keys=(id_name,))
+        await session.execute(delete(UserData).where(UserData.user_id.in_(dropped)))
+    await upsert(session, UserData, kept, keys=("user_id",))
