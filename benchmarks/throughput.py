@@ -11,6 +11,7 @@ Usage: ``python -m benchmarks.throughput [N]`` (default 2,000; PostgreSQL too wh
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import sys
@@ -21,6 +22,7 @@ from telegram import Update
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, MessageHandler, filters
 
 from benchmarks.harness import file_complaint, percentiles, polling_bot, take_survey
+from bot.app import GC_YOUNG_THRESHOLD, settled_memory
 from bot.offline import JSONDict, OfflineBotApi
 
 DEFAULT_RESIDENTS = 2000
@@ -52,12 +54,15 @@ async def full_bot(
         return len(bench.processor.durations), elapsed, bench.processor.durations, sent
 
 
-async def bare_floor(updates: list[JSONDict], *, as_sent: bool) -> tuple[int, float]:
+async def bare_floor(
+    updates: list[JSONDict], *, as_sent: bool, bot_gc: bool = False
+) -> tuple[int, float]:
     """The same updates through python-telegram-bot with nothing but a reply per update.
 
     ``as_sent``: each chat sends its next update once the previous one is answered, all chats
     at once, as the residents did to the full bot; otherwise every update is queued up front
-    (a backlog, which polling hands over a hundred at a time).
+    (a backlog, which polling hands over a hundred at a time). ``bot_gc``: with the garbage
+    collector tuned as the bot tunes it while running (the floor as shipped uses CPython's).
     """
     api = OfflineBotApi()
     done = asyncio.Event()
@@ -100,18 +105,20 @@ async def bare_floor(updates: list[JSONDict], *, as_sent: bool) -> tuple[int, fl
             answered[api.push_update(update)] = future
             await future
 
+    memory = settled_memory() if bot_gc else contextlib.nullcontext()
     async with application:
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0, timeout=1)
-        started = time.perf_counter()
-        if as_sent:
-            await asyncio.gather(*(chat_sends(own) for own in chats.values()))
-        else:
-            for update in updates:
-                api.push_update(update)
-        await asyncio.wait_for(done.wait(), 600)
-        elapsed = time.perf_counter() - started
+        with memory:
+            started = time.perf_counter()
+            if as_sent:
+                await asyncio.gather(*(chat_sends(own) for own in chats.values()))
+            else:
+                for update in updates:
+                    api.push_update(update)
+            await asyncio.wait_for(done.wait(), 600)
+            elapsed = time.perf_counter() - started
         await application.updater.stop()
         await application.stop()
     return handled, elapsed
@@ -128,6 +135,10 @@ async def measure(
     # floor's backlog is not what makes the difference.
     sent_count, sent_elapsed = await bare_floor(updates, as_sent=True)
     sent_rate = sent_count / sent_elapsed
+    # And with the bot's garbage-collector settings: how much of the difference is the bot's
+    # code rather than the process's settings.
+    tuned_count, tuned_elapsed = await bare_floor(updates, as_sent=False, bot_gc=True)
+    tuned_rate = tuned_count / tuned_elapsed
     # Time per update at half the measured capacity: a tenth of the residents, each taking a
     # moment between taps as people do. (At saturation every update also waits for the ones
     # in flight, so its time says more about the queue than about the update.)
@@ -142,6 +153,12 @@ async def measure(
             f"throughput {label}: bare floor, paced as sent (updates/s)",
             f"{sent_rate:,.0f}",
             f"each chat waits for its answer; full/this {rate / sent_rate:.2f}",
+        ),
+        (
+            f"throughput {label}: bare floor, bot's GC settings (updates/s)",
+            f"{tuned_rate:,.0f}",
+            f"young generation collected every {GC_YOUNG_THRESHOLD:,} allocations; "
+            f"full/this {rate / tuned_rate:.2f}",
         ),
         (
             f"throughput {label}: ratio full/floor",
