@@ -64,7 +64,10 @@ class Database:
 
 def _engine_options(is_sqlite: bool) -> dict[str, Any]:
     if is_sqlite:
+        from db.sqlite_driver import one_trip_dbapi
+
         return {
+            "module": one_trip_dbapi(),
             "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             # Every unit of work ends its own transaction (transaction() commits or rolls back,
             # a read session rolls back on close), so the pool's rollback on return would be

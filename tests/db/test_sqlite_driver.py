@@ -1,0 +1,92 @@
+"""The SQLite driver adapter: every statement is one trip to aiosqlite's thread, and what comes
+back (rows, row counts, new ids, errors) is what SQLAlchemy's own adapter gives.
+
+These run on a SQLite file whatever ``TEST_DATABASE_URL`` says: the adapter is SQLite's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from db.engine import Database
+
+
+@pytest.fixture
+async def sqlite(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path}/driver.db")
+    async with database.transaction() as session:
+        await session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the functions sent to aiosqlite's thread."""
+    sent: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
+    return sent
+
+
+async def test_a_statement_is_one_trip_and_its_rows_come_back(
+    sqlite: Database, trips: list[str]
+) -> None:
+    async with sqlite.transaction() as session:
+        await session.execute(text("INSERT INTO t (name) VALUES ('a'), ('b'), ('c')"))
+        trips.clear()
+        result = await session.execute(text("SELECT id, name FROM t ORDER BY id"))
+        assert len(trips) == 1
+        assert [tuple(row) for row in result] == [(1, "a"), (2, "b"), (3, "c")]
+        assert list(result.keys()) == ["id", "name"]
+
+
+async def test_row_counts_and_new_ids_come_back(sqlite: Database) -> None:
+    async with sqlite.transaction() as session:
+        inserted = await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        assert inserted.lastrowid == 1
+        await session.execute(text("INSERT INTO t (name) VALUES ('b'), ('c')"))
+        updated = await session.execute(text("UPDATE t SET name = name || '!' WHERE id > 1"))
+        assert updated.rowcount == 2
+    async with sqlite.sessions() as session:
+        names = (await session.scalars(text("SELECT name FROM t ORDER BY id"))).all()
+    assert names == ["a", "b!", "c!"]
+
+
+async def test_many_rows_at_once_is_one_trip(sqlite: Database, trips: list[str]) -> None:
+    async with sqlite.transaction() as session:
+        trips.clear()
+        await session.execute(
+            text("INSERT INTO t (name) VALUES (:name)"), [{"name": n} for n in "abcde"]
+        )
+        assert len(trips) == 1
+        assert await session.scalar(text("SELECT count(*) FROM t")) == 5
+
+
+async def test_a_failed_statement_raises_and_rolls_back(sqlite: Database) -> None:
+    async def insert_twice() -> None:
+        async with sqlite.transaction() as session:
+            await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
+            await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
+
+    with pytest.raises(IntegrityError):
+        await insert_twice()
+    async with sqlite.sessions() as session:
+        assert await session.scalar(text("SELECT count(*) FROM t")) == 0
+    # The connection is still good after the error.
+    async with sqlite.transaction() as session:
+        await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
+    async with sqlite.sessions() as session:
+        assert await session.scalar(text("SELECT count(*) FROM t")) == 1
