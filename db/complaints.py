@@ -37,7 +37,7 @@ from db.models import (
     ComplaintRating,
     Resident,
 )
-from db.residents import TELEGRAM, resident_id
+from db.residents import TELEGRAM, fetch_resident, resident_id
 from db.upsert import dialect_insert
 from iku.complaints import (
     EXCLUDED_REASONS,
@@ -239,8 +239,13 @@ async def record_complaint(
     wait for each other (no duplicates).
     """
     received_on = local_today(tz, now)
-    reporter_id = await resident_id(session, new.reporter)
-    recorded_by_id = await resident_id(session, new.recorder)
+    reporter = await fetch_resident(session, new.reporter)
+    # A resident's own complaint: the same person, one lookup.
+    recorder = (
+        reporter if new.recorder == new.reporter else await fetch_resident(session, new.recorder)
+    )
+    reporter_id = reporter.id if reporter else None
+    recorded_by_id = recorder.id if recorder else None
     number = await _next_number(session, received_on.year)
     due = due_dates(received_on, rules)
     complaint = Complaint(
@@ -267,7 +272,7 @@ async def record_complaint(
     )
     session.add(complaint)
     await session.flush()
-    session.add_all(
+    photos = [
         ComplaintPhoto(
             complaint_id=complaint.id,
             position=position,
@@ -277,7 +282,8 @@ async def record_complaint(
             download_attempts=0,
         )
         for position, photo in enumerate(new.photos, 1)
-    )
+    ]
+    session.add_all(photos)
     session.add(
         ComplaintEvent(
             complaint_id=complaint.id,
@@ -287,9 +293,13 @@ async def record_complaint(
         )
     )
     await session.flush()
-    record = await fetch_complaint(session, complaint.id)
-    assert record is not None
-    return record
+    # Everything is known here: no need to read the complaint back.
+    return _record(
+        complaint,
+        reporter.display_name if reporter else None,
+        recorder.display_name if recorder else None,
+        [_photo(photo) for photo in photos],
+    )
 
 
 async def _next_number(session: AsyncSession, year: int) -> int:

@@ -55,8 +55,11 @@ async def resident_id(
 
 
 async def fetch_resident(
-    session: AsyncSession, external_id: int | str, *, channel: str = TELEGRAM
+    session: AsyncSession, external_id: int | str | None, *, channel: str = TELEGRAM
 ) -> Resident | None:
+    """The person with this channel id, if they have written to the bot."""
+    if external_id is None:
+        return None
     return await session.scalar(
         select(Resident).where(
             Resident.channel == channel, Resident.external_id == str(external_id)

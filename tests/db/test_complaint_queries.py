@@ -4,6 +4,7 @@ the SQL overdue rule against the pure one, and the IKU 4 counts."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -127,6 +128,29 @@ async def test_anonim_reporter_name_never_leaves_the_query_layer(database: Datab
     assert shown is not None and shown.reporter_name == "Siti Aminah"
     assert anonim is not None and anonim.reporter_name is None
     assert [entry.complaint.reporter_name for entry in register] == [None, None]
+
+
+@pytest.mark.parametrize("privacy", [Privacy.BIASA, Privacy.ANONIM])
+async def test_the_recorded_complaint_is_what_is_read_back(
+    database: Database, privacy: Privacy
+) -> None:
+    """The complaint handed back at submission (its card, the reporter's receipt) is built
+    without reading it again; it must be exactly what a later read finds."""
+    async with database.transaction() as session:
+        await residents.record_resident(
+            session, external_id=77, display_name="Siti Aminah", language="id", seen_at=NOW
+        )
+    photo = complaints.NewPhoto("file-1", "unique-1", 2048)
+    submitted = replace(new(privacy, reporter=77), recorder=77, photos=(photo,))
+    async with database.transaction() as session:
+        saved = await complaints.record_complaint(
+            session, submitted, prefix="TRB", rules=ClockRules(), tz=JAKARTA, now=NOW
+        )
+    async with database.sessions() as session:
+        found = await complaints.fetch_complaint(session, saved.id)
+    assert saved == found
+    assert saved.recorded_by_name == "Siti Aminah"
+    assert [p.file_id for p in saved.photos] == ["file-1"]
 
 
 async def test_rating_is_stored_once(database: Database) -> None:
