@@ -6,7 +6,8 @@ four trips per statement: open a cursor, execute, fetch the rows, close the curs
 is cheap alone, but under load every one of them waits for the interpreter lock behind the
 busy event loop, so a transaction of a few statements took tens of milliseconds. Here the
 cursor is opened, executed, read and closed in the thread in one go; the rows, description,
-row count and last row id come back together. Commit and rollback were one trip already.
+row count and last row id come back together, with whether a transaction is open, so the
+end of a session that only read costs no trip at all.
 
 Plugged in as the engine's DBAPI module (``create_async_engine(..., module=...)``), so the URL
 stays ``sqlite+aiosqlite://`` and everything else (dialect, pool, transactions) is stock.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import collections
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_connection
@@ -30,7 +31,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
-_Outcome = tuple[Any, list[Any] | None, int, int | None]
+# description, rows (None for a statement without), rowcount, lastrowid, in_transaction
+_Outcome = tuple[Any, list[Any] | None, int, int | None, bool]
 
 
 def _one_trip(
@@ -46,7 +48,8 @@ def _one_trip(
         else:
             cursor.execute(operation, parameters)
         rows = cursor.fetchall() if cursor.description else None
-        return cursor.description, rows, cursor.rowcount, cursor.lastrowid
+        in_transaction = connection._conn.in_transaction
+        return cursor.description, rows, cursor.rowcount, cursor.lastrowid, in_transaction
     finally:
         cursor.close()
 
@@ -97,7 +100,8 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             outcome: _Outcome = await connection._execute(
                 _one_trip, connection, operation, parameters, many
             )
-        self._description, rows, self._rowcount, self._lastrowid = outcome
+        self._description, rows, self._rowcount, self._lastrowid, in_transaction = outcome
+        cast(OneTripConnection, self._adapt_connection)._in_transaction = in_transaction
         self._rows = collections.deque(rows) if rows is not None else collections.deque()
 
     async def _async_soft_close(self) -> None:
@@ -109,8 +113,25 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    """Also knows, from the last statement's trip, whether a transaction is open: commit and
+    rollback with none open (a read session's end) are no-ops in sqlite3, and skip the trip."""
+
+    __slots__ = ("_in_transaction",)
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._in_transaction = False
+
+    def commit(self) -> None:
+        if self._in_transaction:
+            super().commit()
+            self._in_transaction = False
+
+    def rollback(self) -> None:
+        if self._in_transaction:
+            super().rollback()
+            self._in_transaction = False
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -53,6 +53,18 @@ async def test_a_statement_is_one_trip_and_its_rows_come_back(
         assert list(result.keys()) == ["id", "name"]
 
 
+async def test_a_read_is_one_trip_and_a_write_two(sqlite: Database, trips: list[str]) -> None:
+    async with sqlite.sessions() as session:
+        assert await session.scalar(text("SELECT count(*) FROM t")) == 0
+    assert len(trips) == 1  # nothing to roll back at the end
+    trips.clear()
+    async with sqlite.transaction() as session:
+        await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
+    assert len(trips) == 2  # the statement and the commit
+    async with sqlite.sessions() as session:
+        assert await session.scalar(text("SELECT count(*) FROM t")) == 1
+
+
 async def test_row_counts_and_new_ids_come_back(sqlite: Database) -> None:
     async with sqlite.transaction() as session:
         inserted = await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
