@@ -149,17 +149,24 @@ async def fetch_chat_responses_today(
 ) -> int:
     """How many chat responses the Telegram user gave for ``service`` on local ``day``."""
     count = await session.scalar(
-        select(func.count())
-        .select_from(SurveyResponse)
-        .join(Resident, Resident.id == SurveyResponse.resident_id)
-        .where(
-            Resident.channel == TELEGRAM,
-            Resident.external_id == str(external_id),
-            SurveyResponse.local_date == day,
-            SurveyResponse.service == service,
-        )
+        _RESPONSES_TODAY,
+        {"external_id": str(external_id), "day": day, "service": service},
     )
     return int(count or 0)
+
+
+# Built once: it runs each time a resident picks a service.
+_RESPONSES_TODAY = (
+    select(func.count())
+    .select_from(SurveyResponse)
+    .join(Resident, Resident.id == SurveyResponse.resident_id)
+    .where(
+        Resident.channel == TELEGRAM,
+        Resident.external_id == bindparam("external_id"),
+        SurveyResponse.local_date == bindparam("day"),
+        SurveyResponse.service == bindparam("service"),
+    )
+)
 
 
 async def record_paper_forms(

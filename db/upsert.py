@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +13,11 @@ from sqlalchemy.orm import DeclarativeBase
 
 def dialect_insert(session: AsyncSession) -> Any:
     """``insert`` of the session's backend, which knows ON CONFLICT (same syntax on both)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return _insert_of(session.get_bind().dialect.name)
+
+
+def _insert_of(dialect: str) -> Any:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 async def upsert(
@@ -31,9 +36,20 @@ async def upsert(
     """
     if not rows:
         return
-    # The Table, not the mapped class: a Core statement skips the ORM's bulk-insert machinery.
-    statement = dialect_insert(session)(model.__table__)
     columns = [column for column in rows[0] if column not in keys] if update is None else update
+    statement = _upsert_statement(
+        session.get_bind().dialect.name, model.__table__, tuple(keys), tuple(columns)
+    )
+    await session.execute(statement, list(rows))
+
+
+@functools.cache
+def _upsert_statement(
+    dialect: str, table: Any, keys: tuple[str, ...], columns: tuple[str, ...]
+) -> Any:
+    """Built once per shape: building it (the ``excluded`` alias of every column) cost more
+    than executing it."""
+    # The Table, not the mapped class: a Core statement skips the ORM's bulk-insert machinery.
+    statement = _insert_of(dialect)(table)
     updated = {column: statement.excluded[column] for column in columns}
-    upsert = statement.on_conflict_do_update(index_elements=list(keys), set_=updated)
-    await session.execute(upsert, list(rows))
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=updated)
