@@ -43,7 +43,7 @@ BotApplication = Application[Any, AppContext, dict[str, Any], dict[str, Any], di
 
 # Allocations between two collections of the youngest generation (CPython's default: 700);
 # see settled_memory.
-GC_YOUNG_THRESHOLD = 20_000
+GC_YOUNG_THRESHOLD = 50_000
 
 # Commands shown in Telegram's menu button, in the order shown: (command, catalog key).
 COMMANDS = (

@@ -102,8 +102,13 @@ async def _call(bot: Bot, method: str, params: JSONDict) -> None:
 async def answer_button(update: Update, text: str | None = None, *, alert: bool = False) -> None:
     """Acknowledge a button press (Telegram shows a spinner until we do); ``alert`` shows the
     text in a box the person must close, for what they must not miss."""
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=alert)
+    query = update.callback_query
+    if query is None:
+        return
+    params: JSONDict = {"callback_query_id": query.id}
+    if text is not None:
+        params.update(text=text, show_alert=alert)
+    await _call(query.get_bot(), "answerCallbackQuery", params)
 
 
 def is_private(update: Update) -> bool:
