@@ -96,12 +96,19 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _run(self, operation: str, parameters: Any, *, many: bool) -> None:
         connection = self._connection
-        async with self._adapt_connection._execute_mutex:
-            outcome: _Outcome = await connection._execute(
-                _one_trip, connection, operation, parameters, many
-            )
+        adapted = cast(OneTripConnection, self._adapt_connection)
+        async with adapted._execute_mutex:
+            try:
+                outcome: _Outcome = await connection._execute(
+                    _one_trip, connection, operation, parameters, many
+                )
+            except BaseException:
+                # A failed statement may have begun a transaction (sqlite3 opens one before a
+                # write) or not: let the rollback that follows reach the driver.
+                adapted._in_transaction = True
+                raise
         self._description, rows, self._rowcount, self._lastrowid, in_transaction = outcome
-        cast(OneTripConnection, self._adapt_connection)._in_transaction = in_transaction
+        adapted._in_transaction = in_transaction
         self._rows = collections.deque(rows) if rows is not None else collections.deque()
 
     async def _async_soft_close(self) -> None:

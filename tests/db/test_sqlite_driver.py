@@ -20,7 +20,7 @@ from db.engine import Database
 
 @pytest.fixture
 async def sqlite(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path}/driver.db")
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
     async with database.transaction() as session:
         await session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
     yield database
@@ -102,3 +102,21 @@ async def test_a_failed_statement_raises_and_rolls_back(sqlite: Database) -> Non
         await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
     async with sqlite.sessions() as session:
         assert await session.scalar(text("SELECT count(*) FROM t")) == 1
+
+
+async def test_a_transaction_whose_first_statement_fails_is_still_rolled_back(
+    sqlite: Database, tmp_path: Path
+) -> None:
+    async with sqlite.transaction() as session:
+        await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
+
+    async def insert_again() -> None:
+        async with sqlite.transaction() as session:
+            await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
+
+    with pytest.raises(IntegrityError):
+        await insert_again()
+    # Had the failed transaction been left open, it would still hold SQLite's write lock.
+    async with aiosqlite.connect(tmp_path / "driver.db", timeout=0.2) as other:
+        await other.execute("INSERT INTO t (name) VALUES ('b')")
+        await other.commit()
