@@ -41,8 +41,8 @@ log = logging.getLogger(__name__)
 
 BotApplication = Application[Any, AppContext, dict[str, Any], dict[str, Any], dict[str, Any], Any]
 
-# Allocations between two collections of the youngest generation (CPython's default: 700);
-# see settled_memory.
+# Allocations between two collections of the youngest generation (CPython 3.11's default:
+# 700); see settled_memory.
 GC_YOUNG_THRESHOLD = 50_000
 
 # Commands shown in Telegram's menu button, in the order shown: (command, catalog key).
@@ -179,11 +179,11 @@ def settled_memory(young_threshold: int = GC_YOUNG_THRESHOLD) -> Iterator[None]:
     stalls every chat for tens of milliseconds once thousands of conversations are held.
 
     The youngest generation is collected after ``young_threshold`` allocations instead of
-    CPython's 700. With hundreds of updates in flight, each holding its objects across awaits,
-    a collection every 700 allocations found most of them still alive and promoted them; they
-    died in the oldest generation and kept triggering full passes over the whole heap (with
-    2,000 residents at once: 43 full passes, a quarter of the run). Collected less often, they
-    die young. The process's own settings come back on the way out.
+    CPython 3.11's 700. With hundreds of updates in flight, each holding its objects across
+    awaits, a collection every 700 allocations found most of them still alive and promoted
+    them; they died in the oldest generation and kept triggering full passes over the whole
+    heap (with 2,000 residents at once: 43 full passes, a quarter of the run). Collected less
+    often, they die young. The process's own settings come back on the way out.
     """
     gc.collect()
     gc.freeze()
