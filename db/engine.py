@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from db.sqlite_driver import one_trip_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -51,11 +53,8 @@ class Database:
         milliseconds each under load) and "database is locked" when a reader upgrades. Reads
         (:meth:`sessions`) still run side by side in WAL mode.
         """
-        if self._write_lock is None:
-            async with self.sessions() as session, session.begin():
-                yield session
-            return
-        async with self._write_lock, self.sessions() as session, session.begin():
+        turn = self._write_lock or nullcontext()
+        async with turn, self.sessions() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:
@@ -64,8 +63,6 @@ class Database:
 
 def _engine_options(is_sqlite: bool) -> dict[str, Any]:
     if is_sqlite:
-        from db.sqlite_driver import one_trip_dbapi
-
         return {
             "module": one_trip_dbapi(),
             "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
