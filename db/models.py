@@ -217,6 +217,8 @@ class SurveyResponse(Base):
     pengaduan: Mapped[int] = mapped_column(SmallInteger)
     saran: Mapped[str | None] = mapped_column(Text, nullable=True)
     import_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    # The dialogue that sent it: "Kirim" pressed again after a crash stores nothing more.
+    submission_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
@@ -318,6 +320,8 @@ class ComplaintPhoto(Base):
     file_size: Mapped[int | None] = mapped_column(Integer)
     local_path: Mapped[str | None] = mapped_column(String(500))
     download_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the next try is due after a failed download (back-off); None: at once.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class ComplaintEvent(Base):
@@ -386,3 +390,36 @@ class ComplaintOverdueNotice(Base):
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# --------------------------------------------------------------------- outbox (durable sends)
+
+
+class OutboxMessage(Base):
+    """A message that must reach a chat because the database changed (a reporter's news, the
+    refresh of a complaint's card...), written in the same transaction as the change.
+
+    A job delivers the pending ones with back-off until Telegram (or WhatsApp) accepts them or
+    the person blocked the bot, so a Bot API error or a kill right after the change loses
+    nothing. ``channel``/``chat_id`` say where it goes (never logged); ``payload`` what to send
+    (the kind decides its shape). ``status``: pending, sent, blocked (the person blocked the
+    bot) or failed (refused for good, e.g. the chat no longer exists).
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    complaint_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    error: Mapped[str] = mapped_column(String(100), default="")
