@@ -16,7 +16,10 @@ import httpx
 import pytest
 
 from bot.offline import OfflineBotApi
+from tests.bot.test_logs import SECRET_NAME, SECRET_PLACE, SECRET_TEXT, refuse_writes
 from tests.bot_api_server import BotApiServer
+from tests.factories import fill_complaint
+from tests.remote import RemotePerson
 
 RESIDENT = 5551234
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,3 +169,25 @@ async def wait_for_port(port: int) -> None:
         writer.close()
         return
     raise AssertionError(f"nothing listens on {port}")
+
+
+async def test_a_failed_write_puts_no_personal_data_on_standard_error(
+    tmp_path: Path, server: BotApiServer, database_url: str
+) -> None:
+    """What an operator reads in the journal when the disk fails under the residents' writes."""
+    api = server.api
+    bot = BotProcess(tmp_path, server, database_url)
+    async with refuse_writes(database_url):
+        await bot.start()
+        siti = RemotePerson(api, user_id=RESIDENT, first_name="Siti", last_name=SECRET_NAME)
+        apology, _help = await siti.send("/bantuan")
+        budi = RemotePerson(api, user_id=RESIDENT + 1, first_name="Budi")
+        await fill_complaint(budi, place=SECRET_PLACE, description=SECRET_TEXT)
+        [refused] = await budi.tap("✅ Kirim")
+        code, err = await bot.terminate()
+    assert code == 0, err
+    assert apology["text"] == refused["text"]
+    assert refused["text"].startswith("Maaf, sedang ada gangguan.")
+    assert err.count("ERROR handlers.common: error while handling update") == 2
+    for secret in (SECRET_NAME, SECRET_PLACE, SECRET_TEXT, "Gang Mawar", str(RESIDENT)):
+        assert secret not in err
