@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,22 @@ def test_local_mode_on_piped_input_without_a_config(tmp_path: Path) -> None:
     assert "bot > Your Telegram ID: 100001" in out
     assert out.rstrip().endswith("bye")
     assert (tmp_path / "data" / "ajung.db").exists()
+
+
+def test_a_failed_write_is_one_line_without_the_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    database = tmp_path / "x.db"
+    config.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{database}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "db", "upgrade"]) == 0
+    with sqlite3.connect(database) as connection:  # the disk fails under this table's writes
+        connection.execute(
+            "CREATE TRIGGER broken BEFORE INSERT ON survey_populations "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+    capsys.readouterr()
+    argv = ["survey", "population", "--month", "2025-01", "--service", "KTP", "--count", "4321"]
+    assert main(["--config", str(config), *argv]) == 1
+    err = capsys.readouterr().err
+    assert err == "ajung-bot: IntegrityError: (sqlite3.IntegrityError) disk I/O error\n"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
 
+from bot import logs
 from db.engine import Database
 from tests.factories import BotHarness, fill_complaint
 
@@ -78,3 +80,47 @@ async def test_a_failed_write_logs_no_name_id_or_words(
     assert "disk I/O error" in logged or "violates check constraint" in logged
     for secret in (SECRET_NAME, SECRET_PLACE, SECRET_TEXT, "Gang Mawar", str(siti.user_id)):
         assert secret not in logged
+
+
+TOKEN = "7012345678:AAH-kx0Zq1w2e3r4t5y6u7i8o9p0Asdfghj"
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    [
+        pytest.param(f"The token `{TOKEN}` was rejected by the server.", id="invalid-token"),
+        pytest.param(f"POST https://api.telegram.org/bot{TOKEN}/getMe failed", id="api-url"),
+        pytest.param(
+            "GET http://127.0.0.1:8081/file/bot7012345678%3AAAH-kx0Zq1w2e3r4t5y6u7i8o9p0Asdfghj"
+            "/photos/file_1.jpg",
+            id="quoted-file-url",
+        ),
+    ],
+)
+def test_the_token_is_masked_in_messages_and_tracebacks(quoted: str) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(logs.REDACTING)
+    log = logging.getLogger("tests.redaction")
+    log.addHandler(handler)
+    try:
+        try:
+            raise ValueError(quoted)
+        except ValueError:
+            log.exception("start failed: %s", quoted)
+    finally:
+        log.removeHandler(handler)
+    written = stream.getvalue()
+    assert written.count(logs.MASK) == 2
+    assert "AAH-kx0Zq1w2e3r4t5y6u7i8o9p0Asdfghj" not in written
+    assert "start failed: " in written and "ValueError: " in written
+
+
+def test_a_secret_of_any_shape_is_masked_once_known() -> None:
+    odd = "token-of-a-self-hosted-api"  # not shaped like Telegram's
+    assert logs.redact(f"rejected: {odd}") == f"rejected: {odd}"
+    logs.keep_secret(odd, "")
+    assert logs.redact(f"rejected: {odd}") == f"rejected: {logs.MASK}"
+    assert logs.redact("File /srv/bot/app.py, line 3; 2025-02-17") == (
+        "File /srv/bot/app.py, line 3; 2025-02-17"
+    )

@@ -82,6 +82,15 @@ class BotProcess:
             stderr=asyncio.subprocess.PIPE,
         )
 
+    async def finish(self, *argv: str) -> tuple[int, str, str]:
+        """Run ``ajung-bot --config CONFIG *argv`` to its end: exit code, stdout, stderr."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "--config", str(self.config), *argv,
+            cwd=ROOT, env=self.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+        return process.returncode or 0, out.decode(), err.decode()
+
     async def terminate(self) -> tuple[int, str]:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
@@ -191,3 +200,41 @@ async def test_a_failed_write_puts_no_personal_data_on_standard_error(
     assert err.count("ERROR handlers.common: error while handling update") == 2
     for secret in (SECRET_NAME, SECRET_PLACE, SECRET_TEXT, "Gang Mawar", str(RESIDENT)):
         assert secret not in err
+
+
+@pytest.mark.parametrize(
+    "command", [["run"], ["send-summary", "--week", "2025-W07"]], ids=["run", "send-summary"]
+)
+async def test_a_token_the_server_rejects_is_not_printed(
+    tmp_path: Path, server: BotApiServer, database_url: str, command: list[str]
+) -> None:
+    """A wrong base_url makes the Bot API answer 404, and python-telegram-bot quotes the token."""
+    api = server.api
+    bot = BotProcess(tmp_path, server, database_url)
+    text = bot.config.read_text().replace("[telegram]\n", "[telegram]\ncamat_chat_id = 9002\n")
+    bot.config.write_text(text, encoding="utf-8")
+    api.fail_next("getMe", status=404, description="Not Found")
+    code, out, err = await bot.finish(*command)
+    assert code == 1
+    assert err == "ajung-bot: InvalidToken: The token `[hidden]` was rejected by the server.\n"
+    assert api.token.split(":")[1] not in out + err
+
+
+async def test_a_server_error_quoting_the_token_is_masked_in_log_and_output(
+    tmp_path: Path, server: BotApiServer, database_url: str
+) -> None:
+    """A self-hosted Bot API server that echoes the request URL in its error descriptions."""
+    api = server.api
+    bot = BotProcess(tmp_path, server, database_url)
+    text = bot.config.read_text().replace("[telegram]\n", "[telegram]\ncamat_chat_id = 9002\n")
+    bot.config.write_text(text, encoding="utf-8")
+    echoed = f"Internal Server Error at {server.base_url}{api.token}/sendPhoto"
+    api.fail_next("sendPhoto", status=500, description=echoed)
+    api.fail_next("sendMessage", status=500, description=echoed)
+    code, out, err = await bot.finish("send-summary", "--week", "2025-W07")
+    assert code == 1
+    assert out == "2025-W07: failed: NetworkError: Internal Server Error at http://127.0.0.1:" + (
+        f"{server.port}/bot[hidden]/sendPhoto\n"
+    )
+    assert "WARNING bot.summary: weekly summary 2025-W07 not delivered" in err
+    assert api.token.split(":")[1] not in out + err
