@@ -238,3 +238,27 @@ async def test_a_server_error_quoting_the_token_is_masked_in_log_and_output(
     )
     assert "WARNING bot.summary: weekly summary 2025-W07 not delivered" in err
     assert api.token.split(":")[1] not in out + err
+
+
+@pytest.mark.parametrize("method", ["getMe", "deleteWebhook"], ids=["initialize", "bootstrap"])
+async def test_sigterm_stops_a_bot_still_waiting_for_the_bot_api(
+    tmp_path: Path, server: BotApiServer, database_url: str, method: str
+) -> None:
+    """The Bot API answers 502 at start (getMe, then the polling's deleteWebhook) for ever."""
+    api = server.api
+    bot = BotProcess(tmp_path, server, database_url)
+    api.fail_next(method, status=502, description="Bad Gateway", times=10_000)
+    await bot.start()
+    try:
+        await wait_for(lambda: sum(call.method == method for call in api.calls) >= 2)
+        asked = time.monotonic()
+        code, err = await bot.terminate()
+        assert time.monotonic() - asked < 5
+    finally:
+        assert bot.process is not None
+        if bot.process.returncode is None:
+            bot.process.kill()
+            await bot.process.wait()
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert "stopped before the bot was ready" in err
