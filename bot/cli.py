@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+# The database, the photos and the exports hold residents' data: whatever a command creates is
+# readable by the account that runs the bot only (files 0600, folders 0700).
+PRIVATE_UMASK = 0o077
 ROLES = ("resident", "trantib", "camat", "sekcam", "pmks")
 
 
@@ -39,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(logging.WARNING)
+    previous_umask = os.umask(PRIVATE_UMASK)
     try:
         return int(args.handler(args) or EXIT_OK)
     except (ConfigError, UsageError) as error:
@@ -50,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("ajung_bot").debug("command failed", exc_info=True)
         _fail(f"{type(error).__name__}: {error}")
         return EXIT_FAILURE
+    finally:
+        os.umask(previous_umask)  # for a caller in the same process (the tests)
 
 
 def _fail(reason: str) -> None:

@@ -18,7 +18,7 @@ import pytest
 from bot.offline import OfflineBotApi
 from tests.bot.test_logs import SECRET_NAME, SECRET_PLACE, SECRET_TEXT, refuse_writes
 from tests.bot_api_server import BotApiServer
-from tests.factories import fill_complaint
+from tests.factories import file_complaint, fill_complaint
 from tests.remote import RemotePerson
 
 RESIDENT = 5551234
@@ -80,6 +80,7 @@ class BotProcess:
             env=self.env,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
+            umask=0o022,  # a usual login's: the bot makes its files private by itself
         )
 
     async def finish(self, *argv: str) -> tuple[int, str, str]:
@@ -262,3 +263,25 @@ async def test_sigterm_stops_a_bot_still_waiting_for_the_bot_api(
     assert code == 0, err
     assert "Traceback" not in err
     assert "stopped before the bot was ready" in err
+
+
+async def test_the_photo_copies_are_private(
+    tmp_path: Path, server: BotApiServer, database_url: str
+) -> None:
+    api = server.api
+    bot = BotProcess(tmp_path, server, database_url)
+    photos = tmp_path / "var" / "photos"
+    text = bot.config.read_text() + f'[complaints]\nphoto_dir = "{photos}"\n'
+    bot.config.write_text(text, encoding="utf-8")
+    await bot.start()
+    siti = RemotePerson(api, user_id=RESIDENT, first_name="Siti")
+    code = await file_complaint(siti, photos=1)
+    await wait_for(lambda: (photos / f"{code}-1.jpg").exists())
+    exit_code, err = await bot.terminate()
+    assert exit_code == 0, err
+    assert [oct(mode(folder)) for folder in (photos.parent, photos)] == ["0o700", "0o700"]
+    assert oct(mode(photos / f"{code}-1.jpg")) == "0o600"
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
