@@ -406,9 +406,15 @@ async def record_card(
     )
 
 
-async def record_photo_download(session: AsyncSession, photo_id: int, path: str | None) -> None:
-    """Count a download attempt; ``path`` is where the copy now is (None: it failed)."""
-    values: dict[str, Any] = {"download_attempts": ComplaintPhoto.download_attempts + 1}
+async def record_photo_download(
+    session: AsyncSession, photo_id: int, path: str | None, *, retry_at: datetime | None = None
+) -> None:
+    """Count a download attempt; ``path`` is where the copy now is (None: it failed, and the
+    next try is due at ``retry_at``; None there too: given up)."""
+    values: dict[str, Any] = {
+        "download_attempts": ComplaintPhoto.download_attempts + 1,
+        "next_attempt_at": None if path is not None else retry_at,
+    }
     if path is not None:
         values["local_path"] = path
     await session.execute(
@@ -732,17 +738,32 @@ async def fetch_without_card(
     return list(rows)
 
 
+@dataclass(frozen=True)
+class PhotoToKeep:
+    """A photo whose copy is due: the code of its complaint, and the tries made so far."""
+
+    code: str
+    photo: PhotoRecord
+    attempts: int
+
+
 async def fetch_photos_to_download(
-    session: AsyncSession, *, max_attempts: int, complaint_id: int | None = None, limit: int = 20
-) -> list[tuple[str, PhotoRecord]]:
-    """(code, photo) of photos not yet kept locally and not given up on; of one complaint, or
-    of all of them."""
+    session: AsyncSession,
+    *,
+    now: datetime,
+    max_attempts: int,
+    complaint_id: int | None = None,
+    limit: int = 20,
+) -> list[PhotoToKeep]:
+    """Photos not yet kept locally, not given up on, whose next try is due at ``now``; of one
+    complaint, or of all of them."""
     query = (
         select(Complaint.code, ComplaintPhoto)
         .join(Complaint, Complaint.id == ComplaintPhoto.complaint_id)
         .where(
             ComplaintPhoto.local_path.is_(None),
             ComplaintPhoto.download_attempts < max_attempts,
+            or_(ComplaintPhoto.next_attempt_at.is_(None), ComplaintPhoto.next_attempt_at <= now),
         )
         .order_by(ComplaintPhoto.id)
         .limit(limit)
@@ -750,7 +771,7 @@ async def fetch_photos_to_download(
     if complaint_id is not None:
         query = query.where(ComplaintPhoto.complaint_id == complaint_id)
     rows = await session.execute(query)
-    return [(code, _photo(photo)) for code, photo in rows]
+    return [PhotoToKeep(code, _photo(photo), photo.download_attempts) for code, photo in rows]
 
 
 def overdue_condition(today: date) -> ColumnElement[bool]:
