@@ -40,6 +40,26 @@ def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     ]
 
 
+def guards() -> list[BaseHandler[Update, AppContext, Any]]:
+    """First of all (see bot.app): a button press with no callback data is refused here.
+
+    python-telegram-bot lets such a press match every ``CallbackQueryHandler`` that has a
+    pattern (the pattern is only tried on non-empty data), so the first one registered, the
+    report form's menu button, opened. No button of the bot is without data: it is forged.
+    """
+    return [ButtonWithoutData(refuse_button)]
+
+
+class ButtonWithoutData(BaseHandler[Update, AppContext, None]):
+    """Matches a button press whose callback data is missing, empty or not text."""
+
+    def check_update(self, update: object) -> bool:
+        if not isinstance(update, Update) or update.callback_query is None:
+            return False
+        data = update.callback_query.data
+        return not (isinstance(data, str) and data)
+
+
 def catch_all() -> list[BaseHandler[Update, AppContext, Any]]:
     """Last resort, registered after everything else: never leave a person in silence."""
     return [
@@ -116,6 +136,11 @@ async def stale_button(update: Update, context: AppContext) -> None:
     await answer_button(update, t("fallback.stale_button"))
     if is_private(update):
         await reply(update, t("menu.title"), reply_markup=main_menu(context))
+
+
+async def refuse_button(update: Update, context: AppContext) -> None:
+    """Forged data: a short answer on the button, nothing posted and no step taken."""
+    await answer_button(update, context.texts("fallback.stale_button"))
 
 
 async def remember_person(update: Update, context: AppContext) -> None:

@@ -24,7 +24,7 @@ from handlers.complaint_form import (
 )
 from handlers.context import AppContext, MenuEntry, run_in_background
 from handlers.dialogue import Dialogue
-from handlers.replies import answer_button, is_private, keyboard, main_menu, reply
+from handlers.replies import NUMBER, answer_button, is_private, keyboard, main_menu, reply
 from iku.complaints import NOTE_MAX, RATING_SCORES, Channel, parse_tracking_code
 from iku.format import format_number
 from iku.periods import local_today
@@ -168,7 +168,7 @@ class RatingDialogue(Dialogue):
     def __init__(self) -> None:
         super().__init__(
             "complaint_rating",
-            entry_points=[CallbackQueryHandler(self.rate, pattern=r"^rt:\d+:\d+$")],
+            entry_points=[CallbackQueryHandler(self.rate, pattern=rf"^rt:{NUMBER}:{NUMBER}$")],
             states={
                 RatingStep.COMMENT: [
                     MessageHandler(NEW_TEXT, self.comment),

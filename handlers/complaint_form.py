@@ -31,7 +31,7 @@ from db.complaints import ComplaintRecord, NewComplaint, NewPhoto
 from handlers import complaint_views as views
 from handlers.context import AppContext
 from handlers.dialogue import Dialogue
-from handlers.replies import answer_button, keyboard, main_menu, reply
+from handlers.replies import NUMBER, answer_button, button_number, keyboard, main_menu, reply
 from iku.complaints import OFFICE_CHANNELS, PLACE_MAX, Channel, Privacy, length_problem
 from iku.format import format_number
 
@@ -140,8 +140,8 @@ class ComplaintForm(Dialogue):
             return CallbackQueryHandler(callback, pattern=f"^{p}:{pattern}$")
 
         handlers: dict[Step, list[BaseHandler[Update, AppContext, Any]]] = {
-            Step.CATEGORY: [button(self.on_category, r"cat:\d+")],
-            Step.DESA: [button(self.on_desa, r"desa:(\d+|out)")],
+            Step.CATEGORY: [button(self.on_category, f"cat:{NUMBER}")],
+            Step.DESA: [button(self.on_desa, f"desa:({NUMBER}|out)")],
             Step.PLACE: [
                 MessageHandler(NEW_MESSAGE & filters.LOCATION, self.on_location),
                 MessageHandler(NEW_TEXT, self.on_place_text),
@@ -159,7 +159,7 @@ class ComplaintForm(Dialogue):
                 button(self.on_edit, "edit"),
                 button(self.on_cancel_button, "cancel"),
             ],
-            Step.EDIT: [button(self.on_goto, r"goto:\d+"), button(self.on_back, "back")],
+            Step.EDIT: [button(self.on_goto, f"goto:{NUMBER}"), button(self.on_back, "back")],
         }
         used = {*self.steps, Step.SUMMARY, Step.EDIT}
         return {step: step_handlers for step, step_handlers in handlers.items() if step in used}
@@ -472,8 +472,7 @@ def _data(update: Update) -> str:
 
 
 def _suffix_number(update: Update) -> int | None:
-    tail = _data(update).rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else None
+    return button_number(_data(update).rsplit(":", 1)[-1])
 
 
 async def _downloadable(context: AppContext, file_id: str, size: int | None) -> bool:

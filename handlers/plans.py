@@ -15,8 +15,10 @@ from db.indicators import ActivityView, ProgramView
 from handlers.context import AppContext
 from handlers.dialogue import Dialogue, clear_draft, draft_of
 from handlers.replies import (
+    NUMBER,
     answer_button,
     button_label,
+    button_number,
     has_role,
     is_private,
     keyboard,
@@ -56,8 +58,8 @@ def program_dialogue() -> Dialogue:
         entry_points=[CommandHandler("program", start_program)],
         states={
             ProgramStep.PICK: [
-                CallbackQueryHandler(list_programs, pattern=r"^pg:page:\d+$"),
-                CallbackQueryHandler(pick_program, pattern=r"^pg:pick:\d+$"),
+                CallbackQueryHandler(list_programs, pattern=rf"^pg:page:{NUMBER}$"),
+                CallbackQueryHandler(pick_program, pattern=rf"^pg:pick:{NUMBER}$"),
             ],
             ProgramStep.ACTION: [
                 CallbackQueryHandler(ask_realization, pattern=r"^pg:real$"),
@@ -76,8 +78,8 @@ def activity_dialogue() -> Dialogue:
         entry_points=[CommandHandler("kegiatan", start_activity)],
         states={
             ActivityStep.PICK: [
-                CallbackQueryHandler(list_activities, pattern=r"^kg:page:\d+$"),
-                CallbackQueryHandler(pick_activity, pattern=r"^kg:pick:\d+$"),
+                CallbackQueryHandler(list_activities, pattern=rf"^kg:page:{NUMBER}$"),
+                CallbackQueryHandler(pick_activity, pattern=rf"^kg:pick:{NUMBER}$"),
             ],
             ActivityStep.DATE: [
                 CallbackQueryHandler(save_date, pattern=r"^kg:today$"),
@@ -144,12 +146,16 @@ def mark(program: ProgramView) -> str:
 
 def _page(update: Update) -> int:
     data = update.callback_query.data if update.callback_query else None
-    return int(data.rsplit(":", 1)[1]) if data and ":page:" in data else 0
+    page = button_number(data.rsplit(":", 1)[1]) if data and ":page:" in data else None
+    return page or 0
 
 
 def _callback_id(update: Update) -> int:
+    """The id of a ``pg:pick:ID`` / ``kg:pick:ID`` button (its pattern admits only these)."""
     assert update.callback_query is not None and update.callback_query.data is not None
-    return int(update.callback_query.data.rsplit(":", 1)[1])
+    number = button_number(update.callback_query.data.rsplit(":", 1)[1])
+    assert number is not None
+    return number
 
 
 async def pick_program(update: Update, context: AppContext) -> int:

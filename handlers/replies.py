@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -9,6 +10,11 @@ from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from telegram._utils.types import JSONDict
 
 from handlers.context import AppContext
+
+# A number carried in callback data: ASCII digits, few enough for any database column. Patterns
+# use it so that a forged 25-digit id, or digits of another script, match no handler at all.
+NUMBER = "[0-9]{1,9}"
+_NUMBER = re.compile(NUMBER)
 
 
 class Keyboard(InlineKeyboardMarkup):
@@ -109,6 +115,15 @@ async def answer_button(update: Update, text: str | None = None, *, alert: bool 
     if text is not None:
         params.update(text=text, show_alert=alert)
     await _call(query.get_bot(), "answerCallbackQuery", params)
+
+
+def button_number(text: str) -> int | None:
+    """The number ``text`` (a field of callback data) holds; None for anything else.
+
+    Callback data can be forged: only what :data:`NUMBER` allows becomes an int, so no id
+    reaches a query that the database cannot hold.
+    """
+    return int(text) if _NUMBER.fullmatch(text) else None
 
 
 def is_private(update: Update) -> bool:

@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from sqlalchemy import select
 
+from bot.driver import Person
+from db.indicators import ActivityInput, ProgramInput, upsert_activities, upsert_programs
 from db.models import Resident
-from tests.factories import TRANTIB_GROUP, TRANTIB_ID, BotHarness
+from handlers.context import services_of
+from tests.factories import (
+    PMKS_ID,
+    SEKCAM_ID,
+    TRANTIB_GROUP,
+    TRANTIB_ID,
+    BotHarness,
+    card_of,
+    file_complaint,
+)
+
+STALE = "Tombol ini sudah tidak berlaku. Silakan pilih dari menu terbaru."
+APOLOGY = (
+    "Maaf, sedang ada gangguan. Silakan coba lagi sebentar lagi. Isian Bapak/Ibu tidak hilang."
+)
+
+
+def last_answer(bot: BotHarness) -> str | None:
+    answers = [call for call in bot.api.calls if call.method == "answerCallbackQuery"]
+    return answers[-1].params.get("text") if answers else None
 
 
 async def test_start_greets_in_indonesian_with_the_menu(bot: BotHarness) -> None:
@@ -120,3 +144,102 @@ async def test_residents_are_recorded_and_blocking_is_remembered(bot: BotHarness
     assert resident is not None
     assert resident.display_name == "Siti Aminah"
     assert resident.blocked is True
+
+
+async def test_a_button_without_data_opens_nothing(bot: BotHarness) -> None:
+    """Empty data matched every patterned handler: the first, the report form, opened."""
+    siti = bot.person()
+    [menu] = await siti.send("/start")
+    assert await siti.tap_data("", message=menu) == []
+    assert last_answer(bot) == STALE
+
+    [question] = await siti.send("/lapor")
+    assert await siti.tap_data("", message=question) == []
+    assert last_answer(bot) == STALE
+    [desa] = await siti.tap("Perjudian")  # the form is still at its first step
+    assert desa["text"] == "Di desa mana kejadiannya?"
+
+
+async def _seed_plans(bot: BotHarness) -> None:
+    async with services_of(bot.application).database.transaction() as session:
+        await upsert_programs(
+            session,
+            [ProgramInput(2025, "P1", "Rapat koordinasi", "Koordinasi", 12, "kali")],
+            actor="test",
+            now=bot.clock(),
+        )
+        await upsert_activities(
+            session, [ActivityInput(2025, "Pelatihan UMKM", 2)], actor="test", now=bot.clock()
+        )
+
+
+async def _in_category_step(bot: BotHarness) -> tuple[Person, dict[str, object]]:
+    siti = bot.person()
+    [question] = await siti.send("/lapor")
+    return siti, question
+
+
+async def _in_program_list(bot: BotHarness) -> tuple[Person, dict[str, object]]:
+    await _seed_plans(bot)
+    sekcam = bot.person(SEKCAM_ID, first_name="Sekcam")
+    [listing] = await sekcam.send("/program")
+    return sekcam, listing
+
+
+async def _in_activity_list(bot: BotHarness) -> tuple[Person, dict[str, object]]:
+    await _seed_plans(bot)
+    pmks = bot.person(PMKS_ID)
+    [listing] = await pmks.send("/kegiatan")
+    return pmks, listing
+
+
+async def _reporter_with_menu(bot: BotHarness) -> tuple[Person, dict[str, object]]:
+    siti = bot.person()
+    await file_complaint(siti)
+    [menu] = await siti.send("/start")
+    return siti, menu
+
+
+async def _official_at_card(bot: BotHarness) -> tuple[Person, dict[str, object]]:
+    code = await file_complaint(bot.person())
+    group = bot.official()
+    return group, card_of(group, code)
+
+
+HUGE = "9" * 25
+ARABIC_THREE = "\u0663"  # a digit of another script: int() reads it, a pattern must not
+
+
+@pytest.mark.parametrize(
+    ("setup", "data"),
+    [
+        (_in_category_step, f"lp:cat:{HUGE}"),
+        (_in_category_step, f"lp:cat:{ARABIC_THREE}"),
+        (_in_program_list, f"pg:pick:{HUGE}"),
+        (_in_program_list, f"pg:page:{HUGE}"),
+        (_in_activity_list, f"kg:pick:{HUGE}"),
+        (_reporter_with_menu, f"rt:{HUGE}:1"),
+        (_reporter_with_menu, "rt:1:" + HUGE),
+        (_official_at_card, f"tr:{HUGE}:baru:diverifikasi"),
+    ],
+    ids=[
+        "category-huge",
+        "category-other-script",
+        "program-pick",
+        "program-page",
+        "activity-pick",
+        "rating-complaint",
+        "rating-score",
+        "card-move",
+    ],
+)
+async def test_numbers_in_button_data_are_bounded(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture, setup: object, data: str
+) -> None:
+    """A forged 25-digit id overflowed the database driver: a traceback, an unanswered press."""
+    person, message = await setup(bot)  # type: ignore[operator]
+    with caplog.at_level(logging.ERROR):
+        shown = await person.tap_data(data, message=message)
+    assert last_answer(bot) == STALE
+    assert APOLOGY not in [m.get("text") for m in shown]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
