@@ -135,7 +135,9 @@ async def _expire(application: Any, dialogue: Dialogue, key: tuple[int | str, ..
     chat_id, user_id = int(key[0]), int(key[1])
     user_data = application.user_data.get(user_id)
     dialogue.expire(key, user_data)
-    if dialogue.quiet_expiry:
+    # A private chat's id is the person's id. A dialogue left in a group by an older version
+    # (they happen in private chats only now) ends without a word to the group.
+    if dialogue.quiet_expiry or chat_id != user_id:
         await application.update_persistence()
         return
     services = services_of(application)

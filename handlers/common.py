@@ -13,7 +13,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from db import residents
 from handlers.context import AppContext, MenuEntry
-from handlers.replies import answer_button, is_private, keyboard, main_menu, reply
+from handlers.replies import PrivateOnly, answer_button, is_private, keyboard, main_menu, reply
 from i18n import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ SEEN_REFRESH = timedelta(hours=1)
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     """Global commands and buttons, registered after the dialogues (see bot.app)."""
     return [
-        CommandHandler("start", start),
+        PrivateOnly(CommandHandler("start", start)),
         CommandHandler(["bantuan", "help"], show_help),
         CommandHandler(["bahasa", "language"], choose_language),
         CommandHandler("id", show_ids),
@@ -111,7 +111,9 @@ async def _switch_language(update: Update, context: AppContext, language: str) -
     # even if the bot restarts in between.
     if (persistence := context.application.persistence) is not None:
         await persistence.update_user_data(update.effective_user.id, context.user_data)
-    await reply(update, context.texts("language.changed"), reply_markup=main_menu(context))
+    # The residents' menu belongs in a private chat; in a group the change is just confirmed.
+    menu = main_menu(context) if is_private(update) else None
+    await reply(update, context.texts("language.changed"), reply_markup=menu)
 
 
 async def show_ids(update: Update, context: AppContext) -> None:

@@ -108,9 +108,7 @@ class ComplaintForm(Dialogue):
         self.submit = submit
         self.intro_key = intro_key
         self.outside_button = outside_button
-        entries: list[BaseHandler[Update, AppContext, Any]] = [
-            CommandHandler(command, self.start, filters=filters.ChatType.PRIVATE)
-        ]
+        entries: list[BaseHandler[Update, AppContext, Any]] = [CommandHandler(command, self.start)]
         fallbacks: list[BaseHandler[Update, AppContext, Any]] = [
             CommandHandler(command, self.already)
         ]

@@ -11,6 +11,10 @@ Every dialogue of the bot is a :class:`Dialogue`: a persistent python-telegram-b
 
 Commands that make sense at any time (/bantuan, /bahasa, /id) pass through to the global handlers
 without disturbing the dialogue.
+
+Dialogues happen in private chats only. In a group, what would start one gets a pointer to the
+private chat, and nothing else in a group is a dialogue's: an official's note in the Trantib
+group is never taken as the answer to a question.
 """
 
 from __future__ import annotations
@@ -33,13 +37,16 @@ from telegram.warnings import PTBUserWarning
 
 from bot.persistence import DatabasePersistence
 from handlers.context import AppContext
-from handlers.replies import answer_button, main_menu, reply
+from handlers.replies import answer_button, is_private, main_menu, point_to_private_chat, reply
 
 # Commands answered by the global handlers even in the middle of a dialogue.
 PASS_THROUGH_COMMANDS = ("bantuan", "help", "bahasa", "id")
 CANCEL_COMMANDS = ("batal", "cancel")
 # Language buttons work at any time too.
 PASS_THROUGH_BUTTONS = r"^lang:"
+
+# check_update's answer for an update outside a private chat that would start the dialogue.
+OUTSIDE_PRIVATE_CHAT = object()
 
 # Dialogues here track callback queries per user, not per message, on purpose: a person may go
 # back and use the buttons of an earlier step's message. The library warns about that choice.
@@ -113,9 +120,21 @@ class Dialogue(ConversationHandler[AppContext]):
     async def stray_button(self, update: Update, context: AppContext) -> None:
         await answer_button(update, context.texts("fallback.stale_button"))
 
+    def check_update(self, update: object) -> Any:
+        if not isinstance(update, Update) or is_private(update):
+            return super().check_update(update)
+        for entry in self.entry_points:
+            check = entry.check_update(update)
+            if check is not None and check is not False:
+                return OUTSIDE_PRIVATE_CHAT
+        return None
+
     async def handle_update(
         self, update: Update, application: Any, check_result: Any, context: AppContext
     ) -> object | None:
+        if check_result is OUTSIDE_PRIVATE_CHAT:
+            await point_to_private_chat(update, context)
+            return None
         key = check_result[1]
         result = await super().handle_update(update, application, check_result, context)
         if key in self._conversations:

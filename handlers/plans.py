@@ -20,7 +20,6 @@ from handlers.replies import (
     button_label,
     button_number,
     has_role,
-    is_private,
     keyboard,
     paged_buttons,
     reply,
@@ -104,12 +103,10 @@ def _year(context: AppContext) -> int:
 
 
 async def _refuse(update: Update, context: AppContext, roles: tuple[str, ...]) -> bool:
-    """Whether to stop: data entry is for the named roles, in a private chat."""
+    """Whether to stop: data entry is for the named roles (and, as every dialogue, happens in
+    a private chat: see handlers.dialogue)."""
     if not has_role(update, context, *roles):
         await reply(update, context.texts("plans.not_allowed"))
-        return True
-    if not is_private(update):
-        await reply(update, context.texts("plans.private_only"))
         return True
     return False
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram._utils.types import JSONDict
+from telegram.ext import BaseHandler
 
 from handlers.context import AppContext
 
@@ -128,6 +130,53 @@ def button_number(text: str) -> int | None:
 
 def is_private(update: Update) -> bool:
     return update.effective_chat is not None and update.effective_chat.type == "private"
+
+
+async def point_to_private_chat(update: Update, context: AppContext) -> None:
+    """What a resident's command or button gets outside a private chat: where to go instead.
+
+    A button press is answered on the button only, so nothing appears in the group; a command
+    gets one line, with nothing of the person's in it.
+    """
+    text = context.texts("fallback.private_only", bot=context.bot.username)
+    if update.callback_query is not None:
+        await answer_button(update, text)
+    else:
+        await reply(update, text)
+
+
+class PrivateOnly(BaseHandler[Update, AppContext, Any]):
+    """``handler`` in private chats; elsewhere what it would handle gets
+    :func:`point_to_private_chat`.
+
+    Residents' lists and histories (anonim and rahasia complaints among them) must never be
+    posted to a group, whatever the button or command; the dialogues get the same rule from
+    :class:`handlers.dialogue.Dialogue`.
+    """
+
+    def __init__(self, handler: BaseHandler[Update, AppContext, Any]) -> None:
+        super().__init__(handler.callback, block=handler.block)
+        self.handler = handler
+
+    def check_update(self, update: object) -> tuple[bool, object] | None:
+        check = self.handler.check_update(update)
+        if check is None or check is False or not isinstance(update, Update):
+            return None
+        return is_private(update), check
+
+    async def handle_update(
+        self,
+        update: Update,
+        application: Any,
+        check_result: object,
+        context: AppContext,
+    ) -> Any:
+        assert isinstance(check_result, tuple)
+        private, check = check_result
+        if private:
+            return await self.handler.handle_update(update, application, check, context)
+        await point_to_private_chat(update, context)
+        return None
 
 
 def paged_buttons(

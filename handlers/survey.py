@@ -98,13 +98,12 @@ def dialogue() -> Dialogue:
     }
     states[Step.AGE] = [MessageHandler(typed, on_age), buttons]
     states[Step.SARAN] = [MessageHandler(typed, on_saran), buttons]
-    private = filters.ChatType.PRIVATE
     deep_link = filters.Regex(rf"^/start(@\w+)? {DEEP_LINK_PREFIX}")
     return SurveyDialogue(
         NAME,
         entry_points=[
-            CommandHandler(["survei", "survey"], begin, filters=private),
-            CommandHandler("start", begin_from_link, filters=private & deep_link),
+            CommandHandler(["survei", "survey"], begin),
+            CommandHandler("start", begin_from_link, filters=deep_link),
             CallbackQueryHandler(begin, pattern=r"^menu:survey$"),
         ],
         states=states,

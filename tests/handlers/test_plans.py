@@ -123,7 +123,9 @@ async def test_data_entry_is_private_and_iku_needs_a_role(plans: BotHarness) -> 
     [group] = await plans.person(
         SEKCAM_ID, chat_id=-100555, chat_type="supergroup", chat_title="Staf"
     ).send("/program")
-    assert group["text"] == "Silakan gunakan perintah ini di chat pribadi dengan bot."
+    assert group["text"] == (
+        "Layanan ini hanya bisa dipakai di chat pribadi dengan bot. Silakan buka @ajung_bot."
+    )
     [resident] = await plans.person().send("/iku")
     assert resident["text"] == "Maaf, perintah ini hanya untuk petugas kecamatan yang berwenang."
     [bad] = await plans.person(CAMAT_ID).send("/iku kemarin")
