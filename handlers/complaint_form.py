@@ -34,6 +34,7 @@ from handlers.dialogue import Dialogue
 from handlers.replies import NUMBER, answer_button, button_number, keyboard, main_menu, reply
 from iku.complaints import OFFICE_CHANNELS, PLACE_MAX, Channel, Privacy, length_problem
 from iku.format import format_number
+from iku.text import clean_text
 
 
 class Step(enum.IntEnum):
@@ -312,7 +313,7 @@ class ComplaintForm(Dialogue):
 
     async def on_place_text(self, update: Update, context: AppContext) -> Step | None:
         assert update.message is not None and update.message.text is not None
-        text = update.message.text.strip()
+        text = clean_text(update.message.text, multiline=False)
         problem = length_problem(text, PLACE_MIN, PLACE_MAX)
         if problem is not None:
             key = f"complaint.place_too_{problem}"
@@ -342,7 +343,7 @@ class ComplaintForm(Dialogue):
     async def on_description(self, update: Update, context: AppContext) -> Step | None:
         assert update.message is not None and update.message.text is not None
         settings = context.config.complaints
-        text = update.message.text.strip()
+        text = clean_text(update.message.text)
         problem = length_problem(text, settings.description_min, settings.description_max)
         if problem is not None:
             limits = _limits(Step.DESCRIPTION, settings)

@@ -27,6 +27,7 @@ from handlers.replies import (
 from iku.format import format_number, parse_day, parse_number
 from iku.periods import local_today
 from iku.report import format_date
+from iku.text import clean_text
 
 PROGRAM_ROLES = ("sekcam", "camat")
 ACTIVITY_ROLES = ("pmks", "sekcam", "camat")
@@ -304,7 +305,8 @@ async def save_date(update: Update, context: AppContext) -> int:
 
 async def save_participants(update: Update, context: AppContext) -> int:
     text = typed(update).replace(".", "")
-    if not text.isdigit() or int(text) > 1_000_000:
+    # ASCII digits only: "²".isdigit() is true, and int() refuses it.
+    if not (text.isascii() and text.isdigit()) or int(text) > 1_000_000:
         await reply(update, context.texts("plans.bad_participants"))
         return ActivityStep.PARTICIPANTS
     draft_of(context, "kegiatan")["participants"] = int(text)
@@ -341,5 +343,6 @@ async def save_activity(update: Update, context: AppContext) -> int:
 
 
 def typed(update: Update) -> str:
-    """The text the person typed (empty for a button press)."""
-    return (update.message.text or "").strip() if update.message else ""
+    """The text the person typed (empty for a button press), without control characters:
+    notes end up in the workbooks officials open, which refuse them."""
+    return clean_text(update.message.text or "") if update.message else ""

@@ -39,6 +39,7 @@ from iku.periods import local_today
 from iku.skm import EDUCATIONS, GENDERS, OCCUPATIONS, UNSUR, UNSUR_BY_KEY, UNSUR_KEYS
 from iku.skm import parse_age as read_age
 from iku.survey_forms import SARAN_MAX, SurveyAnswers
+from iku.text import clean_text
 
 NAME = "survey"
 MENU = (MenuEntry("menu.survey", "menu:survey"),)
@@ -231,7 +232,7 @@ async def on_age(update: Update, context: AppContext) -> Step | None:
 
 async def on_saran(update: Update, context: AppContext) -> Step | None:
     assert update.message is not None
-    text = (update.message.text or "").strip()
+    text = clean_text(update.message.text or "")
     if len(text) > SARAN_MAX:
         await reply(update, context.texts("survey.saran_too_long", limit=format_number(SARAN_MAX)))
         return None

@@ -487,6 +487,39 @@ async def test_an_over_long_place(bot: BotHarness) -> None:
     assert ok["text"].startswith("Tempat dicatat.")
 
 
+# ANSI colour codes and a NUL, as pasted from a terminal: they broke every XLSX export.
+HOSTILE_PLACE = "\x1b[31mdepan\x00 pasar\x1b[0m\tKrajan"
+HOSTILE_DESCRIPTION = "\x1b[1;33mBanyak motor\x1b[0m parkir\x00 di trotoar\r\nsetiap sore.\x07"
+
+
+@pytest.mark.parametrize("command", ["/lapor", "/catat"])
+async def test_control_characters_are_stripped_from_place_and_description(
+    bot: BotHarness, command: str
+) -> None:
+    person = bot.person() if command == "/lapor" else bot.official(in_group=False)
+    await person.send(command)
+    await person.tap("Perjudian")
+    await person.tap("Mangaran")
+    await person.send(HOSTILE_PLACE)
+    await person.tap("Lanjut ➡️")
+    await person.send(HOSTILE_DESCRIPTION)
+    if command == "/lapor":
+        await person.tap("Lewati")
+        [summary] = await person.tap("Biasa")
+    else:
+        [summary] = await person.tap("Telepon")
+    assert "Tempat: depan pasar Krajan\n" in summary["text"]
+    assert "Uraian: Banyak motor parkir di trotoar\nsetiap sore.\n" in summary["text"]
+    await person.tap("✅ Kirim")
+    async with services_of(bot.application).database.sessions() as session:
+        row = await session.scalar(select(Complaint))
+    assert row is not None
+    assert (row.place, row.description) == (
+        "depan pasar Krajan",
+        "Banyak motor parkir di trotoar\nsetiap sore.",
+    )
+
+
 async def test_a_fourth_photo_is_refused(bot: BotHarness) -> None:
     await to_description(bot)
     siti = bot.person()

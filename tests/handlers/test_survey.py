@@ -793,3 +793,11 @@ async def test_nothing_is_thanked_or_lost_when_the_database_fails(
     shown = await siti.tap("Kirim")
     assert shown[-1]["text"] == THANKS
     assert len(await stored_responses(bot)) == 1
+
+
+async def test_control_characters_are_stripped_from_the_saran(bot: BotHarness) -> None:
+    siti = bot.person()
+    shown = await complete(siti, saran="\x1b[32mAntrean\x00 lebih\x1b[0m tertib\x1b]0;x\x07")
+    assert shown[-1]["text"] == THANKS
+    [row] = await stored_responses(bot)
+    assert row.saran == "Antrean lebih tertib"
