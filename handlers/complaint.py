@@ -147,9 +147,9 @@ async def _show_code(update: Update, context: AppContext, code: str | None) -> N
         await reply(update, context.texts("status.not_found"))
         return
     complaint, events = found
-    await reply(
-        update, views.resident_detail(context.texts, complaint, events, context.config.kecamatan.tz)
-    )
+    tz = context.config.kecamatan.tz
+    for text in views.resident_detail(context.texts, complaint, events, tz):
+        await reply(update, text)
 
 
 # ---------------------------------------------------------------------------- rating

@@ -34,7 +34,7 @@ from handlers.dialogue import Dialogue
 from handlers.replies import NUMBER, answer_button, button_number, keyboard, main_menu, reply
 from iku.complaints import OFFICE_CHANNELS, PLACE_MAX, Channel, Privacy, length_problem
 from iku.format import format_number
-from iku.text import clean_text
+from iku.text import clean_text, utf16_length
 
 
 class Step(enum.IntEnum):
@@ -317,7 +317,10 @@ class ComplaintForm(Dialogue):
         problem = length_problem(text, PLACE_MIN, PLACE_MAX)
         if problem is not None:
             key = f"complaint.place_too_{problem}"
-            sizes = {"length": format_number(len(text)), "maximum": format_number(PLACE_MAX)}
+            sizes = {
+                "length": format_number(utf16_length(text)),
+                "maximum": format_number(PLACE_MAX),
+            }
             await reply(update, context.texts(key, **sizes))
             return None
         draft = self.draft(context)
@@ -348,7 +351,8 @@ class ComplaintForm(Dialogue):
         if problem is not None:
             limits = _limits(Step.DESCRIPTION, settings)
             key = f"complaint.description_too_{problem}"
-            await reply(update, context.texts(key, length=format_number(len(text)), **limits))
+            length = format_number(utf16_length(text))
+            await reply(update, context.texts(key, length=length, **limits))
             return None
         self.draft(context)["description"] = text
         return await self.advance(update, context, Step.DESCRIPTION)

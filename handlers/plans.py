@@ -27,7 +27,7 @@ from handlers.replies import (
 from iku.format import format_number, parse_day, parse_number
 from iku.periods import local_today
 from iku.report import format_date
-from iku.text import clean_text
+from iku.text import clean_text, utf16_length
 
 PROGRAM_ROLES = ("sekcam", "camat")
 ACTIVITY_ROLES = ("pmks", "sekcam", "camat")
@@ -226,7 +226,7 @@ async def ask_decision_note(update: Update, context: AppContext) -> int:
 
 async def save_decision(update: Update, context: AppContext) -> int:
     note = typed(update)
-    if not 3 <= len(note) <= 500:
+    if not 3 <= utf16_length(note) <= 500:
         await reply(update, context.texts("plans.bad_note"))
         return ProgramStep.NOTE
     draft = draft_of(context, "program")
@@ -318,7 +318,7 @@ async def save_participants(update: Update, context: AppContext) -> int:
 async def save_activity(update: Update, context: AppContext) -> int:
     await answer_button(update)
     note = typed(update)
-    if len(note) > 1000:
+    if utf16_length(note) > 1000:
         await reply(update, context.texts("plans.bad_note"))
         return ActivityStep.NOTE
     draft = draft_of(context, "kegiatan")

@@ -13,6 +13,10 @@ from telegram.ext import BaseHandler
 
 from handlers.context import AppContext
 
+# Telegram refuses longer messages (counted in UTF-16 code units, an emoji being two): what
+# might be longer is cut or split (iku.text.truncate, pack), never sent in error.
+MAX_TEXT = 4096
+
 # A number carried in callback data: ASCII digits, few enough for any database column. Patterns
 # use it so that a forged 25-digit id, or digits of another script, match no handler at all.
 NUMBER = "[0-9]{1,9}"

@@ -27,6 +27,7 @@ from db import surveys
 from handlers.context import AppContext, MenuEntry
 from handlers.dialogue import Dialogue
 from handlers.replies import (
+    MAX_TEXT,
     answer_button,
     edit_text,
     keyboard,
@@ -39,7 +40,7 @@ from iku.periods import local_today
 from iku.skm import EDUCATIONS, GENDERS, OCCUPATIONS, UNSUR, UNSUR_BY_KEY, UNSUR_KEYS
 from iku.skm import parse_age as read_age
 from iku.survey_forms import SARAN_MAX, SurveyAnswers
-from iku.text import clean_text
+from iku.text import clean_text, truncate, utf16_length
 
 NAME = "survey"
 MENU = (MenuEntry("menu.survey", "menu:survey"),)
@@ -233,7 +234,7 @@ async def on_age(update: Update, context: AppContext) -> Step | None:
 async def on_saran(update: Update, context: AppContext) -> Step | None:
     assert update.message is not None
     text = clean_text(update.message.text or "")
-    if len(text) > SARAN_MAX:
+    if utf16_length(text) > SARAN_MAX:
         await reply(update, context.texts("survey.saran_too_long", limit=format_number(SARAN_MAX)))
         return None
     return await store(update, context, "saran", text, new=True)
@@ -374,7 +375,8 @@ def render(
             [(t("survey.button_edit"), f"s:confirm:{CHANGE}")],
             back,
         ]
-        return t("survey.summary", lines="\n".join(summary(answers, context))), keyboard(rows)
+        text = t("survey.summary", lines="\n".join(summary(answers, context)))
+        return truncate(text, MAX_TEXT), keyboard(rows)
     rows = [[(label, f"s:edit:{key}")] for key, label in _editable_labels(context)]
     return t("survey.choose_edit"), keyboard([*rows, back])
 

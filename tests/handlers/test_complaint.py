@@ -13,10 +13,13 @@ from sqlalchemy import func, select
 from bot import jobs
 from bot.offline import JSONDict
 from db import complaints
-from db.complaints import NewComplaint
+from db.complaints import ComplaintRecord, NewComplaint
 from db.models import Complaint, ComplaintEvent, ComplaintPhoto, ComplaintRating, Resident
+from handlers import complaint_card
+from handlers import complaint_views as views
 from handlers.context import services_of
-from iku.complaints import Channel, Privacy
+from iku.complaints import Channel, Privacy, Status
+from iku.text import utf16_length
 from tests.factories import (
     DESCRIPTION,
     BotHarness,
@@ -287,6 +290,89 @@ async def test_status_lists_only_ones_own_and_hides_others_codes(bot: BotHarness
     assert from_menu["text"] == listing["text"]
 
 
+# ---------------------------------------------------------------------------- Telegram's limits
+
+
+async def stored_directly(bot: BotHarness, description: str, reporter: int) -> ComplaintRecord:
+    """A complaint as an older version (counting in Python characters) could store it."""
+    async with services_of(bot.application).database.transaction() as session:
+        return await complaints.record_complaint(
+            session,
+            NewComplaint(
+                channel=Channel.CHAT,
+                category="Perjudian",
+                desa="Ajung",
+                place="balai desa",
+                latitude=None,
+                longitude=None,
+                description=description,
+                privacy=Privacy.BIASA,
+                reporter=reporter,
+            ),
+            prefix="TRB",
+            rules=bot.config.complaints.clock_rules,
+            tz=bot.config.kecamatan.tz,
+            now=bot.clock(),
+        )
+
+
+async def test_the_card_of_a_two_thousand_emoji_complaint_is_posted(bot: BotHarness) -> None:
+    """Its card was over 4,096 units: never posted, so no official could act on it."""
+    siti = bot.person()
+    await siti.send("/start")
+    record = await stored_directly(bot, "🚨" * 2000, siti.user_id)
+    await complaint_card.publish(bot.application, record.id)
+    card = card_of(bot.official(), record.code)
+    assert utf16_length(card["text"]) <= 4096
+    assert card["text"].startswith(f"📣 Laporan {record.code} ")
+    # Only the description is shortened: the rest of the card is all there.
+    assert card["text"].endswith(
+        "🚨…\nDiterima: 17 Februari 2025 09.00 WIB\nMasuk lewat: Chat bot\nPelapor: Siti\n"
+        "Batas waktu: verifikasi 20 Februari 2025, rencana tindak lanjut 27 Februari 2025, "
+        "selesai 12 Mei 2025"
+    )
+    assert bot.official().buttons(card)[0] == "✔️ Verifikasi"
+
+
+async def test_a_long_history_is_split_and_ends_with_the_newest_change(bot: BotHarness) -> None:
+    siti = bot.person()
+    await siti.send("/start")
+    record = await stored_directly(bot, DESCRIPTION, siti.user_id)
+    steps = [
+        (Status.BARU, Status.DIVERIFIKASI),
+        (Status.DIVERIFIKASI, Status.DIPROSES),
+        (Status.DIPROSES, Status.SELESAI),
+    ]
+    async with services_of(bot.application).database.transaction() as session:
+        for number, (before, after) in enumerate(steps, start=1):
+            await complaints.move_complaint(
+                session, record.id, before, after, actor_id=None,
+                note=f"{number}. " + "🙏" * 999, reason=None, now=bot.clock(),
+            )  # fmt: skip
+    shown = await siti.send(f"/status {record.code}")
+    assert len(shown) == 2
+    assert all(utf16_length(message["text"]) <= 4096 for message in shown)
+    assert shown[0]["text"].startswith(f"Laporan {record.code}\n")
+    assert "Selesai" in shown[-1]["text"] and "3. 🙏" in shown[-1]["text"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        pytest.param(["a", "b"], "a\nb", id="short-unchanged"),
+        pytest.param(
+            ["head", "x" * 100, "tail"], "head\n" + "x" * 89 + "…\ntail", id="longest-cut"
+        ),
+        pytest.param(["😀" * 60, "tail"], "😀" * 47 + "…\ntail", id="emoji-two-units"),
+        pytest.param(["y" * 80, "z" * 80], "y" * 39 + "…\n" + "z" * 58 + "…", id="two-cut"),
+        pytest.param(["w"] * 60, "\n".join(["w"] * 50) + "…", id="many-short-lines"),
+    ],
+)
+def test_fit_keeps_every_line_it_can(lines: list[str], expected: str) -> None:
+    assert views.fit(lines, limit=100) == expected
+    assert utf16_length(expected) <= 100
+
+
 # ---------------------------------------------------------------------------- dialogue moves
 
 
@@ -449,26 +535,33 @@ async def test_a_document_at_the_photo_step(bot: BotHarness) -> None:
 
 
 @pytest.mark.parametrize(
-    ("length", "answer"),
+    ("text", "answer"),
     [
         pytest.param(
-            2001,
-            "Uraian terlalu panjang (2.001 huruf, paling banyak 2.000). "
-            "Mohon diringkas lalu kirim lagi.",
+            "x" * 2001,
+            "Uraian terlalu panjang (2.001 huruf, paling banyak 2.000; satu emoji dihitung "
+            "2 huruf). Mohon diringkas lalu kirim lagi.",
             id="too-long",
         ),
         pytest.param(
-            4,
+            # 1,916 characters for Python, 3,832 for Telegram: its card could never be posted.
+            "🚓" * 1916,
+            "Uraian terlalu panjang (3.832 huruf, paling banyak 2.000; satu emoji dihitung "
+            "2 huruf). Mohon diringkas lalu kirim lagi.",
+            id="emoji-counted-as-telegram-does",
+        ),
+        pytest.param(
+            "x" * 4,
             "Uraian terlalu pendek (4 huruf). Mohon ceritakan lebih lengkap, "
             "paling sedikit 10 huruf.",
             id="too-short",
         ),
     ],
 )
-async def test_description_length(bot: BotHarness, length: int, answer: str) -> None:
+async def test_description_length(bot: BotHarness, text: str, answer: str) -> None:
     await to_description(bot)
     siti = bot.person()
-    [refused] = await siti.send("x" * length)
+    [refused] = await siti.send(text)
     assert refused["text"] == answer
     [next_step] = await siti.send(DESCRIPTION)
     assert next_step["text"].startswith("Ada foto kejadian?")
@@ -481,8 +574,11 @@ async def test_an_over_long_place(bot: BotHarness) -> None:
     await siti.tap("Mangaran")
     [refused] = await siti.send("jalan " * 60)
     assert refused["text"] == (
-        "Keterangan tempat terlalu panjang (359 huruf, paling banyak 300). Mohon dipersingkat."
+        "Keterangan tempat terlalu panjang (359 huruf, paling banyak 300; satu emoji dihitung "
+        "2 huruf). Mohon dipersingkat."
     )
+    [refused] = await siti.send("🏠" * 151)
+    assert refused["text"].startswith("Keterangan tempat terlalu panjang (302 huruf,")
     [ok] = await siti.send("jalan mawar")
     assert ok["text"].startswith("Tempat dicatat.")
 

@@ -534,10 +534,14 @@ async def test_a_suggestion_that_is_too_long(bot: BotHarness) -> None:
     siti = bot.person()
     await to_question_one(siti)
     await answer_questions(siti, ALL_THREE)
-    [hint] = await siti.send("a" * 1001)
-    assert hint["text"] == (
-        "Saran terlalu panjang. Mohon ringkas menjadi paling banyak 1.000 huruf."
+    too_long = (
+        "Saran terlalu panjang. Mohon ringkas menjadi paling banyak 1.000 huruf "
+        "(satu emoji dihitung 2 huruf)."
     )
+    [hint] = await siti.send("a" * 1001)
+    assert hint["text"] == too_long
+    [hint] = await siti.send("👍" * 501)
+    assert hint["text"] == too_long
     [summary] = await siti.send("b" * 1000)
     assert summary["text"].startswith("Mohon periksa jawaban")
 
