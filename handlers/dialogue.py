@@ -7,7 +7,11 @@ Every dialogue of the bot is a :class:`Dialogue`: a persistent python-telegram-b
 * ends with /batal (or /cancel) from any step, dropping the draft,
 * answers anything its current step does not expect with a short hint, keeping the step,
 * records the last activity of each conversation, so that :func:`bot.jobs.sweep_idle` can end
-  the idle ones even across restarts (the library's own timeouts are not persisted).
+  the idle ones even across restarts (the library's own timeouts are not persisted),
+* saves each step before anyone sees it: a step's replies (the next question) are held until
+  its state and draft are written. A kill in between loses at most the question, which the
+  person asks again; it never leaves the bot one step behind what the person sees, where the
+  next answer would land in the previous field.
 
 Commands that make sense at any time (/bantuan, /bahasa, /id) pass through to the global handlers
 without disturbing the dialogue.
@@ -37,7 +41,14 @@ from telegram.warnings import PTBUserWarning
 
 from bot.persistence import DatabasePersistence
 from handlers.context import AppContext
-from handlers.replies import answer_button, is_private, main_menu, point_to_private_chat, reply
+from handlers.replies import (
+    answer_button,
+    holding_replies,
+    is_private,
+    main_menu,
+    point_to_private_chat,
+    reply,
+)
 
 # Commands answered by the global handlers even in the middle of a dialogue.
 PASS_THROUGH_COMMANDS = ("bantuan", "help", "bahasa", "id")
@@ -136,24 +147,26 @@ class Dialogue(ConversationHandler[AppContext]):
             await point_to_private_chat(update, context)
             return None
         key = check_result[1]
-        result = await super().handle_update(update, application, check_result, context)
+        # If the step fails, or the save does, what it said is never sent: the person hears
+        # the apology and stays at the question they saw.
+        with holding_replies() as replies:
+            result = await super().handle_update(update, application, check_result, context)
         if key in self._conversations:
             self.last_activity[key] = context.services.clock()
-            # Re-store the state even when a step kept it, so the persisted last activity
-            # (read by the idle sweep after a restart) moves with every update.
-            self._conversations[key] = self._conversations[key]
         else:
             self.last_activity.pop(key, None)
-        await self._save_now(application, key)
+        await self.save(application, key)
+        await replies.send()
         return result
 
-    async def _save_now(self, application: Any, key: tuple[int | str, ...]) -> None:
-        """Write the step and its draft before the next update, not at the next interval.
+    async def save(self, application: Any, key: tuple[int | str, ...]) -> None:
+        """Write the conversation's state and the person's data now, in one transaction.
 
         A bot killed right after a person answered must resume at the question it asked last.
         The write goes straight to the persistence (not through the library's
         ``update_persistence``, which takes one global lock per call): concurrent chats' steps
-        then share one transaction instead of queueing for one each.
+        then share one transaction instead of queueing for one each. Also the only writer of
+        conversation states (see :meth:`DatabasePersistence.update_conversation`).
         """
         persistence = application.persistence
         if not isinstance(persistence, DatabasePersistence):

@@ -1,14 +1,23 @@
-"""Small reply helpers shared by the handler modules: menus, keyboards, answering buttons."""
+"""Small reply helpers shared by the handler modules: menus, keyboards, answering buttons.
+
+Every reply made through these helpers can be held back and sent later (:func:`holding_replies`):
+a dialogue step's replies show the next question, so they go out only once the step is saved.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache, partial
 from typing import Any
 
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram._utils.types import JSONDict
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import BaseHandler
 
 from handlers.context import AppContext
@@ -83,14 +92,36 @@ async def send_text(bot: Bot, chat_id: int, text: str, **params: object) -> None
     await _call(bot, "sendMessage", {"chat_id": chat_id, "text": text, **params})
 
 
-async def edit_text(query: CallbackQuery, text: str, **params: object) -> None:
-    """Replace the text (and buttons) of the message whose button ``query`` pressed."""
-    await _call(query.get_bot(), "editMessageText", {**_pressed(query), "text": text, **params})
+async def edit_or_send(update: Update, text: str, **params: object) -> None:
+    """Show ``text`` (and buttons) in place of the message whose button was pressed; in a new
+    message when there was no button, or that message can no longer be edited (too old, or
+    already showing exactly this)."""
+    query, chat = update.callback_query, update.effective_chat
+    bot = update.get_bot()
+
+    async def show() -> None:
+        if query is not None and query.message is not None:
+            try:
+                await bot._post("editMessageText", {**_pressed(query), "text": text, **params})
+                return
+            except BadRequest:
+                pass
+        if chat is not None:
+            await bot._post("sendMessage", {"chat_id": chat.id, "text": text, **params})
+
+    await _send_or_hold(show)
 
 
 async def remove_buttons(query: CallbackQuery) -> None:
-    """Take the buttons off the message whose button ``query`` pressed."""
-    await _call(query.get_bot(), "editMessageReplyMarkup", _pressed(query))
+    """Take the buttons off the message whose button ``query`` pressed, if it still has any
+    and can still be edited (nothing to tidy otherwise)."""
+    bot = query.get_bot()
+
+    async def remove() -> None:
+        with contextlib.suppress(BadRequest):
+            await bot._post("editMessageReplyMarkup", _pressed(query))
+
+    await _send_or_hold(remove)
 
 
 def _pressed(query: CallbackQuery) -> JSONDict:
@@ -108,7 +139,65 @@ async def _call(bot: Bot, method: str, params: JSONDict) -> None:
     of the library's methods share (defaults, rate limiter, errors raised as ``TelegramError``);
     ``do_api_request`` would be the public spelling but warns for methods the library knows.
     """
-    await bot._post(method, params)
+    await _send_or_hold(partial(bot._post, method, params))
+
+
+Outgoing = Callable[[], Awaitable[object]]
+
+
+class HeldReplies:
+    """The replies one dialogue step made, in order, waiting for the step to be saved."""
+
+    def __init__(self) -> None:
+        self.task = asyncio.current_task()
+        self.calls: list[Outgoing] = []
+
+    async def send(self) -> None:
+        """Send what was held, in order. Each is tried even after one failed (the first error
+        is raised at the end); a server error gets one more try, a timeout none (a timed-out
+        message may have arrived, and twice confuses a resident more than once)."""
+        calls, self.calls = self.calls, []
+        failure: TelegramError | None = None
+        for call in calls:
+            try:
+                await _with_one_retry(call)
+            except TelegramError as error:
+                failure = failure or error
+        if failure is not None:
+            raise failure
+
+
+async def _with_one_retry(call: Outgoing) -> None:
+    try:
+        await call()
+    except NetworkError as error:
+        if isinstance(error, TimedOut):
+            raise
+        await call()
+
+
+_held: ContextVar[HeldReplies | None] = ContextVar("held_replies", default=None)
+
+
+@contextmanager
+def holding_replies() -> Iterator[HeldReplies]:
+    """Within the block, this task's replies are kept in the returned :class:`HeldReplies`
+    instead of being sent; :meth:`HeldReplies.send` sends them. Work the block starts in
+    other tasks (a card posted in the background) sends as usual."""
+    held = HeldReplies()
+    token = _held.set(held)
+    try:
+        yield held
+    finally:
+        _held.reset(token)
+
+
+async def _send_or_hold(call: Outgoing) -> None:
+    held = _held.get()
+    if held is not None and held.task is asyncio.current_task():
+        held.calls.append(call)
+    else:
+        await call()
 
 
 async def answer_button(update: Update, text: str | None = None, *, alert: bool = False) -> None:

@@ -14,12 +14,10 @@ message in place, so the chat stays short on small phones; typed answers get a n
 
 from __future__ import annotations
 
-import contextlib
 import enum
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.survey_files import Refused, check_population, population_line
@@ -29,7 +27,7 @@ from handlers.dialogue import Dialogue
 from handlers.replies import (
     MAX_TEXT,
     answer_button,
-    edit_text,
+    edit_or_send,
     keyboard,
     main_menu,
     remove_buttons,
@@ -322,9 +320,7 @@ def to_answers(answers: dict[str, Any]) -> SurveyAnswers:
 async def _drop_buttons(update: Update) -> None:
     query = update.callback_query
     if query is not None and query.message is not None:
-        # Already without buttons, or too old to edit: nothing to tidy then.
-        with contextlib.suppress(BadRequest):
-            await remove_buttons(query)
+        await remove_buttons(query)
 
 
 # --- showing a step -------------------------------------------------------------------------
@@ -340,14 +336,10 @@ async def show(
     text, markup = render(step, answers, context)
     if notice:
         text = f"{notice}\n\n{text}"
-    query = update.callback_query
-    if query is not None and query.message is not None and not new:
-        try:
-            await edit_text(query, text, reply_markup=markup)
-            return STATE[step]
-        except BadRequest:
-            pass  # too old to edit, or unchanged: send it afresh below
-    await reply(update, text, reply_markup=markup)
+    if new:
+        await reply(update, text, reply_markup=markup)
+    else:
+        await edit_or_send(update, text, reply_markup=markup)
     return STATE[step]
 
 

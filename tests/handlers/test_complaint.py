@@ -23,9 +23,11 @@ from iku.text import utf16_length
 from tests.factories import (
     DESCRIPTION,
     BotHarness,
+    Killed,
     card_of,
     file_complaint,
     fill_complaint,
+    kill_at_next_step_save,
     move,
 )
 
@@ -66,13 +68,17 @@ async def count(bot: BotHarness, model: type) -> int:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-async def to_description(bot: BotHarness) -> None:
+async def to_place_given(bot: BotHarness) -> None:
     siti = bot.person()
     await siti.send("/lapor")
     await siti.tap("Perjudian")
     await siti.tap("Mangaran")
     await siti.send("pos ronda dusun Krajan")
-    await siti.tap("Lanjut ➡️")
+
+
+async def to_description(bot: BotHarness) -> None:
+    await to_place_given(bot)
+    await bot.person().tap("Lanjut ➡️")
 
 
 async def to_summary(bot: BotHarness) -> None:
@@ -449,16 +455,42 @@ async def test_killing_the_bot_mid_report_resumes_it(bot: BotHarness) -> None:
     assert "Pelapor: anonim (identitas disembunyikan)" in card["text"]
 
 
-async def test_kirim_again_after_a_failure_records_the_complaint_once(bot: BotHarness) -> None:
+async def test_kirim_again_after_a_kill_records_the_complaint_once(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await to_summary(bot)
+    # The commit happens, then the bot dies before the form's end is saved: nothing was said,
+    # the summary and its buttons are still there, and pressing Kirim again gives the code.
+    kill_at_next_step_save(monkeypatch)
+    with pytest.raises(Killed):
+        await bot.person().tap("✅ Kirim")
+    await bot.restart_after_crash()
     siti = bot.person()
-    # The commit happens, then the confirmation cannot be sent: the dialogue stays open.
-    bot.api.fail_next("sendMessage", status=500, description="Internal Server Error")
-    [apology] = await siti.tap("✅ Kirim")
-    assert apology["text"].startswith("Maaf, sedang ada gangguan.")
+    assert siti.last()["text"] == SUMMARY
     [saved] = await siti.tap("✅ Kirim")
     assert "TRB-2025-0001" in saved["text"]
     assert await count(bot, Complaint) == 1
+
+
+async def test_a_kill_between_two_steps_never_shifts_the_answers(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next question went out before the step was saved: after a kill there, the typed
+    description landed in the place, and the place was lost."""
+    await to_place_given(bot)
+    kill_at_next_step_save(monkeypatch)
+    with pytest.raises(Killed):
+        await bot.person().tap("Lanjut ➡️")
+    await bot.restart_after_crash()
+    siti = bot.person()
+    # The description's question was never shown: the person sees the step the bot is at.
+    assert siti.last()["text"].startswith("Tempat dicatat.")
+    [question] = await siti.tap("Lanjut ➡️")
+    assert question["text"] == "Ceritakan apa yang terjadi, dalam 10 sampai 2.000 huruf."
+    await siti.send(DESCRIPTION)
+    await siti.tap("Lewati")
+    [summary] = await siti.tap("Biasa")
+    assert summary["text"] == SUMMARY
 
 
 async def test_concurrent_residents_pressing_kirim_get_consecutive_codes(bot: BotHarness) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot import jobs
 from bot.driver import Person
 from bot.offline import JSONDict
 from bot.reporting import build_report
@@ -659,6 +660,67 @@ async def test_a_crash_mid_survey_resumes_at_the_same_question(bot: BotHarness) 
     expected |= {key: 1 for key in UNSUR_KEYS[4:]}
     assert {key: getattr(row, key) for key in UNSUR_KEYS} == expected
     assert (row.gender, row.age, row.education, row.occupation) == ("P", 34, "SMA", "WIRAUSAHA")
+
+
+EXPIRED = (
+    "Isian Bapak/Ibu kami tutup karena tidak ada balasan selama 30 menit. "
+    "Ketik /start untuk mulai lagi."
+)
+APOLOGY = (
+    "Maaf, sedang ada gangguan. Silakan coba lagi sebentar lagi. Isian Bapak/Ibu tidak hilang."
+)
+
+
+async def to_summary(person: Person) -> None:
+    await to_question_one(person)
+    await answer_questions(person, ALL_THREE)
+    await person.tap("Lewati")
+
+
+async def test_a_server_error_on_the_thanks_is_tried_once_more(bot: BotHarness) -> None:
+    siti = bot.person()
+    await to_summary(siti)
+    bot.api.fail_next("sendMessage", status=500, description="Internal Server Error")
+    shown = await siti.tap("Kirim")
+    assert [m["text"] for m in shown if m["text"] in (THANKS, APOLOGY)] == [THANKS]
+    assert len(await stored_responses(bot)) == 1
+
+
+async def test_a_survey_whose_thanks_never_arrived_is_not_closed_for_inactivity(
+    bot: BotHarness,
+) -> None:
+    """The response was stored, the thanks failed, and the dialogue stayed open: half an hour
+    later the resident was told their answers were dropped."""
+    siti = bot.person()
+    await to_summary(siti)
+    bot.api.fail_next("sendMessage", status=500, description="Internal Server Error", times=2)
+    [apology] = [m for m in await siti.tap("Kirim") if m["text"] == APOLOGY]
+    bot.clock.advance(minutes=31)
+    await jobs.sweep_idle(bot.context())
+    assert siti.last() == apology
+    assert len(await stored_responses(bot)) == 1
+    await bot.restart_after_crash()
+    await jobs.sweep_idle(bot.context())
+    assert bot.person().last() == apology
+
+
+async def test_a_slow_resident_is_not_closed_for_inactivity_after_a_restart(
+    bot: BotHarness,
+) -> None:
+    """Each question keeps the dialogue's state, so its row kept the time of the first one:
+    after a restart, the sweep took a resident answering every five minutes for idle."""
+    siti = bot.person()
+    await to_question_one(siti)
+    for unsur in UNSUR[:8]:
+        bot.clock.advance(minutes=5)
+        await siti.tap(unsur.option(3))
+    await bot.restart_after_crash()
+    bot.clock.advance(minutes=1)
+    await jobs.sweep_idle(bot.context())
+    siti = bot.person()
+    assert siti.last()["text"] == question_text(9)
+    [saran] = await siti.tap(UNSUR[8].option(3))
+    assert saran["text"] == SARAN
 
 
 async def test_a_crash_while_typing_the_age_resumes_there(bot: BotHarness) -> None:
