@@ -15,6 +15,7 @@ message in place, so the chat stays short on small phones; typed answers get a n
 from __future__ import annotations
 
 import enum
+import uuid
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -131,21 +132,26 @@ def draft(context: AppContext) -> dict[str, Any]:
 
 async def begin(update: Update, context: AppContext) -> Step:
     await answer_button(update)
-    assert context.user_data is not None
-    context.user_data[NAME] = {}
+    new_draft(context)
     return await show(update, context, "service", new=True)
 
 
 async def begin_from_link(update: Update, context: AppContext) -> Step:
     """``/start skm_KTP`` from the QR code: the service is chosen unless the code is unknown."""
-    assert context.user_data is not None
-    context.user_data[NAME] = {}
+    new_draft(context)
     code = (context.args or [""])[0].removeprefix(DEEP_LINK_PREFIX)
     service = context.config.survey.service(code)
     if service is None:
         notice = context.texts("survey.unknown_service", code=code[:16])
         return await show(update, context, "service", new=True, notice=notice)
     return await choose_service(update, context, service.code, new=True)
+
+
+def new_draft(context: AppContext) -> None:
+    """An empty survey with its submission key: "Kirim" pressed twice (after a crash, say)
+    stores one response."""
+    assert context.user_data is not None
+    context.user_data[NAME] = {"key": uuid.uuid4().hex}
 
 
 async def resume(update: Update, context: AppContext) -> Step:
@@ -291,6 +297,7 @@ async def submit(update: Update, context: AppContext) -> Step | int:
             answered_at=context.services.clock(),
             tz=config.kecamatan.tz,
             daily_limit=config.survey.daily_limit_per_service,
+            submission_key=answers.get("key"),
         )
     await answer_button(update)  # only now: the response is committed
     if not stored:

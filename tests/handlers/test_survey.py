@@ -22,7 +22,15 @@ from handlers.survey import to_answers
 from iku.periods import date_range
 from iku.report import report_json
 from iku.skm import UNSUR, UNSUR_KEYS, score_responses
-from tests.factories import CAMAT_ID, SEKCAM_ID, TRANTIB_ID, BotHarness, make_config
+from tests.factories import (
+    CAMAT_ID,
+    SEKCAM_ID,
+    TRANTIB_ID,
+    BotHarness,
+    Killed,
+    kill_at_next_step_save,
+    make_config,
+)
 
 KTP = "Pengantar KTP-el dan KK"
 SERVICES = [
@@ -721,6 +729,27 @@ async def test_a_slow_resident_is_not_closed_for_inactivity_after_a_restart(
     assert siti.last()["text"] == question_text(9)
     [saran] = await siti.tap(UNSUR[8].option(3))
     assert saran["text"] == SARAN
+
+
+async def test_kirim_again_after_a_kill_stores_the_survey_once(
+    unlimited: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stored, then killed before the end was saved: with no daily limit to stop it, the
+    second "Kirim" stored a second response."""
+    siti = unlimited.person()
+    await to_summary(siti)
+    summary = siti.last()
+    kill_at_next_step_save(monkeypatch)
+    with pytest.raises(Killed):
+        await siti.tap("Kirim")
+    await unlimited.restart_after_crash()
+    siti = unlimited.person()
+    shown = await siti.tap_data("s:confirm:send", message=summary)
+    assert shown[-1]["text"] == THANKS
+    assert len(await stored_responses(unlimited)) == 1
+    shown = await complete(siti)  # a new survey is a new response
+    assert shown[-1]["text"] == THANKS
+    assert len(await stored_responses(unlimited)) == 2
 
 
 async def test_a_crash_while_typing_the_age_resumes_there(bot: BotHarness) -> None:
