@@ -300,7 +300,8 @@ async def test_status_lists_only_ones_own_and_hides_others_codes(bot: BotHarness
 
 
 async def stored_directly(bot: BotHarness, description: str, reporter: int) -> ComplaintRecord:
-    """A complaint as an older version (counting in Python characters) could store it."""
+    """A complaint stored without the chat (as from another phone, or by an older version
+    that counted lengths in Python characters)."""
     async with services_of(bot.application).database.transaction() as session:
         return await complaints.record_complaint(
             session,
@@ -751,27 +752,8 @@ async def test_the_maximum_reached_at_kirim_keeps_the_answers(bot: BotHarness) -
     await to_summary(bot)
     siti = bot.person()
     # Meanwhile three complaints of hers were recorded (sent from her other phone).
-    database = services_of(bot.application).database
     for _ in range(3):
-        async with database.transaction() as session:
-            await complaints.record_complaint(
-                session,
-                NewComplaint(
-                    channel=Channel.CHAT,
-                    category="Perjudian",
-                    desa="Ajung",
-                    place="balai desa",
-                    latitude=None,
-                    longitude=None,
-                    description=DESCRIPTION,
-                    privacy=Privacy.BIASA,
-                    reporter=siti.user_id,
-                ),
-                prefix="TRB",
-                rules=bot.config.complaints.clock_rules,
-                tz=bot.config.kecamatan.tz,
-                now=bot.clock(),
-            )
+        await stored_directly(bot, DESCRIPTION, siti.user_id)
     [kept] = await siti.tap("✅ Kirim")
     assert kept["text"] == (
         "Bapak/Ibu sudah mengirim 3 laporan hari ini yang masih ditangani, jadi laporan ini "
