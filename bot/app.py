@@ -125,7 +125,8 @@ def register(
     """Handlers in the order they must be tried.
 
     group -1: bookkeeping that sees every update (who is talking) and never answers.
-    group 0: the dialogues first, so that inside a dialogue its own steps win (the resident's
+    group 0: buttons no handler may see (forged, without data) are refused; then the
+             dialogues, so that inside a dialogue its own steps win (the resident's
              report form before the rating, whose comment step lets other input pass; the
              survey's ``/start skm_<SERVICE>`` deep link before the global /start); then the
              feature commands and buttons, including the officials' group messages (their
@@ -141,7 +142,8 @@ def register(
         *plans.dialogues(),
     ]
     others = [*complaint.handlers(), *trantib.handlers(), *survey.handlers(), *iku.handlers()]
-    for handler in [*dialogues, *others, *common.handlers(), *common.catch_all()]:
+    everything = [*common.guards(), *dialogues, *others, *common.handlers(), *common.catch_all()]
+    for handler in everything:
         application.add_handler(handler)
     application.add_error_handler(common.on_error)
 

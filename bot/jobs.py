@@ -135,8 +135,11 @@ async def _expire(application: Any, dialogue: Dialogue, key: tuple[int | str, ..
     chat_id, user_id = int(key[0]), int(key[1])
     user_data = application.user_data.get(user_id)
     dialogue.expire(key, user_data)
-    if dialogue.quiet_expiry:
-        await application.update_persistence()
+    # Saved before the notice, as every step is: a crash cannot resurrect it, nor repeat it.
+    await dialogue.save(application, key)
+    # A private chat's id is the person's id. A dialogue left in a group by an older version
+    # (they happen in private chats only now) ends without a word to the group.
+    if dialogue.quiet_expiry or chat_id != user_id:
         return
     services = services_of(application)
     texts = services.catalog.for_language(
@@ -151,5 +154,3 @@ async def _expire(application: Any, dialogue: Dialogue, key: tuple[int | str, ..
         log.warning(
             "conversation %s expired; notice not sent: %s", dialogue.name, type(error).__name__
         )
-    # Persist the end now rather than at the next interval, so a crash cannot resurrect it.
-    await application.update_persistence()

@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler
 
 from db import complaints
 from handlers import complaint_card
@@ -24,7 +24,7 @@ from handlers.complaint_form import (
 )
 from handlers.context import AppContext, MenuEntry, run_in_background
 from handlers.dialogue import Dialogue
-from handlers.replies import answer_button, is_private, keyboard, main_menu, reply
+from handlers.replies import NUMBER, PrivateOnly, answer_button, keyboard, main_menu, reply
 from iku.complaints import NOTE_MAX, RATING_SCORES, Channel, parse_tracking_code
 from iku.format import format_number
 from iku.periods import local_today
@@ -47,11 +47,11 @@ def dialogues() -> list[BaseHandler[Update, AppContext, Any]]:
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
-    private = filters.ChatType.PRIVATE
+    """A resident's own complaints, listed in their private chat only."""
     return [
-        CommandHandler("status", show_status, filters=private),
-        CallbackQueryHandler(show_status, pattern=r"^menu:status$"),
-        CallbackQueryHandler(show_one, pattern=r"^st:[A-Za-z0-9-]{1,40}$"),
+        PrivateOnly(CommandHandler("status", show_status)),
+        PrivateOnly(CallbackQueryHandler(show_status, pattern=r"^menu:status$")),
+        PrivateOnly(CallbackQueryHandler(show_one, pattern=r"^st:[A-Za-z0-9-]{1,40}$")),
     ]
 
 
@@ -140,16 +140,16 @@ async def _show_code(update: Update, context: AppContext, code: str | None) -> N
     get the same answer, so nobody can find out which codes exist."""
     assert update.effective_user is not None
     found = None
-    if code is not None and is_private(update):
+    if code is not None:
         async with context.database.sessions() as session:
             found = await complaints.fetch_own_complaint(session, update.effective_user.id, code)
     if found is None:
         await reply(update, context.texts("status.not_found"))
         return
     complaint, events = found
-    await reply(
-        update, views.resident_detail(context.texts, complaint, events, context.config.kecamatan.tz)
-    )
+    tz = context.config.kecamatan.tz
+    for text in views.resident_detail(context.texts, complaint, events, tz):
+        await reply(update, text)
 
 
 # ---------------------------------------------------------------------------- rating
@@ -168,7 +168,7 @@ class RatingDialogue(Dialogue):
     def __init__(self) -> None:
         super().__init__(
             "complaint_rating",
-            entry_points=[CallbackQueryHandler(self.rate, pattern=r"^rt:\d+:\d+$")],
+            entry_points=[CallbackQueryHandler(self.rate, pattern=rf"^rt:{NUMBER}:{NUMBER}$")],
             states={
                 RatingStep.COMMENT: [
                     MessageHandler(NEW_TEXT, self.comment),

@@ -55,7 +55,7 @@ GROUP_MESSAGE = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & ~filters.
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     """Registered after the dialogues and before the global handlers (see bot.app)."""
     return [
-        CallbackQueryHandler(on_move_button, pattern=r"^tr:"),
+        CallbackQueryHandler(on_move_button, pattern=r"^tr:[0-9]{1,9}:"),
         CommandHandler("laporan", show_complaints),
         CommandHandler(["batal", "cancel"], cancel_move, filters=filters.ChatType.GROUPS),
         MessageHandler(GROUP_MESSAGE, on_group_message),

@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from iku.ratio import Ratio
+from iku.text import utf16_length
 from iku.workdays import add_working_days, working_days_between
 
 
@@ -109,10 +110,10 @@ RATING_SCORES = (1, 2, 3, 4)
 """After Selesai the reporter rates the handling once, 1 (tidak puas) to 4 (sangat puas)."""
 
 NOTE_MAX = 1000
-"""Longest official's note or reporter's comment, in characters."""
+"""Longest official's note or reporter's comment, in UTF-16 code units (see length_problem)."""
 
 PLACE_MAX = 300
-"""Longest place description typed by a reporter, in characters."""
+"""Longest place description typed by a reporter, in UTF-16 code units."""
 
 _CODE = re.compile(r"([A-Z]{2,10})-(\d{4})-0*(\d{1,9})")
 
@@ -143,8 +144,12 @@ LengthProblem = Literal["short", "long"]
 
 
 def length_problem(text: str, minimum: int, maximum: int) -> LengthProblem | None:
-    """Whether ``text`` (stripped) is shorter than ``minimum`` or longer than ``maximum``."""
-    size = len(text.strip())
+    """Whether ``text`` (stripped) is shorter than ``minimum`` or longer than ``maximum``.
+
+    Measured in UTF-16 code units, as Telegram counts (an emoji is two): counted in Python
+    characters, a description of 1,916 emoji passed and its card could never be posted.
+    """
+    size = utf16_length(text.strip())
     if size < minimum:
         return "short"
     if size > maximum:

@@ -245,6 +245,11 @@ def test_parse_tracking_code(typed: str, code: str | None) -> None:
         pytest.param("   " + "x" * 9 + "   ", "short", id="spaces-do-not-count"),
         pytest.param("x" * 2000, None, id="maximum"),
         pytest.param("x" * 2001, "long", id="above-maximum"),
+        # Telegram counts UTF-16 code units: an emoji outside the BMP is two.
+        pytest.param("🚓" * 1000, None, id="emoji-at-maximum"),
+        pytest.param("🚓" * 1001, "long", id="emoji-above-maximum"),
+        pytest.param("🚓" * 1916, "long", id="the-1916-emoji-card-that-never-posted"),
+        pytest.param("🚓" * 5, None, id="emoji-at-minimum"),
     ],
 )
 def test_length_problem(text: str, problem: str | None) -> None:
