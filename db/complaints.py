@@ -387,7 +387,11 @@ async def rate_complaint(
     it is not Selesai; "already" when it was rated before.
     """
     complaint = await session.get(Complaint, complaint_id)
-    if complaint is None or complaint.reporter_id != await resident_id(session, rater):
+    # A complaint entered by an official has no reporter, and a rater who never wrote to the
+    # bot has no resident id: None == None must not make them its owner.
+    if complaint is None or complaint.reporter_id is None:
+        return "not_found", ""
+    if complaint.reporter_id != await resident_id(session, rater):
         return "not_found", ""
     if complaint.status != Status.SELESAI.value:
         return "not_done", complaint.code
