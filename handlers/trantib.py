@@ -66,6 +66,19 @@ def is_official(context: AppContext, user_id: int) -> bool:
     return context.config.roles.has(user_id, *OFFICIAL_ROLES)
 
 
+def in_office_chat(update: Update, context: AppContext) -> bool:
+    """Whether the chat may see complaints: an official's private chat with the bot, or the
+    configured Trantib group. Any other group may hold residents (a village's public group),
+    so a rahasia complaint, a reporter's name or a note must never be posted there."""
+    chat = update.effective_chat
+    if chat is None:
+        return False
+    if chat.type == "private":
+        return True
+    group = context.config.telegram.trantib_chat_id
+    return group != 0 and chat.id == group
+
+
 # ---------------------------------------------------------------------------- moving a card
 
 
@@ -106,6 +119,10 @@ async def on_move_button(update: Update, context: AppContext) -> None:
     if not is_official(context, user.id):
         log.info("a complaint action was refused: the user holds no official role")
         await answer_button(update, t("trantib.not_allowed"), alert=True)
+        return
+    if not in_office_chat(update, context):
+        log.info("a complaint action was refused: not in the Trantib group or a private chat")
+        await answer_button(update, t("trantib.office_chats_only"), alert=True)
         return
     request = MoveRequest.parse(str(query.data))
     if request is None:
@@ -240,6 +257,10 @@ async def show_complaints(update: Update, context: AppContext) -> None:
     t = context.texts
     if not is_official(context, update.effective_user.id):
         await reply(update, t("trantib.officials_only"))
+        return
+    if not in_office_chat(update, context):
+        log.info("/laporan refused: not in the Trantib group or a private chat")
+        await reply(update, t("trantib.office_chats_only"))
         return
     args = context.args or []
     code = parse_tracking_code(" ".join(args)) if len(args) == 1 else None

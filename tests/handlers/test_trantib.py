@@ -24,6 +24,7 @@ from tests.factories import (
     card_of,
     file_complaint,
     fill_complaint,
+    make_config,
     move,
 )
 
@@ -277,6 +278,52 @@ async def test_laporan_code_shows_the_history_with_who_did_what(bot: BotHarness)
     assert "Siti" not in detail["text"]
     [missing] = await group.send("/laporan TRB-2025-0099")
     assert missing["text"] == "Laporan itu tidak ditemukan."
+
+
+OFFICE_CHATS_ONLY = (
+    "Perintah dan tombol laporan hanya dapat dipakai di grup Trantib atau di chat pribadi "
+    "dengan bot, agar isi laporan tidak tersebar."
+)
+
+
+@pytest.mark.parametrize("official_id", [TRANTIB_ID, CAMAT_ID, SEKCAM_ID])
+async def test_laporan_in_any_other_group_posts_nothing_confidential(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture, official_id: int
+) -> None:
+    caplog.set_level(logging.INFO)
+    code = await file_complaint(bot.person(), privacy="Rahasia", description="Rahasia sekali ini.")
+    village = bot.person(
+        official_id, first_name="Petugas", chat_id=-100777, chat_type="supergroup",
+        chat_title="Warga Desa Ajung",
+    )  # fmt: skip
+    for command in ("/laporan", f"/laporan {code}", "/laporan terlambat"):
+        [answer] = await village.send(command)
+        assert answer["text"] == OFFICE_CHATS_ONLY
+    # A forged card button there is refused too: no note request, no move.
+    assert await village.tap_data("tr:1:baru:diverifikasi", message=answer) == []
+    assert last_answer(bot)["text"] == OFFICE_CHATS_ONLY
+    assert [m["text"] for m in village.inbox()] == [OFFICE_CHATS_ONLY] * 3
+    assert await status_of(bot, code) == "baru"
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert str(official_id) not in logged and "-100777" not in logged and "Siti" not in logged
+    # The same official still sees it in the group and in private.
+    [listing] = await bot.official(official_id).send("/laporan")
+    assert code in listing["text"]
+    [private] = await bot.official(official_id, in_group=False).send("/laporan")
+    assert code in private["text"]
+
+
+async def test_laporan_in_a_group_when_no_trantib_group_is_configured(
+    database_url: str,
+) -> None:
+    config = make_config(database_url, telegram={"trantib_chat_id": 0})
+    harness = BotHarness(config)
+    await harness.start()
+    try:
+        [answer] = await harness.official().send("/laporan")
+        assert answer["text"] == OFFICE_CHATS_ONLY
+    finally:
+        await harness.stop()
 
 
 async def test_laporan_is_for_officials_only(bot: BotHarness) -> None:
