@@ -152,6 +152,7 @@ class ReporterContact:
     external_id: str
     language: str
     blocked: bool
+    channel: str = TELEGRAM
 
 
 @dataclass(frozen=True)
@@ -676,12 +677,12 @@ async def fetch_reporter_contact(
     """Where the reporter of a complaint is reached; None when an official entered it."""
     row = (
         await session.execute(
-            select(Resident.external_id, Resident.language, Resident.blocked)
+            select(Resident.external_id, Resident.language, Resident.blocked, Resident.channel)
             .join(Complaint, Complaint.reporter_id == Resident.id)
             .where(Complaint.id == complaint_id)
         )
     ).first()
-    return None if row is None else ReporterContact(row[0], row[1], row[2])
+    return None if row is None else ReporterContact(row[0], row[1], row[2], row[3])
 
 
 async def fetch_pending_move(

@@ -21,7 +21,7 @@ from telegram.helpers import mention_html
 
 from db import complaints
 from db.complaints import OpenFilter, PendingMove
-from handlers import complaint_card, notify
+from handlers import complaint_card, delivery, notify
 from handlers import complaint_views as views
 from handlers.complaint_form import (
     OFFICE_STEPS,
@@ -212,14 +212,17 @@ async def on_group_message(update: Update, context: AppContext) -> None:
 
 
 async def _complete_move(update: Update, context: AppContext, move: PendingMove, note: str) -> None:
-    """Commit the move, then tell the group, edit the card and send the reporter the news."""
+    """Commit the move together with what it owes (the reporter's news, the card's refresh,
+    both in the outbox), then tell the official and start the delivery."""
     assert update.message is not None
     t = context.texts
+    now = context.services.clock()
     async with context.database.transaction() as session:
-        moved = await complaints.complete_move(session, move, note, context.services.clock())
-    async with context.database.sessions() as session:
+        moved = await complaints.complete_move(session, move, note, now)
         complaint = await complaints.fetch_complaint(session, move.complaint_id)
-    assert complaint is not None
+        assert complaint is not None
+        if moved:
+            await notify.queue_move_news(session, context.services, complaint, note, now)
     status = views.status_label(t, complaint.status, complaint.reject_reason)
     if not moved:
         await update.message.reply_text(
@@ -227,9 +230,8 @@ async def _complete_move(update: Update, context: AppContext, move: PendingMove,
         )
         return
     log.info("complaint %s moved to %s", complaint.code, complaint.status)
+    delivery.kick(context.application)
     await update.message.reply_text(t("trantib.moved", code=complaint.code, status=status))
-    await complaint_card.refresh_card(context.application, complaint)
-    await notify.tell_reporter(context.application, complaint, note)
 
 
 async def cancel_move(update: Update, context: AppContext) -> None:
