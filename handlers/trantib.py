@@ -2,10 +2,12 @@
 (the open complaints, or one with its history), ``/catat`` (a complaint received on another
 channel) and the daily list of overdue complaints.
 
-Only ``[roles] trantib``, ``sekcam`` and ``camat`` may act. Every move is two steps: the button
-(which status), then the official's note as a reply in the group. The move is kept in the
-database in between, and happens only if the complaint still has the status the official saw,
-so two officials acting at once cannot both move it.
+Only ``[roles] trantib``, ``sekcam`` and ``camat`` may act, and only in the Trantib group or in
+their private chat with the bot. Every move is two steps: the button (which status), then the
+official's note as a reply to the note request (:mod:`handlers.note_requests` says which move a
+message completes). The move is kept in the database in between, and happens only if the
+complaint still has the status the official saw, so two officials acting at once cannot both
+move it. What a move owes to others (the reporter's news, the card) goes through the outbox.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from telegram.helpers import mention_html
 
 from db import complaints
 from db.complaints import OpenFilter, PendingMove
-from handlers import complaint_card, delivery, notify
+from handlers import common, complaint_card, delivery, note_requests, notify
 from handlers import complaint_views as views
 from handlers.complaint_form import (
     OFFICE_STEPS,
@@ -33,23 +35,29 @@ from handlers.context import AppContext, services_of
 from handlers.replies import answer_button, keyboard, main_menu, reply
 from iku.complaints import (
     NOTE_MAX,
+    NOTE_MIN_LETTERS,
     OPEN_STATUSES,
     Channel,
     RejectReason,
     Status,
     can_move,
-    length_problem,
+    note_problem,
     parse_tracking_code,
 )
 from iku.format import format_number
 from iku.periods import local_today
+from iku.text import clean_text, utf16_length
 
 log = logging.getLogger(__name__)
 
 OFFICIAL_ROLES = ("trantib", "sekcam", "camat")
 # Most complaints listed by /laporan in one message.
 LIST_LIMIT = 30
-GROUP_MESSAGE = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & ~filters.COMMAND
+NEW_MESSAGE = filters.UpdateType.MESSAGE & ~filters.COMMAND
+GROUP_MESSAGE = filters.ChatType.GROUPS & NEW_MESSAGE
+# In a private chat only replies can be notes (the request asks for one); everything else
+# there is for the dialogues and the catch-all.
+PRIVATE_REPLY = filters.ChatType.PRIVATE & filters.REPLY & NEW_MESSAGE
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
@@ -57,8 +65,8 @@ def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     return [
         CallbackQueryHandler(on_move_button, pattern=r"^tr:"),
         CommandHandler("laporan", show_complaints),
-        CommandHandler(["batal", "cancel"], cancel_move, filters=filters.ChatType.GROUPS),
-        MessageHandler(GROUP_MESSAGE, on_group_message),
+        CommandHandler(["batal", "cancel"], cancel_move),
+        MessageHandler(GROUP_MESSAGE | PRIVATE_REPLY, on_official_message),
     ]
 
 
@@ -142,6 +150,8 @@ async def on_move_button(update: Update, context: AppContext) -> None:
         return
     await answer_button(update)
     if request.target is Status.DITOLAK and request.reason is None:
+        # Pressing Tolak is already a new choice: an older request for this complaint ends.
+        await note_requests.replace_request(context, user.id, request.complaint_id)
         await _ask_reason(update, context, request, complaint.code)
         return
     await _ask_note(update, context, request, complaint.code)
@@ -179,36 +189,46 @@ async def _ask_note(update: Update, context: AppContext, request: MoveRequest, c
         target=request.target,
         reason=request.reason,
         prompt_message_id=prompt.message_id,
+        code=code,
     )
-    async with context.database.transaction() as session:
-        await complaints.save_pending_move(session, move, context.services.clock())
+    await note_requests.start_request(context, move)
 
 
-async def on_group_message(update: Update, context: AppContext) -> None:
-    """An official's message in a group: the note of their pending move, if they have one.
-
-    The reply to a note request completes that request's move; any other message completes
-    the official's latest one. Everybody else's chatter is left alone.
-    """
+async def on_official_message(update: Update, context: AppContext) -> None:
+    """A message in a group, or a reply in a private chat: the note of an official's move if
+    it answers one (see :mod:`handlers.note_requests` for which it answers). Everybody else's
+    messages in groups are left alone; in a private chat they get the usual answer."""
     message, user = update.message, update.effective_user
     assert message is not None and user is not None
-    if not is_official(context, user.id):
-        return
-    replied = message.reply_to_message.message_id if message.reply_to_message else None
-    async with context.database.sessions() as session:
-        move = await complaints.fetch_pending_move(session, user.id, message.chat_id, replied)
-    if move is None:
-        return
+    found = None
+    if is_official(context, user.id) and in_office_chat(update, context):
+        found = await note_requests.find_move(update, context)
+    if isinstance(found, note_requests.Answer):
+        if found.text:
+            await message.reply_text(found.text)
+    elif found is not None:
+        await _take_note(update, context, found)
+    elif message.chat.type == "private":
+        await common.not_understood(update, context)
+
+
+async def _take_note(update: Update, context: AppContext, move: PendingMove) -> None:
+    """Complete ``move`` with the message as its note, if it is one worth telling the
+    reporter; otherwise say why, and the request stays open."""
+    assert update.message is not None
     t = context.texts
-    note = (message.text or "").strip()
-    if not note:
-        await message.reply_text(t("trantib.note_text_only"))
+    if update.message.text is None:
+        await update.message.reply_text(t("trantib.note_text_only"))
         return
-    if length_problem(note, 1, NOTE_MAX) == "long":
-        sizes = {"length": format_number(len(note)), "maximum": format_number(NOTE_MAX)}
-        await message.reply_text(t("trantib.note_too_long", **sizes))
-        return
-    await _complete_move(update, context, move, note)
+    note = clean_text(update.message.text)
+    problem = note_problem(note)
+    if problem == "long":
+        sizes = {"length": format_number(utf16_length(note)), "maximum": format_number(NOTE_MAX)}
+        await update.message.reply_text(t("trantib.note_too_long", **sizes))
+    elif problem == "short":
+        await update.message.reply_text(t("trantib.note_too_short", minimum=NOTE_MIN_LETTERS))
+    else:
+        await _complete_move(update, context, move, note)
 
 
 async def _complete_move(update: Update, context: AppContext, move: PendingMove, note: str) -> None:
@@ -235,19 +255,31 @@ async def _complete_move(update: Update, context: AppContext, move: PendingMove,
 
 
 async def cancel_move(update: Update, context: AppContext) -> None:
-    """``/batal`` in the group drops the official's pending move."""
+    """``/batal`` drops the official's pending move: the one whose request it replies to, else
+    their latest one in this chat. The request is edited to say it is void."""
     message, user = update.message, update.effective_user
     assert message is not None and user is not None
     t = context.texts
     dropped = None
     if is_official(context, user.id):
+        replied = note_requests.replied_message_id(message)
         async with context.database.transaction() as session:
-            dropped = await complaints.drop_pending_move(session, user.id, message.chat_id)
+            dropped = await complaints.drop_pending_move(session, user.id, message.chat_id, replied)
+            if dropped is not None:
+                now = context.services.clock()
+                await note_requests.void_request(
+                    session, t, dropped[0], "trantib.request_cancelled", now
+                )
     if dropped is None:
-        await message.reply_text(t("cancel.nothing"))
+        if message.chat.type == "private":
+            await common.nothing_to_cancel(update, context)
+        else:
+            await message.reply_text(t("cancel.nothing"))
         return
-    status = views.status_label(t, dropped.status)
-    await message.reply_text(t("trantib.move_cancelled", code=dropped.code, status=status))
+    delivery.kick(context.application)
+    complaint = dropped[1]
+    status = views.status_label(t, complaint.status)
+    await message.reply_text(t("trantib.move_cancelled", code=complaint.code, status=status))
 
 
 # ---------------------------------------------------------------------------- /laporan

@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from iku.ratio import Ratio
+from iku.text import letter_count, utf16_length
 from iku.workdays import add_working_days, working_days_between
 
 
@@ -109,7 +110,35 @@ RATING_SCORES = (1, 2, 3, 4)
 """After Selesai the reporter rates the handling once, 1 (tidak puas) to 4 (sangat puas)."""
 
 NOTE_MAX = 1000
-"""Longest official's note or reporter's comment, in characters."""
+"""Longest official's note or reporter's comment, in UTF-16 units as Telegram counts them."""
+
+NOTE_MIN_LETTERS = 5
+"""An official's note is told to the reporter, so it must say something: at least this many
+letters (emoji, digits and punctuation do not count)."""
+
+# Words that acknowledge without saying anything; runs of a letter are read as one ("okeee").
+_ACKNOWLEDGEMENTS = frozenset(
+    {"ok", "oke", "okay", "okey", "okeh", "oce", "siap", "sip", "ya", "iya", "yes", "done", "noted"}
+)
+_WORDS = re.compile(r"[^\W\d_]+")
+_REPEATS = re.compile(r"(.)\1+")
+
+NoteProblem = Literal["short", "long"]
+
+
+def note_problem(note: str) -> NoteProblem | None:
+    """Why an official's (cleaned) note cannot be told to a reporter, or None.
+
+    "short": fewer than :data:`NOTE_MIN_LETTERS` letters, or nothing but acknowledgements
+    ("ok", "Siap!", "oke oke"); "long": more than :data:`NOTE_MAX` UTF-16 units.
+    """
+    if utf16_length(note) > NOTE_MAX:
+        return "long"
+    words = [_REPEATS.sub(r"\1", word) for word in _WORDS.findall(note.lower())]
+    if letter_count(note) < NOTE_MIN_LETTERS or all(w in _ACKNOWLEDGEMENTS for w in words):
+        return "short"
+    return None
+
 
 PLACE_MAX = 300
 """Longest place description typed by a reporter, in characters."""

@@ -134,6 +134,7 @@ async def test_the_schedule_is_installed_with_stable_names(bot: BotHarness) -> N
         "complaints.overdue_report",
         "complaints.catch_up",
         "outbox.deliver",
+        "complaints.expire_note_requests",
     }
 
 

@@ -225,7 +225,7 @@ async def test_rating_comment_can_be_skipped_and_never_blocks_the_menu(bot: BotH
     siti = bot.person()
     code = await file_complaint(siti)
     group = bot.official()
-    await move(group, code, "✔️ Verifikasi", "cek")
+    await move(group, code, "✔️ Verifikasi", "cek lokasi")
     await move(group, code, "▶️ Proses", "proses")
     await move(group, code, "✅ Selesai", "beres")
     bot.api.fail_next("editMessageReplyMarkup", status=400, description="Bad Request: x")
@@ -756,7 +756,7 @@ async def test_a_reporter_who_blocked_the_bot_is_marked_and_the_move_still_happe
     siti = bot.person()
     code = await file_complaint(siti)
     bot.api.block(siti.chat_id)
-    shown = await move(bot.official(), code, "✔️ Verifikasi", "cek")
+    shown = await move(bot.official(), code, "✔️ Verifikasi", "cek lokasi")
     assert f"✅ {code} sekarang Diverifikasi. Catatan tersimpan." in texts(shown)
     async with services_of(bot.application).database.sessions() as session:
         blocked = await session.scalar(
@@ -771,7 +771,11 @@ async def test_an_unanswered_comment_step_ends_without_a_word(bot: BotHarness) -
     siti = bot.person()
     code = await file_complaint(siti)
     group = bot.official()
-    for button, note in (("✔️ Verifikasi", "cek"), ("▶️ Proses", "proses"), ("✅ Selesai", "beres")):
+    for button, note in (
+        ("✔️ Verifikasi", "cek lokasi"),
+        ("▶️ Proses", "proses"),
+        ("✅ Selesai", "beres"),
+    ):
         await move(group, code, button, note)
     await siti.tap("2 Kurang puas")
     before = len(siti.inbox())

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.driver import Person
 from bot.offline import JSONDict
+from db import complaints
 from db.models import Complaint, ComplaintEvent, ComplaintPendingMove, ComplaintPhoto
-from handlers import complaint_card, trantib
+from handlers import complaint_card, note_requests, trantib
 from handlers.context import services_of
 from tests.factories import (
     CAMAT_ID,
@@ -166,7 +169,7 @@ async def test_a_button_on_an_out_of_date_card(bot: BotHarness) -> None:
     code = await file_complaint(bot.person())
     group = bot.official()
     old_card = card_of(group, code)
-    await move(group, code, "✔️ Verifikasi", "cek")
+    await move(group, code, "✔️ Verifikasi", "cek lokasi")
     # The same card as it was before the move (another official's screen had not refreshed).
     await group.tap_data(old_card["reply_markup"]["inline_keyboard"][1][1]["callback_data"],
                          message=old_card)  # fmt: skip
@@ -213,19 +216,267 @@ async def test_note_must_be_text_and_not_too_long(bot: BotHarness) -> None:
     assert refused["text"] == (
         "Catatan terlalu panjang (1.001 huruf, paling banyak 1.000). Mohon diringkas."
     )
+    # Telegram counts an emoji as two units: 501 of them are 1,002.
+    [refused] = await group.send("😀" * 501, reply_to=prompt)
+    assert refused["text"] == (
+        "Catatan terlalu panjang (1.002 huruf, paling banyak 1.000). Mohon diringkas."
+    )
     assert await status_of(bot, code) == "baru"
     await group.send("cukup", reply_to=prompt)
     assert await status_of(bot, code) == "diverifikasi"
 
 
+TOO_SHORT = (
+    "Catatan ini akan dikirim ke pelapor: mohon tulis apa yang diperiksa atau dilakukan, "
+    'paling sedikit 5 huruf, bukan hanya "ok". Permintaan catatan masih berlaku; balas lagi '
+    "pesannya."
+)
+
+
+@pytest.mark.parametrize(
+    "note", ["ok", "Oke", "siap!", "OK OK OK", "okeee 👍", "cek", "👍👍👍👍👍👍"]
+)
+async def test_a_note_that_says_nothing_is_refused_and_the_request_stays(
+    bot: BotHarness, note: str
+) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    group = bot.official()
+    [prompt] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    [refused] = await group.send(note, reply_to=prompt)
+    assert refused["text"] == TOO_SHORT
+    assert await status_of(bot, code) == "baru"
+    assert not any(m["text"].startswith("Kabar laporan") for m in siti.inbox())
+    await group.send("Sudah dicek ke lokasi, benar ada.", reply_to=prompt)
+    assert await status_of(bot, code) == "diverifikasi"
+
+
+async def test_a_note_is_cleaned_before_it_is_kept_and_told(bot: BotHarness) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    await move(bot.official(), code, "✔️ Verifikasi", "\x1b[31mSudah\x00 dicek\x07 ke lokasi.\r\n")
+    async with services_of(bot.application).database.sessions() as session:
+        note = await session.scalar(select(ComplaintEvent.note).order_by(ComplaintEvent.id.desc()))
+    assert note == "Sudah dicek ke lokasi."
+    assert siti.last()["text"].endswith("Catatan petugas: Sudah dicek ke lokasi.")
+
+
 async def test_batal_in_the_group_drops_the_pending_move(bot: BotHarness) -> None:
     code = await file_complaint(bot.person())
     group = bot.official()
-    await group.tap("✔️ Verifikasi", message=card_of(group, code))
-    [cancelled] = await group.send("/batal")
+    [prompt] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    request, cancelled = await group.send("/batal")
+    assert request["message_id"] == prompt["message_id"]
+    assert request["text"] == (
+        f"⛔ Permintaan catatan untuk {code} → Diverifikasi dibatalkan. Tidak ada yang diubah."
+    )
     assert cancelled["text"] == f"Perubahan {code} dibatalkan; statusnya tetap Baru."
     assert await group.send("obrolan biasa") == []
+    [void] = await group.send("Sudah dicek ke lokasi.", reply_to=prompt)
+    assert void["text"] == VOID_REPLY
     assert await status_of(bot, code) == "baru"
+
+
+# ---------------------------------------------------------------------- which move a note completes
+
+VOID_REPLY = (
+    "Permintaan catatan itu sudah tidak berlaku (diganti atau dibatalkan), jadi catatan ini tidak "
+    "disimpan dan tidak ada yang diubah."
+)
+EXPIRED_REPLY = (
+    "Permintaan catatan itu sudah kedaluwarsa, jadi catatan ini tidak disimpan dan tidak ada yang "
+    "diubah. Tekan lagi tombolnya di kartu laporan bila masih perlu."
+)
+
+
+async def iku4(bot: BotHarness) -> tuple[int, int, int, int]:
+    """IKU 4 of February 2025 as the report computes it: received, excluded, resolved, open."""
+    async with services_of(bot.application).database.sessions() as session:
+        figures = await complaints.fetch_figures(
+            session, date(2025, 2, 1), date(2025, 2, 28), date(2025, 2, 28)
+        )
+    return figures.received, figures.excluded, figures.resolved, figures.open
+
+
+def news_of(person: Person) -> list[str]:
+    return [m["text"] for m in person.inbox() if m.get("text", "").startswith("Kabar laporan")]
+
+
+async def test_a_forgotten_rejection_is_not_completed_by_a_reply_to_another_card(
+    bot: BotHarness,
+) -> None:
+    """The issue's case: Tolak -> Palsu on one complaint, forgotten; three days later a reply to
+    another complaint's card must not close the first as false, tell its reporter, or change
+    IKU 4."""
+    siti, budi = bot.person(), bot.person(5550002, first_name="Budi")
+    first = await file_complaint(siti)
+    second = await file_complaint(budi, category="Perjudian")
+    group = bot.official()
+    await group.tap("✖️ Tolak", message=card_of(group, first))
+    [request] = await group.tap("Palsu/tidak benar")
+    figures = await iku4(bot)
+    bot.clock.advance(days=3)
+    events_before = await events(bot)
+
+    note = "pak, yang ini tolong dicek besok"
+    assert await group.send(note, reply_to=card_of(group, second)) == []
+    assert await group.send(note) == []  # nor a plain message
+    assert await status_of(bot, first) == "baru"
+    assert await status_of(bot, second) == "baru"
+    assert news_of(siti) == [] and news_of(budi) == []
+    assert await iku4(bot) == figures == (2, 0, 0, 2)
+    assert await events(bot) == events_before
+
+    # The old request itself has expired meanwhile: a reply to it changes nothing either.
+    shown = await group.send("Tidak ditemukan kejadian.", reply_to=request)
+    [notice] = [m for m in shown if m["message_id"] != request["message_id"]]
+    assert notice["text"] == (
+        f"⌛ Petugas, permintaan catatan untuk {first} → Ditolak (Palsu/tidak benar) sudah lewat "
+        "30 menit dan tidak berlaku lagi. Tidak ada yang diubah; tekan lagi tombolnya di kartu "
+        "laporan bila masih perlu."
+    )
+    assert await status_of(bot, first) == "baru"
+    assert news_of(siti) == []
+    assert await iku4(bot) == figures
+    [again] = await group.send("Tidak ditemukan kejadian.", reply_to=request)
+    assert again["text"] == EXPIRED_REPLY
+
+
+async def test_a_newer_button_on_the_same_complaint_voids_the_older_request_visibly(
+    bot: BotHarness,
+) -> None:
+    """Verifikasi, then Tolak, then a reply to the Verifikasi request: Tolak replaced it, so
+    the reply completes nothing, neither Verifikasi nor Tolak, and says so."""
+    siti = bot.person()
+    code = await file_complaint(siti)
+    group = bot.official()
+    [verify_request] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    shown = await group.tap("✖️ Tolak", message=card_of(group, code))
+    voided, reasons = shown
+    assert voided["message_id"] == verify_request["message_id"]
+    assert voided["text"] == (
+        f"⛔ Permintaan catatan untuk {code} → Diverifikasi tidak berlaku lagi: diganti oleh "
+        "tombol yang ditekan sesudahnya. Tidak ada yang diubah."
+    )
+    assert reasons["text"] == f"Alasan menolak laporan {code}?"
+
+    [answer] = await group.send("Sudah dicek, benar ada.", reply_to=verify_request)
+    assert answer["text"] == VOID_REPLY
+    assert await status_of(bot, code) == "baru"
+    assert news_of(siti) == []
+    assert await events(bot) == 1
+
+    # The rejection goes on as asked, with its own request.
+    [reject_request] = await group.tap("Duplikat (sudah pernah dilaporkan)", message=reasons)
+    await group.send("Sama dengan laporan kemarin.", reply_to=reject_request)
+    assert await status_of(bot, code) == "ditolak"
+    [news] = news_of(siti)
+    assert news.startswith(f"Kabar laporan {code}: Ditolak (Duplikat (sudah pernah dilaporkan)).")
+
+
+async def test_pressing_the_same_button_again_voids_the_first_request(bot: BotHarness) -> None:
+    code = await file_complaint(bot.person())
+    group = bot.official()
+    [first] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    voided, second = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    assert voided["message_id"] == first["message_id"]
+    assert voided["text"].startswith(f"⛔ Permintaan catatan untuk {code} → Diverifikasi")
+    [answer] = await group.send("Sudah dicek ke lokasi.", reply_to=first)
+    assert answer["text"] == VOID_REPLY
+    await group.send("Sudah dicek ke lokasi.", reply_to=second)
+    assert await status_of(bot, code) == "diverifikasi"
+
+
+async def test_a_reply_to_anything_but_the_request_completes_nothing(bot: BotHarness) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    group = bot.official()
+    colleague = bot.official(SEKCAM_ID)
+    [prompt] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    [talk] = await colleague.send("/laporan")  # any bot message in the group
+    said = colleague.new_message(text="Pak, sudah ke lokasi?")  # a colleague's message
+    colleague_message = {**said, "from": colleague.user}
+    for target in (card_of(group, code), talk, colleague_message):
+        assert await group.send("Sudah dicek ke lokasi.", reply_to=target) == []
+    # Another official's reply to this official's request is not their note either.
+    assert await colleague.send("Sudah dicek ke lokasi.", reply_to=prompt) == []
+    assert await status_of(bot, code) == "baru"
+    assert news_of(siti) == []
+    await group.send("Sudah dicek ke lokasi.", reply_to=prompt)
+    assert await status_of(bot, code) == "diverifikasi"
+
+
+async def test_an_unanswered_request_expires_and_the_official_is_told(bot: BotHarness) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    group = bot.official()
+    [prompt] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    bot.clock.advance(minutes=29)
+    await note_requests.expire_note_requests(bot.context())
+    assert group.last()["message_id"] == prompt["message_id"]  # nothing yet
+    bot.clock.advance(minutes=1)
+    await note_requests.expire_note_requests(bot.context())
+    notice = group.last()
+    assert notice["text"] == (
+        f"⌛ Petugas, permintaan catatan untuk {code} → Diverifikasi sudah lewat 30 menit dan "
+        "tidak berlaku lagi. Tidak ada yang diubah; tekan lagi tombolnya di kartu laporan bila "
+        "masih perlu."
+    )
+    assert notice["reply_to_message"]["message_id"] == prompt["message_id"]
+    assert notice["entities"][0] == {
+        "offset": 2, "length": 7, "type": "text_link", "url": f"tg://user?id={TRANTIB_ID}",
+    }  # fmt: skip
+    await note_requests.expire_note_requests(bot.context())
+    assert group.last()["message_id"] == notice["message_id"]  # told once
+
+    [answer] = await group.send("Sudah dicek ke lokasi.", reply_to=prompt)
+    assert answer["text"] == EXPIRED_REPLY
+    assert await group.send("Sudah dicek ke lokasi.") == []
+    assert await status_of(bot, code) == "baru"
+    assert news_of(siti) == []
+
+
+async def test_the_note_timeout_is_configurable(database_url: str) -> None:
+    harness = BotHarness(make_config(database_url, complaints={"note_timeout_minutes": 10}))
+    await harness.start()
+    try:
+        code = await file_complaint(harness.person())
+        group = harness.official()
+        [prompt] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+        harness.clock.advance(minutes=10)
+        await note_requests.expire_note_requests(harness.context())
+        assert "sudah lewat 10 menit" in group.last()["text"]
+        [answer] = await group.send("Sudah dicek ke lokasi.", reply_to=prompt)
+        assert answer["text"] == EXPIRED_REPLY
+        assert await status_of(harness, code) == "baru"
+    finally:
+        await harness.stop()
+
+
+async def test_a_plain_message_completes_only_one_recent_request(bot: BotHarness) -> None:
+    first = await file_complaint(bot.person())
+    second = await file_complaint(bot.person(5550002, first_name="Budi"))
+    group = bot.official()
+    [first_request] = await group.tap("✔️ Verifikasi", message=card_of(group, first))
+    await group.tap("✔️ Verifikasi", message=card_of(group, second))
+    [which] = await group.send("Sudah dicek ke lokasi.")
+    assert which["text"] == (
+        f"Ada 2 permintaan catatan Bapak/Ibu yang menunggu ({first}, {second}). Balas (reply) "
+        "pesan permintaan yang sesuai supaya catatan tidak tertukar. Pesan ini tidak disimpan "
+        "sebagai catatan."
+    )
+    assert (await status_of(bot, first), await status_of(bot, second)) == ("baru", "baru")
+    await group.send("Sudah dicek ke lokasi.", reply_to=first_request)
+    assert await status_of(bot, first) == "diverifikasi"
+
+    # One request left, but pressed more than five minutes ago: a plain message is talk.
+    bot.clock.advance(minutes=6)
+    assert await group.send("Nanti siang saya ke sana.") == []
+    assert await status_of(bot, second) == "baru"
+    # A fresh press makes it recent again.
+    await group.tap("✔️ Verifikasi", message=card_of(group, second))
+    await group.send("Sudah dicek ke lokasi.")
+    assert await status_of(bot, second) == "diverifikasi"
 
 
 # ---------------------------------------------------------------------------- /laporan
@@ -381,7 +632,7 @@ async def test_overdue_list_is_posted_once_per_complaint_per_day(bot: BotHarness
     late = await file_complaint(bot.person())
     on_time = await file_complaint(bot.person(5550002, first_name="Budi"))
     group = bot.official()
-    await move(group, on_time, "✔️ Verifikasi", "cek")
+    await move(group, on_time, "✔️ Verifikasi", "cek lokasi")
     # Monday 17 Feb received; verify by Thursday 20 Feb. Friday 21 Feb, 07:00 WIB: too early.
     bot.clock.advance(days=3, hours=22)
     before = len(group.inbox())
