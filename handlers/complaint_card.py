@@ -22,7 +22,7 @@ from handlers import complaint_views as views
 from handlers.context import AppContext, Services, services_of
 from handlers.replies import keyboard
 from i18n import Texts
-from iku.complaints import moves_from
+from iku.complaints import CLOSED_STATUSES, REOPENED_STATUS, moves_from
 from iku.periods import local_today
 
 log = logging.getLogger(__name__)
@@ -38,14 +38,21 @@ def group_texts(services: Services) -> Texts:
     return services.catalog.for_language(services.config.bot.default_language)
 
 
-def move_buttons(t: Texts, complaint: ComplaintRecord) -> InlineKeyboardMarkup | None:
-    """The next step forward on its own row, the side exits below; none once closed.
+def move_buttons(
+    t: Texts, complaint: ComplaintRecord, *, reopen: bool = True
+) -> InlineKeyboardMarkup | None:
+    """The next step forward on its own row, the side exits below; once closed, the button
+    that reopens it (``reopen``: for whoever may see it; only the Camat and the Sekcam may
+    use it), else none.
 
     The data carries the status the card shows, so a press on an out-of-date card is noticed.
     """
     targets = moves_from(complaint.status)
     if not targets:
-        return None
+        if not reopen or complaint.status not in CLOSED_STATUSES:
+            return None
+        data = f"tr:{complaint.id}:{complaint.status}:{REOPENED_STATUS}"
+        return keyboard([[(t("trantib.reopen"), data)]])
     buttons = [
         (t(f"trantib.move.{target.value}"), f"tr:{complaint.id}:{complaint.status}:{target}")
         for target in targets

@@ -29,6 +29,8 @@ async def queue_move_news(
     complaint: ComplaintRecord,
     note: str,
     now: datetime,
+    *,
+    reopened: bool = False,
 ) -> bool:
     """Write the card's refresh and the reporter's news of ``complaint`` (as it is after the
     move) to the outbox; True when a reporter will be told, False when there is nobody to tell
@@ -41,7 +43,8 @@ async def queue_move_news(
     if contact is None or contact.blocked:
         return False
     t = services.catalog.for_language(contact.language)
-    payload = {"text": views.news_text(t, complaint, note), "buttons": rating_rows(t, complaint)}
+    text = views.news_text(t, complaint, note, reopened=reopened)
+    payload = {"text": text, "buttons": rating_rows(t, complaint)}
     news = NewMessage(
         Kind.NEWS, contact.channel, contact.external_id, payload, complaint_id=complaint.id
     )

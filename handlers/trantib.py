@@ -41,6 +41,7 @@ from iku.complaints import (
     RejectReason,
     Status,
     can_move,
+    can_reopen,
     note_problem,
     parse_tracking_code,
 )
@@ -51,6 +52,8 @@ from iku.text import clean_text, utf16_length
 log = logging.getLogger(__name__)
 
 OFFICIAL_ROLES = ("trantib", "sekcam", "camat")
+# Who may reopen a closed complaint: a correction above the officer who closed it.
+REOPEN_ROLES = ("camat", "sekcam")
 # Most complaints listed by /laporan in one message.
 LIST_LIMIT = 30
 NEW_MESSAGE = filters.UpdateType.MESSAGE & ~filters.COMMAND
@@ -72,6 +75,10 @@ def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
 
 def is_official(context: AppContext, user_id: int) -> bool:
     return context.config.roles.has(user_id, *OFFICIAL_ROLES)
+
+
+def may_reopen(context: AppContext, user_id: int) -> bool:
+    return context.config.roles.has(user_id, *REOPEN_ROLES)
 
 
 def in_office_chat(update: Update, context: AppContext) -> bool:
@@ -110,9 +117,14 @@ class MoveRequest:
             reason = RejectReason(parts[4]) if len(parts) == 5 else None
         except ValueError:
             return None
-        if not can_move(expected, target) or (reason is not None and target is not Status.DITOLAK):
+        allowed = can_move(expected, target) or can_reopen(expected, target)
+        if not allowed or (reason is not None and target is not Status.DITOLAK):
             return None
         return cls(int(parts[1]), expected, target, reason)
+
+    @property
+    def reopens(self) -> bool:
+        return can_reopen(self.expected, self.target)
 
     def data(self, reason: RejectReason | None = None) -> str:
         tail = f":{reason}" if reason else ""
@@ -135,6 +147,10 @@ async def on_move_button(update: Update, context: AppContext) -> None:
     request = MoveRequest.parse(str(query.data))
     if request is None:
         await answer_button(update, t("fallback.stale_button"))
+        return
+    if request.reopens and not may_reopen(context, user.id):
+        log.info("a reopening was refused: the user is neither Camat nor Sekcam")
+        await answer_button(update, t("trantib.reopen_not_allowed"), alert=True)
         return
     async with context.database.sessions() as session:
         complaint = await complaints.fetch_complaint(session, request.complaint_id)
@@ -176,7 +192,9 @@ async def _ask_note(update: Update, context: AppContext, request: MoveRequest, c
         official=mention_html(user.id, user.full_name),
         code=html.escape(code),
         status=html.escape(views.status_label(t, request.target, request.reason)),
-        what=html.escape(t(f"trantib.what.{request.target.value}")),
+        what=html.escape(
+            t("trantib.what_reopen") if request.reopens else t(f"trantib.what.{request.target}")
+        ),
     )
     prompt = await chat.send_message(
         text, parse_mode="HTML", reply_markup=ForceReply(selective=True)
@@ -222,7 +240,9 @@ async def _take_note(update: Update, context: AppContext, move: PendingMove) -> 
         return
     note = clean_text(update.message.text)
     problem = note_problem(note)
-    if problem == "long":
+    if can_reopen(move.expected, move.target) and not may_reopen(context, move.official_id):
+        await update.message.reply_text(t("trantib.reopen_not_allowed"))  # roles changed since
+    elif problem == "long":
         sizes = {"length": format_number(utf16_length(note)), "maximum": format_number(NOTE_MAX)}
         await update.message.reply_text(t("trantib.note_too_long", **sizes))
     elif problem == "short":
@@ -242,7 +262,10 @@ async def _complete_move(update: Update, context: AppContext, move: PendingMove,
         complaint = await complaints.fetch_complaint(session, move.complaint_id)
         assert complaint is not None
         if moved:
-            await notify.queue_move_news(session, context.services, complaint, note, now)
+            reopened = can_reopen(move.expected, move.target)
+            await notify.queue_move_news(
+                session, context.services, complaint, note, now, reopened=reopened
+            )
     status = views.status_label(t, complaint.status, complaint.reject_reason)
     if not moved:
         await update.message.reply_text(

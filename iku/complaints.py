@@ -57,11 +57,28 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = MappingProxyType(
 
 OPEN_STATUSES = frozenset({Status.BARU, Status.DIVERIFIKASI, Status.DIPROSES})
 RESOLVED_STATUSES = frozenset({Status.SELESAI, Status.DITERUSKAN})
+CLOSED_STATUSES = frozenset({Status.SELESAI, Status.DITERUSKAN, Status.DITOLAK})
+
+REOPENED_STATUS = Status.DIPROSES
+"""Where a closed complaint returns when the Camat or the Sekcam reopens it.
+
+Diproses, whatever it was before closing: somebody senior decided it needs handling, and it
+was looked at by an official already (closing took one). The Selesai button is then one press
+away, and the clocks resume without flagging it at once as overdue for a verification that is
+long past, which Baru or Diverifikasi would. Its reporter reads "Petugas sedang menangani
+laporan ini", which is the truth.
+"""
 
 
 def can_move(current: Status, target: Status) -> bool:
     """Whether an official may change a complaint from ``current`` to ``target``."""
     return target in TRANSITIONS[current]
+
+
+def can_reopen(current: Status, target: Status) -> bool:
+    """Whether ``current`` -> ``target`` reopens a closed complaint (Selesai, Diteruskan or
+    Ditolak back to :data:`REOPENED_STATUS`); only the Camat and the Sekcam may."""
+    return current in CLOSED_STATUSES and target is REOPENED_STATUS
 
 
 # The order officials see the moves in: the next step forward first, then the side exits.

@@ -94,7 +94,7 @@ async def test_the_next_message_without_reply_also_completes_the_move(bot: BotHa
     await group.send("Diteruskan ke Polsek Ajung.")
     assert await status_of(bot, code) == "diteruskan"
     card = card_of(group, code)
-    assert group.buttons(card) == []
+    assert group.buttons(card) == ["🔄 Buka kembali"]  # only a reopening is left
     assert "Ditutup: 17 Februari 2025 09.00 WIB" in card["text"]
     assert bot.person().last()["text"].endswith("Catatan petugas: Diteruskan ke Polsek Ajung.")
 
@@ -477,6 +477,132 @@ async def test_a_plain_message_completes_only_one_recent_request(bot: BotHarness
     await group.tap("✔️ Verifikasi", message=card_of(group, second))
     await group.send("Sudah dicek ke lokasi.")
     assert await status_of(bot, second) == "diverifikasi"
+
+
+# ---------------------------------------------------------------------------- reopening
+
+REOPEN_NOT_ALLOWED = (
+    "Maaf, hanya Camat atau Sekcam yang dapat membuka kembali laporan yang sudah ditutup."
+)
+
+
+async def close(bot: BotHarness, code: str, closing: str) -> None:
+    group = bot.official()
+    if closing == "selesai":
+        await move(group, code, "▶️ Proses", "Petugas menuju lokasi.")
+        await move(group, code, "✅ Selesai", "Sudah ditertibkan petugas.")
+    elif closing == "diteruskan":
+        await move(group, code, "↪️ Teruskan", "Diteruskan ke Polsek Ajung.")
+    else:
+        await group.tap("✖️ Tolak", message=card_of(group, code))
+        await group.tap("Palsu/tidak benar")
+        await group.send("Tidak ditemukan kejadian di lokasi.", reply_to=group.last())
+
+
+@pytest.mark.parametrize(
+    ("closing", "label", "before"),
+    [
+        ("selesai", "Selesai", (1, 0, 1, 0)),
+        ("diteruskan", "Diteruskan", (1, 0, 1, 0)),
+        ("ditolak", "Ditolak (Palsu/tidak benar)", (1, 1, 0, 0)),
+    ],
+)
+@pytest.mark.parametrize("official_id", [CAMAT_ID, SEKCAM_ID], ids=["camat", "sekcam"])
+async def test_camat_and_sekcam_reopen_a_closed_complaint_with_a_note(
+    bot: BotHarness, closing: str, label: str, before: tuple[int, ...], official_id: int
+) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    await close(bot, code, closing)
+    assert await iku4(bot) == before
+    group = bot.official(official_id)
+    card = card_of(group, code)
+    assert card["text"].startswith(f"📣 Laporan {code} · {label}\n")
+    assert group.buttons(card) == ["🔄 Buka kembali"]
+
+    bot.clock.advance(hours=2)
+    [prompt] = await group.tap("🔄 Buka kembali", message=card)
+    assert prompt["text"] == (
+        f"Petugas, balas pesan ini dengan catatan untuk {code} → Diproses: alasan laporan dibuka "
+        "kembali. Ketik /batal untuk membatalkan."
+    )
+    shown = await group.send("Warga melapor masih terjadi, mohon ditangani.", reply_to=prompt)
+    assert f"✅ {code} sekarang Diproses. Catatan tersimpan." in texts(shown)
+
+    card = card_of(group, code)
+    assert card["text"].startswith(f"📣 Laporan {code} · Diproses\n")
+    assert "Ditutup" not in card["text"] and "Batas waktu" in card["text"]
+    assert group.buttons(card) == ["✅ Selesai", "↪️ Teruskan", "✖️ Tolak"]
+    assert news_of(siti)[-1] == (
+        f"Kabar laporan {code}: Diproses.\n"
+        "Laporan ini dibuka kembali dan ditangani lagi oleh petugas.\n"
+        "Catatan petugas: Warga melapor masih terjadi, mohon ditangani."
+    )
+    async with services_of(bot.application).database.sessions() as session:
+        row = await session.scalar(select(Complaint).where(Complaint.code == code))
+        event = await session.scalar(select(ComplaintEvent).order_by(ComplaintEvent.id.desc()))
+    assert row is not None and (row.status, row.reject_reason, row.closed_at) == (
+        "diproses", None, None,
+    )  # fmt: skip
+    assert event is not None
+    assert (event.from_status, event.to_status, event.note, event.at) == (
+        closing, "diproses", "Warga melapor masih terjadi, mohon ditangani.", bot.clock(),
+    )  # fmt: skip
+    # IKU 4 is computed from the status now: open again, in the denominator again.
+    assert await iku4(bot) == (1, 0, 0, 1)
+    [detail] = await group.send(f"/laporan {code}")
+    assert detail["text"].endswith(
+        "Diproses oleh Petugas\n  Catatan: Warga melapor masih terjadi, mohon ditangani."
+    )
+
+
+async def test_trantib_cannot_reopen(bot: BotHarness) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    await close(bot, code, "diteruskan")
+    group = bot.official(TRANTIB_ID)
+    assert await group.tap("🔄 Buka kembali", message=card_of(group, code)) == []
+    answer = last_answer(bot)
+    assert (answer["text"], answer["show_alert"]) == (REOPEN_NOT_ALLOWED, True)
+    assert await status_of(bot, code) == "diteruskan"
+    assert len(news_of(siti)) == 1
+
+
+async def test_a_reopening_started_by_a_sekcam_who_lost_the_role_is_refused(
+    database_url: str,
+) -> None:
+    harness = BotHarness(make_config(database_url))
+    await harness.start()
+    code = await file_complaint(harness.person())
+    await close(harness, code, "diteruskan")
+    group = harness.official(SEKCAM_ID)
+    [prompt] = await group.tap("🔄 Buka kembali", message=card_of(group, code))
+    await harness.stop()
+    # Before the note, the Sekcam becomes a Trantib officer and the bot is restarted.
+    roles = {"sekcam": (), "trantib": (TRANTIB_ID, SEKCAM_ID)}
+    harness.config = make_config(database_url, roles=roles)
+    await harness.start()
+    try:
+        [refused] = await harness.official(SEKCAM_ID).send("Dibuka lagi ya.", reply_to=prompt)
+        assert refused["text"] == REOPEN_NOT_ALLOWED
+        assert await status_of(harness, code) == "diteruskan"
+    finally:
+        await harness.stop()
+
+
+@pytest.mark.parametrize(
+    "data", ["tr:1:selesai:baru", "tr:1:selesai:diverifikasi", "tr:1:ditolak:selesai",
+             "tr:1:diteruskan:ditolak:palsu", "tr:1:selesai:diproses:palsu"],
+)  # fmt: skip
+async def test_forged_reopenings_change_nothing(bot: BotHarness, data: str) -> None:
+    code = await file_complaint(bot.person())
+    await close(bot, code, "selesai")
+    group = bot.official(CAMAT_ID)
+    assert await group.tap_data(data, message=card_of(group, code)) == []
+    assert last_answer(bot)["text"] == (
+        "Tombol ini sudah tidak berlaku. Silakan pilih dari menu terbaru."
+    )
+    assert await status_of(bot, code) == "selesai"
 
 
 # ---------------------------------------------------------------------------- /laporan
