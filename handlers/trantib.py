@@ -335,6 +335,10 @@ async def show_complaints(update: Update, context: AppContext) -> None:
 
 
 async def _show_one(update: Update, context: AppContext, code: str) -> None:
+    """One complaint with its history and the card's buttons, so that it can be moved from
+    here too, in the group or in a private chat: a complaint whose card never reached the
+    group (Telegram refused it, the group was unreachable) is still in officials' hands."""
+    assert update.effective_user is not None
     async with context.database.sessions() as session:
         found = await complaints.fetch_complaint_with_events(session, code)
     if found is None:
@@ -342,7 +346,12 @@ async def _show_one(update: Update, context: AppContext, code: str) -> None:
         return
     tz = context.config.kecamatan.tz
     today = local_today(tz, context.services.clock())
-    await reply(update, views.official_detail(context.texts, *found, tz, today))
+    t = context.texts
+    # In the group everyone sees the buttons, as on the card; in private only usable ones.
+    private = update.effective_chat is not None and update.effective_chat.type == "private"
+    reopen = not private or may_reopen(context, update.effective_user.id)
+    buttons = complaint_card.move_buttons(t, found[0], reopen=reopen)
+    await reply(update, views.official_detail(t, *found, tz, today), reply_markup=buttons)
 
 
 def _parse_filter(context: AppContext, words: list[str]) -> OpenFilter | str:

@@ -811,6 +811,52 @@ async def test_catch_up_posts_a_card_that_never_reached_the_group(bot: BotHarnes
     assert len(group.inbox()) == 2  # posted once
 
 
+async def test_a_complaint_whose_card_never_posted_is_still_in_officials_hands(
+    bot: BotHarness,
+) -> None:
+    """The card may never reach the group (Telegram refused it, the group was unreachable):
+    /laporan CODE shows the complaint with the card's buttons, in private and in the group;
+    a move started in private asks for the note there; the overdue list names it."""
+    siti = bot.person()
+    bot.api.block(TRANTIB_GROUP)
+    code = await file_complaint(siti)
+    bot.api.unblock(TRANTIB_GROUP)
+    group = bot.official()
+    assert group.inbox() == []  # no card, and catch_up has not run
+
+    private = bot.official(TRANTIB_ID, in_group=False)
+    [detail] = await private.send(f"/laporan {code}")
+    assert detail["text"].startswith(f"📣 Laporan {code} · Baru\n")
+    assert private.buttons(detail) == ["✔️ Verifikasi", "▶️ Proses", "↪️ Teruskan", "✖️ Tolak"]
+    [in_group] = await group.send(f"/laporan {code}")
+    assert group.buttons(in_group) == private.buttons(detail)
+
+    [prompt] = await private.tap("✔️ Verifikasi", message=detail)
+    assert prompt["text"].startswith(f"Petugas, balas pesan ini dengan catatan untuk {code}")
+    [moved] = await private.send("Sudah dicek ke lokasi.", reply_to=prompt)
+    assert moved["text"] == f"✅ {code} sekarang Diverifikasi. Catatan tersimpan."
+    assert await status_of(bot, code) == "diverifikasi"
+    assert news_of(siti)[-1].startswith(f"Kabar laporan {code}: Diverifikasi.")
+
+    # Received Monday 17 Feb; plan by 27 Feb. On Friday 28 Feb at 07:30 WIB it is overdue.
+    bot.clock.advance(days=10, hours=22, minutes=30)
+    await trantib.overdue_report(bot.context())
+    assert group.last()["text"] == (
+        "⏰ Laporan yang melewati batas waktu hari ini: 1\n"
+        f"• {code} · Diverifikasi · Parkir liar · Ajung: lewat batas rencana tindak lanjut "
+        "(27 Februari 2025)"
+    )
+
+
+async def test_the_reopen_button_in_private_only_for_those_who_may(bot: BotHarness) -> None:
+    code = await file_complaint(bot.person())
+    await close(bot, code, "diteruskan")
+    [trantib_view] = await bot.official(TRANTIB_ID, in_group=False).send(f"/laporan {code}")
+    [camat_view] = await bot.official(CAMAT_ID, in_group=False).send(f"/laporan {code}")
+    assert bot.official().buttons(trantib_view) == []
+    assert bot.official().buttons(camat_view) == ["🔄 Buka kembali"]
+
+
 async def test_a_photo_that_could_not_be_downloaded_is_kept_later(bot: BotHarness) -> None:
     siti = bot.person()
     await fill_complaint(siti, photos=1)
