@@ -70,7 +70,7 @@ def schedule(config: Config) -> tuple[Job, ...]:
         # What moves owe to reporters and to the cards: at start (a kill right after a move),
         # and every few seconds for the entries waiting to be tried again. Each move also
         # starts a delivery itself, so this is the safety net, not the usual path.
-        Job("outbox.deliver", delivery.deliver_job, every=10, first=1),
+        Job("outbox.deliver", delivery.deliver_job, every=delivery.TICK_SECONDS, first=1),
         # Note requests left unanswered past [complaints] note_timeout_minutes end, and their
         # officials are told; at start too, for those that ran out while the bot was down.
         Job("complaints.expire_note_requests", note_requests.expire_note_requests, every=60),

@@ -4,7 +4,7 @@ A move of a complaint writes the reporter's news and the refresh of its card to 
 its own transaction (``db/outbox.py``); this module sends them. :func:`kick` starts a delivery
 in the background right after that commit, so nobody waits for a tick; the job
 ``outbox.deliver`` runs the same delivery every few seconds and at start, as the safety net
-after an error or a restart.
+after an error or a restart; a retry due before its next tick gets a run at its own time.
 
 Channel-neutral: each channel has a :class:`Sender` that turns an entry into its own calls and
 says what became of it (an :class:`Outcome`). The Telegram one is here; another channel plugs
@@ -28,14 +28,17 @@ What each error means, and why:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
+from apscheduler.jobstores.base import JobLookupError
 from telegram import ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Job
 
 from db import outbox, residents
 from db.outbox import OutboxEntry, OutboxStatus
@@ -48,6 +51,8 @@ log = logging.getLogger(__name__)
 
 # Entries read per delivery run; the rest wait for the next run.
 BATCH = 200
+# Seconds between two runs of the job outbox.deliver; a retry due sooner gets a run of its own.
+TICK_SECONDS = 10
 FIRST_RETRY = timedelta(seconds=5)
 LONGEST_WAIT = timedelta(minutes=10)
 
@@ -96,6 +101,7 @@ class _Delivery:
     senders: dict[str, Sender]
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     queued: bool = False
+    retry: Job[Any] | None = None
 
 
 def _state(application: Any) -> _Delivery:
@@ -134,19 +140,44 @@ async def deliver_due(application: Any) -> None:
         services = services_of(application)
         async with services.database.sessions() as session:
             entries = await outbox.fetch_pending(session, limit=BATCH)
-        held: set[tuple[str, str]] = set()
-        for entry in entries:
-            chat = (entry.channel, entry.chat_id)
-            if chat in held:
-                continue
-            if entry.next_attempt_at > services.clock():
-                held.add(chat)
-                continue
-            outcome = await _try(state, entry)
-            async with services.database.transaction() as session:
-                await _record(session, entry, outcome, services.clock())
-            if outcome.status != "sent":
-                held.add(chat)
+        soonest = await _deliver_in_order(services, state, entries)
+    if soonest is not None:
+        _schedule_retry(application, state, soonest)
+
+
+async def _deliver_in_order(
+    services: Any, state: _Delivery, entries: list[OutboxEntry]
+) -> timedelta | None:
+    """Try each due entry, holding back a chat's later entries behind one that waits; the
+    shortest wait for a retry made here, if any."""
+    held: set[tuple[str, str]] = set()
+    waits = []
+    for entry in entries:
+        chat = (entry.channel, entry.chat_id)
+        if chat in held:
+            continue
+        if entry.next_attempt_at > services.clock():
+            held.add(chat)
+            continue
+        outcome = await _try(state, entry)
+        async with services.database.transaction() as session:
+            wait = await _record(session, entry, outcome, services.clock())
+        if outcome.status != "sent":
+            held.add(chat)
+        if wait is not None:
+            waits.append(wait)
+    return min(waits, default=None)
+
+
+def _schedule_retry(application: Any, state: _Delivery, wait: timedelta) -> None:
+    """A retry due before the job's next tick gets a run at its time (one at most)."""
+    queue = application.job_queue
+    if queue is None or wait.total_seconds() >= TICK_SECONDS:
+        return
+    if state.retry is not None:
+        with contextlib.suppress(JobLookupError):  # it already ran
+            state.retry.schedule_removal()
+    state.retry = queue.run_once(deliver_job, when=wait, name="outbox.deliver")
 
 
 async def _try(state: _Delivery, entry: OutboxEntry) -> Outcome:
@@ -156,11 +187,13 @@ async def _try(state: _Delivery, entry: OutboxEntry) -> Outcome:
     return await sender.deliver(entry)
 
 
-async def _record(session: Any, entry: OutboxEntry, outcome: Outcome, now: Any) -> None:
-    """Write what became of ``entry``; logs name the entry, never the chat."""
+async def _record(session: Any, entry: OutboxEntry, outcome: Outcome, now: Any) -> timedelta | None:
+    """Write what became of ``entry``; the wait before it is tried again, if it will be.
+
+    Logs name the entry, never the chat."""
     if outcome.status == "sent":
         await outbox.record_sent(session, entry.id, now)
-        return
+        return None
     if outcome.status == "retry":
         wait = backoff(entry.attempts + 1)
         if outcome.retry_after is not None:
@@ -175,13 +208,14 @@ async def _record(session: Any, entry: OutboxEntry, outcome: Outcome, now: Any) 
             outcome.error,
             wait.total_seconds(),
         )
-        return
+        return wait
     await outbox.record_given_up(session, entry.id, OutboxStatus(outcome.status), outcome.error)
     if outcome.status == "blocked":
         await residents.mark_blocked(session, entry.chat_id, channel=entry.channel)
         log.info("outbox %d (%s): the chat blocked the bot; not tried again", entry.id, entry.kind)
     else:
         log.warning("outbox %d (%s) %s: %s", entry.id, entry.kind, outcome.status, outcome.error)
+    return None
 
 
 def backoff(attempts: int) -> timedelta:
