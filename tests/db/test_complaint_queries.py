@@ -232,6 +232,24 @@ async def test_sql_overdue_rule_agrees_with_the_pure_one(
     assert [c.code for c in listed] == ([code] if expected else [])
 
 
+@pytest.mark.parametrize("reason", list(RejectReason))
+async def test_figures_leave_out_duplicates_and_false_reports_only(
+    database: Database, reason: RejectReason
+) -> None:
+    """Each rejection reason on its own, through the SQL: Palsu and Duplikat leave IKU 4's
+    denominator, a complaint outside the kecamatan's remit stays in it."""
+    codes = [await record(database, new()) for _ in range(3)]
+    await set_status(database, codes[0], Status.SELESAI)
+    await set_status(database, codes[1], Status.DITOLAK, reason)
+    async with database.sessions() as session:
+        figures = await complaints.fetch_figures(
+            session, date(2025, 2, 17), date(2025, 2, 17), date(2025, 2, 17)
+        )
+    left_out = reason in (RejectReason.PALSU, RejectReason.DUPLIKAT)
+    assert (figures.received, figures.excluded, figures.resolved) == (3, int(left_out), 1)
+    assert (figures.ratio.numerator, figures.ratio.denominator) == (1, 2 if left_out else 3)
+
+
 async def test_figures_count_the_period_by_local_date_received(database: Database) -> None:
     day = timedelta(days=1)
     codes = [await record(database, new(), NOW + n * day) for n in range(6)]

@@ -121,6 +121,8 @@ async def test_ditolak_asks_for_the_reason_then_the_note(bot: BotHarness) -> Non
     async with services_of(bot.application).database.sessions() as session:
         row = await session.scalar(select(Complaint))
     assert row is not None and (row.status, row.reject_reason) == ("ditolak", "palsu")
+    assert row.closed_at == bot.clock()  # a rejection closes it, like the other exits
+    assert "Ditutup: 17 Februari 2025 09.00 WIB" in card_of(group, code)["text"]
 
 
 @pytest.mark.parametrize("user_id", [PMKS_ID, 5550001, 4242], ids=["pmks", "reporter", "stranger"])
