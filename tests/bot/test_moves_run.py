@@ -130,3 +130,29 @@ async def test_a_note_completes_only_the_move_it_answers(
     after = complaints_report(bot)
     assert after == before
     assert (after["received"], after["resolved"], after["open"]) == (2, 0, 2)
+
+
+def test_local_mode_answers_a_note_request_as_a_telegram_app_would(tmp_path: Path) -> None:
+    """A note request asks for a reply (ForceReply); a Telegram app makes the next typed text
+    a reply to it, and local mode does the same, so an official can move a complaint from
+    their private chat through /laporan KODE."""
+    report = "/lapor\n6\n1\ndepan pasar\n1\nBanyak motor parkir di trotoar setiap sore.\n1\n1\n1\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--as", "camat", "--database",
+         f"sqlite+aiosqlite:///{tmp_path}/demo.db"],
+        input=report,
+        capture_output=True, text=True, cwd=tmp_path, timeout=90,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    code = result.stdout.split("tercatat dengan kode ", 1)[1].split(".", 1)[0]
+    moves = f"/laporan {code}\n2\nPetugas menuju lokasi.\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--as", "camat", "--database",
+         f"sqlite+aiosqlite:///{tmp_path}/demo.db"],
+        input=moves, capture_output=True, text=True, cwd=tmp_path, timeout=90,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"bot > ✅ {code} sekarang Diproses. Catatan tersimpan." in result.stdout
+    assert f"bot > Kabar laporan {code}: Diproses." in result.stdout
