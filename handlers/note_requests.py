@@ -14,7 +14,8 @@ the move it answers, never one the official forgot about:
   note was not saved); other chatter is left in silence;
 - a message that is not a reply (groups where the bot reads everything) completes a move only
   when exactly one request of that official is pending in the chat and it is recent
-  (:data:`PLAIN_NOTE_WINDOW`); with more than one the official is asked to reply to the right one.
+  (:data:`iku.complaints.PLAIN_NOTE_WINDOW`); with more than one the official is asked to reply
+  to the right one.
 
 The void and expiry notices go through the outbox (``handlers/delivery.py``), which also
 remembers which request each one was about.
@@ -39,11 +40,7 @@ from handlers import complaint_views as views
 from handlers.context import AppContext, services_of
 from handlers.delivery import Kind
 from i18n import Texts
-
-# A plain message (not a reply) is read as the note only this soon after the button: the note
-# is usually written within a minute or two, while later plain messages in a busy group are
-# more likely talk than a note. After that only a reply to the request counts.
-PLAIN_NOTE_WINDOW = timedelta(minutes=5)
+from iku.complaints import RequestAge, note_request_age
 
 
 @dataclass(frozen=True)
@@ -102,9 +99,13 @@ def _from_bot(message: Message, context: AppContext) -> bool:
     )
 
 
-def _expired(move: PendingMove, context: AppContext) -> bool:
+def _age(move: PendingMove, context: AppContext) -> RequestAge:
     assert move.created_at is not None
-    return move.created_at <= context.services.clock() - timeout(context)
+    return note_request_age(move.created_at, context.services.clock(), timeout(context))
+
+
+def _expired(move: PendingMove, context: AppContext) -> bool:
+    return _age(move, context) == "expired"
 
 
 async def _plain_note_move(
@@ -113,8 +114,7 @@ async def _plain_note_move(
     async with context.database.sessions() as session:
         pending = await complaints.fetch_pending_in_chat(session, official_id, chat_id)
     live = [move for move in pending if not _expired(move, context)]
-    recent_since = context.services.clock() - min(PLAIN_NOTE_WINDOW, timeout(context))
-    if not any(move.created_at and move.created_at >= recent_since for move in live):
+    if not any(_age(move, context) == "recent" for move in live):
         return None
     if len(live) > 1:
         codes = ", ".join(sorted({move.code for move in live}))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Literal
@@ -141,6 +141,26 @@ _WORDS = re.compile(r"[^\W\d_]+")
 _REPEATS = re.compile(r"(.)\1+")
 
 NoteProblem = Literal["short", "long"]
+
+PLAIN_NOTE_WINDOW = timedelta(minutes=5)
+"""How soon after the button a plain message (not a reply) may be read as the note.
+
+The note is usually written within a minute or two; later plain messages in a busy group are
+more likely talk than a note, so after this only a reply to the note request counts."""
+
+RequestAge = Literal["recent", "waiting", "expired"]
+
+
+def note_request_age(pressed_at: datetime, now: datetime, timeout: timedelta) -> RequestAge:
+    """Where a note request pressed at ``pressed_at`` stands at ``now``: "expired" once
+    ``timeout`` has passed (a reply completes nothing any more); "recent" within
+    :data:`PLAIN_NOTE_WINDOW` (or the timeout, if shorter), when a plain message may complete
+    it; "waiting" in between, when only a reply does."""
+    if now - pressed_at >= timeout:
+        return "expired"
+    if now - pressed_at <= min(PLAIN_NOTE_WINDOW, timeout):
+        return "recent"
+    return "waiting"
 
 
 def note_problem(note: str) -> NoteProblem | None:
