@@ -12,7 +12,9 @@ from telegram.error import TimedOut
 
 from bot.jobs import schedule
 from bot.offline import JSONDict, OfflineBotApi
+from db import outbox
 from db.models import OutboxMessage, Resident
+from db.outbox import NewMessage
 from handlers import delivery
 from handlers.context import services_of
 from tests.factories import TRANTIB_GROUP, BotHarness, card_of, file_complaint, move
@@ -253,9 +255,6 @@ async def test_the_delivery_job_runs_at_start_and_every_few_seconds(bot: BotHarn
 async def test_another_channel_plugs_its_own_sender_in(bot: BotHarness) -> None:
     """The outbox is channel-neutral: entries for another channel go to that channel's
     sender, with the same bookkeeping."""
-    from db import outbox
-    from db.outbox import NewMessage
-
     delivered: list[tuple[str, str]] = []
 
     class Recorder:
