@@ -274,6 +274,7 @@ class ComplaintsConfig(_Section):
     max_photos: int = Field(default=3, ge=0, le=10)
     description_min: int = Field(default=10, ge=1)
     description_max: int = Field(default=2000, ge=1, le=3500)
+    note_timeout_minutes: int = Field(default=30, ge=1, le=1440)
 
     @field_validator("categories")
     @classmethod

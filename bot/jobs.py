@@ -19,7 +19,7 @@ from telegram.ext import Application
 from bot.config import Config
 from bot.summary import deliver_summary, due_week
 from db import conversations
-from handlers import complaint_card, trantib
+from handlers import complaint_card, delivery, note_requests, trantib
 from handlers.context import AppContext, services_of
 from handlers.dialogue import Dialogue
 
@@ -67,6 +67,13 @@ def schedule(config: Config) -> tuple[Job, ...]:
         ),
         # Cards and photos a stop of the bot left unpublished.
         Job("complaints.catch_up", complaint_card.catch_up, every=300, first=30),
+        # What moves owe to reporters and to the cards: at start (a kill right after a move),
+        # and every few seconds for the entries waiting to be tried again. Each move also
+        # starts a delivery itself, so this is the safety net, not the usual path.
+        Job("outbox.deliver", delivery.deliver_job, every=delivery.TICK_SECONDS, first=1),
+        # Note requests left unanswered past [complaints] note_timeout_minutes end, and their
+        # officials are told; at start too, for those that ran out while the bot was down.
+        Job("complaints.expire_note_requests", note_requests.expire_note_requests, every=60),
     )
 
 

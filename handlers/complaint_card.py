@@ -25,7 +25,7 @@ from handlers import complaint_views as views
 from handlers.context import AppContext, Services, services_of
 from handlers.replies import keyboard
 from i18n import Texts
-from iku.complaints import moves_from
+from iku.complaints import CLOSED_STATUSES, REOPENED_STATUS, moves_from
 from iku.periods import local_today
 
 log = logging.getLogger(__name__)
@@ -55,14 +55,21 @@ def group_texts(services: Services) -> Texts:
     return services.catalog.for_language(services.config.bot.default_language)
 
 
-def move_buttons(t: Texts, complaint: ComplaintRecord) -> InlineKeyboardMarkup | None:
-    """The next step forward on its own row, the side exits below; none once closed.
+def move_buttons(
+    t: Texts, complaint: ComplaintRecord, *, reopen: bool = True
+) -> InlineKeyboardMarkup | None:
+    """The next step forward on its own row, the side exits below; once closed, the button
+    that reopens it (``reopen``: for whoever may see it; only the Camat and the Sekcam may
+    use it), else none.
 
     The data carries the status the card shows, so a press on an out-of-date card is noticed.
     """
     targets = moves_from(complaint.status)
     if not targets:
-        return None
+        if not reopen or complaint.status not in CLOSED_STATUSES:
+            return None
+        data = f"tr:{complaint.id}:{complaint.status}:{REOPENED_STATUS}"
+        return keyboard([[(t("trantib.reopen"), data)]])
     buttons = [
         (t(f"trantib.move.{target.value}"), f"tr:{complaint.id}:{complaint.status}:{target}")
         for target in targets
@@ -119,20 +126,32 @@ async def _post_attachments(
         log.warning("attachments of %s not posted: %s", complaint.code, type(error).__name__)
 
 
-async def refresh_card(application: Any, complaint: ComplaintRecord) -> None:
-    """Edit the card in place to show the complaint as it is now."""
-    if complaint.card_chat_id is None or complaint.card_message_id is None:
-        return
+async def edit_card(application: Any, complaint_id: int) -> None:
+    """Edit the card in place to show the complaint as it is now.
+
+    Telegram's errors reach the caller (the outbox decides whether to try again). A card that
+    was never posted is left to :func:`post_card`, which posts it as it is then.
+    """
     services = services_of(application)
+    async with services.database.sessions() as session:
+        complaint = await complaints.fetch_complaint(session, complaint_id)
+    if complaint is None or complaint.card_chat_id is None or complaint.card_message_id is None:
+        return
     t = group_texts(services)
     today = local_today(services.config.kecamatan.tz, services.clock())
+    await application.bot.edit_message_text(
+        views.card_text(t, complaint, services.config.kecamatan.tz, today),
+        chat_id=complaint.card_chat_id,
+        message_id=complaint.card_message_id,
+        reply_markup=move_buttons(t, complaint),
+    )
+
+
+async def refresh_card(application: Any, complaint: ComplaintRecord) -> None:
+    """:func:`edit_card` for a press on an out-of-date card; a failure is only logged (the
+    card is refreshed again at the next move)."""
     try:
-        await application.bot.edit_message_text(
-            views.card_text(t, complaint, services.config.kecamatan.tz, today),
-            chat_id=complaint.card_chat_id,
-            message_id=complaint.card_message_id,
-            reply_markup=move_buttons(t, complaint),
-        )
+        await edit_card(application, complaint.id)
     except BadRequest as error:
         if "not modified" not in error.message:
             log.warning("card of %s not updated: %s", complaint.code, error.message)

@@ -245,14 +245,15 @@ def status_list(t: Texts, complaints: Sequence[ComplaintRecord]) -> str:
     return fit(lines)
 
 
-def news_text(t: Texts, complaint: ComplaintRecord, note: str) -> str:
-    """What the reporter is told when an official moves their complaint."""
+def news_text(t: Texts, complaint: ComplaintRecord, note: str, *, reopened: bool = False) -> str:
+    """What the reporter is told when an official moves (or reopens) their complaint."""
+    meaning = t("status.reopened") if reopened else t(f"complaint.meaning.{complaint.status.value}")
     lines = [
         t(
             "status.update",
             code=complaint.code,
             status=status_label(t, complaint.status, complaint.reject_reason),
-            meaning=t(f"complaint.meaning.{complaint.status.value}"),
+            meaning=meaning,
         ),
         t("status.update_note", note=note),
     ]

@@ -133,6 +133,8 @@ async def test_the_schedule_is_installed_with_stable_names(bot: BotHarness) -> N
         "summary.catch_up",
         "complaints.overdue_report",
         "complaints.catch_up",
+        "outbox.deliver",
+        "complaints.expire_note_requests",
     }
 
 

@@ -234,7 +234,7 @@ async def test_rating_comment_can_be_skipped_and_never_blocks_the_menu(bot: BotH
     siti = bot.person()
     code = await file_complaint(siti)
     group = bot.official()
-    await move(group, code, "✔️ Verifikasi", "cek")
+    await move(group, code, "✔️ Verifikasi", "cek lokasi")
     await move(group, code, "▶️ Proses", "proses")
     await move(group, code, "✅ Selesai", "beres")
     bot.api.fail_next("editMessageReplyMarkup", status=400, description="Bad Request: x")
@@ -246,21 +246,120 @@ async def test_rating_comment_can_be_skipped_and_never_blocks_the_menu(bot: BotH
     assert skipped["text"] == "Terima kasih atas penilaiannya."
 
 
+NOT_YOURS = "Hanya pelapor yang dapat menilai laporannya sendiri."
+NOT_DONE = "Laporan ini belum selesai ditangani, jadi belum dapat dinilai."
+INVALID_SCORE = (
+    "Penilaian hanya 1 sampai 4. Silakan tekan salah satu tombol penilaian di bawah kabar laporan."
+)
+
+
 async def test_only_the_reporter_may_rate_and_only_after_selesai(bot: BotHarness) -> None:
     siti = bot.person()
     code = await file_complaint(siti)
-    async with services_of(bot.application).database.sessions() as session:
-        complaint_id = await session.scalar(select(Complaint.id).where(Complaint.code == code))
+    complaint_id = await id_of(bot, code)
     other = bot.person(5550002, first_name="Budi")
     [menu] = await other.send("/start")
     await other.tap_data(f"rt:{complaint_id}:4", message=menu)
-    assert last_answer(bot) == STALE
+    assert last_answer(bot) == NOT_YOURS
     [menu] = await siti.send("/start")
     await siti.tap_data(f"rt:{complaint_id}:4", message=menu)  # still Baru
-    assert last_answer(bot) == STALE
-    await siti.tap_data(f"rt:{complaint_id}:9", message=menu)  # no such score
-    assert last_answer(bot) == STALE
+    assert last_answer(bot) == NOT_DONE
     assert await count(bot, ComplaintRating) == 0
+
+
+async def id_of(bot: BotHarness, code: str) -> int:
+    async with services_of(bot.application).database.sessions() as session:
+        found = await session.scalar(select(Complaint.id).where(Complaint.code == code))
+    assert found is not None
+    return int(found)
+
+
+async def close_as_selesai(bot: BotHarness, code: str) -> None:
+    group = bot.official()
+    await move(group, code, "▶️ Proses", "Petugas menuju lokasi.")
+    await move(group, code, "✅ Selesai", "Sudah ditertibkan petugas.")
+
+
+async def test_a_stranger_cannot_rate_a_finished_complaint(bot: BotHarness) -> None:
+    """Ids are sequential, so a forged ``rt:<id>:<score>`` is easy; after Selesai only the
+    reporter may rate, whether the complaint was chatted in or entered by an official."""
+    siti = bot.person()
+    chatted = await file_complaint(siti)
+    entered = await record_by_catat(bot)
+    for code in (chatted, entered):
+        await close_as_selesai(bot, code)
+    stranger = bot.person(5550077, first_name="Joko")
+    [menu] = await stranger.send("/start")
+    for code in (chatted, entered):
+        assert await stranger.tap_data(f"rt:{await id_of(bot, code)}:4", message=menu) == []
+        answer = [c for c in bot.api.calls if c.method == "answerCallbackQuery"][-1].params
+        assert (answer["text"], answer["show_alert"]) == (NOT_YOURS, True)
+    assert await count(bot, ComplaintRating) == 0
+    # The reporter still can.
+    await siti.tap("4 Sangat puas")
+    assert await count(bot, ComplaintRating) == 1
+
+
+async def record_by_catat(bot: BotHarness) -> str:
+    official = bot.official(in_group=False)
+    await official.send("/catat")
+    await official.tap("Minuman keras")
+    await official.tap("Sukamakmur")
+    await official.send("warung dekat lapangan")
+    await official.tap("Lanjut ➡️")
+    await official.send("Warga melapor ada penjualan miras tiap malam minggu.")
+    await official.tap("Telepon")
+    [saved] = await official.tap("✅ Kirim")
+    return str(saved["text"].split("kode ", 1)[1].split(" ", 1)[0])
+
+
+@pytest.mark.parametrize(
+    ("score", "answer"),
+    [("5", INVALID_SCORE), ("0", INVALID_SCORE), ("-1", INVALID_SCORE), ("x", INVALID_SCORE),
+     ("", INVALID_SCORE), ("4:4", INVALID_SCORE), ("²", INVALID_SCORE), ("9" * 50, INVALID_SCORE)],
+    ids=["five", "zero", "negative", "letter", "empty", "extra-field", "superscript", "huge"],
+)  # fmt: skip
+async def test_a_score_outside_one_to_four_is_told_plainly(
+    bot: BotHarness, score: str, answer: str
+) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    await close_as_selesai(bot, code)
+    news = siti.last()
+    assert await siti.tap_data(f"rt:{await id_of(bot, code)}:{score}", message=news) == []
+    assert last_answer(bot) == answer
+    assert await count(bot, ComplaintRating) == 0
+    assert siti.buttons(siti.last()) == ["1 Tidak puas", "2 Kurang puas", "3 Puas", "4 Sangat puas"]
+
+
+@pytest.mark.parametrize("data", ["rt:", "rt:x:4", "rt::4", "rt:1234567890123456789012345:4"])
+async def test_rating_data_that_is_not_a_rating_is_a_stale_button(
+    bot: BotHarness, data: str
+) -> None:
+    siti = bot.person()
+    [menu] = await siti.send("/start")
+    assert await siti.tap_data(data, message=menu) == []
+    assert last_answer(bot) == STALE
+
+
+async def test_a_rating_comment_is_cleaned_and_measured_as_telegram_counts(
+    bot: BotHarness,
+) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    await close_as_selesai(bot, code)
+    await siti.tap("3 Puas")
+    # 501 emoji are 1,002 UTF-16 units: over the limit although Python counts 501.
+    [refused] = await siti.send("😀" * 501)
+    assert refused["text"] == (
+        "Komentar terlalu panjang (1.002 huruf, paling banyak 1.000). Mohon diringkas."
+    )
+    [hint] = await siti.send("\x1b[31m\x00")
+    assert hint["text"] == "Silakan ketik komentar sebagai pesan teks, atau tekan Lewati."
+    await siti.send("\x1b[31mCepat\x00 ditangani\x07")
+    async with services_of(bot.application).database.sessions() as session:
+        comment = await session.scalar(select(ComplaintRating.comment))
+    assert comment == "Cepat ditangani"
 
 
 async def test_status_lists_only_ones_own_and_hides_others_codes(bot: BotHarness) -> None:
@@ -800,7 +899,7 @@ async def test_a_reporter_who_blocked_the_bot_is_marked_and_the_move_still_happe
     siti = bot.person()
     code = await file_complaint(siti)
     bot.api.block(siti.chat_id)
-    shown = await move(bot.official(), code, "✔️ Verifikasi", "cek")
+    shown = await move(bot.official(), code, "✔️ Verifikasi", "cek lokasi")
     assert f"✅ {code} sekarang Diverifikasi. Catatan tersimpan." in texts(shown)
     async with services_of(bot.application).database.sessions() as session:
         blocked = await session.scalar(
@@ -815,7 +914,11 @@ async def test_an_unanswered_comment_step_ends_without_a_word(bot: BotHarness) -
     siti = bot.person()
     code = await file_complaint(siti)
     group = bot.official()
-    for button, note in (("✔️ Verifikasi", "cek"), ("▶️ Proses", "proses"), ("✅ Selesai", "beres")):
+    for button, note in (
+        ("✔️ Verifikasi", "cek lokasi"),
+        ("▶️ Proses", "proses"),
+        ("✅ Selesai", "beres"),
+    ):
         await move(group, code, button, note)
     await siti.tap("2 Kurang puas")
     before = len(siti.inbox())
