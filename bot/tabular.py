@@ -1,21 +1,28 @@
-"""Reading the spreadsheets officials import (CSV or XLSX) and reporting their mistakes.
+"""Spreadsheets in and out: reading the files officials import (CSV or XLSX) and reporting
+their mistakes, and writing the cells of every export.
 
 Every row is checked before anything is written: an import either lands whole or not at all,
 and each problem is reported as ``baris N, kolom X: ...`` so the person fixing the file finds
 it at once. Row numbers are the spreadsheet's own (the header is row 1).
+
+Every cell an export writes goes through :func:`append_row` (XLSX) or :func:`csv_field` (CSV):
+what residents typed or officials imported is text there, never a formula, and holds no control
+characters.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from iku.format import format_number
+from iku.text import clean_text, truncate
 
 T = TypeVar("T")
 Texts = Callable[..., str]
@@ -258,3 +265,51 @@ def cell_date(
         errors.append(CellError(row.number, column, "future_date", {"value": value.isoformat()}))
         return None
     return value
+
+
+# --- writing: text stays text ---------------------------------------------------------------
+
+# The first characters that make Excel or LibreOffice read a cell as a formula (OWASP, "CSV
+# injection"): =HYPERLINK(...) sends the sheet's data away, +cmd|... runs a program.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CELL_MAX = 32_767  # Excel's limit on the text of one cell, in UTF-16 units
+
+
+def cell_safe_text(text: str) -> str:
+    """Stored text as a cell may hold it: without control characters, which mean nothing to a
+    reader and make openpyxl refuse the whole workbook (IllegalCharacterError)."""
+    return text.strip() if text.isprintable() else clean_text(text)
+
+
+def csv_field(value: object) -> object:
+    """``value`` for a CSV field: text that could start a formula gets a leading apostrophe
+    (OWASP's advice; write with ``csv.QUOTE_ALL`` so the field is quoted too)."""
+    if not isinstance(value, str):
+        return value
+    text = cell_safe_text(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def append_row(sheet: Any, values: Iterable[object]) -> None:
+    """Append ``values`` to an openpyxl ``sheet`` as its next row, every text as text.
+
+    openpyxl turns any string starting with "=" into a formula: here a string cell is forced to
+    the string type, and one that looks like a formula also gets Excel's quote prefix, so that
+    editing the cell in Excel keeps it text. Non-finite numbers (which Excel cannot store) are
+    written as their text.
+    """
+    from openpyxl.cell.cell import Cell
+
+    def cell(value: object) -> object:
+        if isinstance(value, float) and not math.isfinite(value):
+            value = str(value)
+        if not isinstance(value, str):
+            return value
+        text = truncate(cell_safe_text(value), XLSX_CELL_MAX)
+        written = Cell(sheet, value=text)
+        written.data_type = "s"
+        if text.startswith(FORMULA_STARTS):
+            written.quotePrefix = True
+        return written
+
+    sheet.append([cell(value) for value in values])
