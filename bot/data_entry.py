@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -21,6 +22,7 @@ from bot.tabular import (
 from db import indicators
 from db.engine import Database
 from db.indicators import ActivityInput, ImportCounts, ProgramInput
+from iku.indicators import FIGURE_LIMIT
 
 PROGRAM_COLUMNS = ("tahun", "kode", "nama", "target", "satuan")
 PROGRAM_OPTIONAL = ("program", "realisasi", "arah")
@@ -41,6 +43,7 @@ _MONTH_NAMES = (
     ("desember", "des", "dec", "december"),
 )
 MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names}
+_MONTH_NUMBER = re.compile(r"[0-9]{1,2}")  # ASCII: "²".isdigit() is True, and int("²") fails
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,10 @@ def parse_program(row: Row, errors: list[CellError]) -> ProgramInput | None:
     year = cell_int(row, "tahun", errors, low=2000, high=2100)
     code = cell_text(row, "kode", errors, max_length=40)
     name = cell_text(row, "nama", errors, max_length=500)
-    target = cell_float(row, "target", errors)
+    target = cell_float(row, "target", errors, limit=FIGURE_LIMIT)
     unit = cell_text(row, "satuan", errors, max_length=60, optional=True)
     program = cell_text(row, "program", errors, max_length=500, optional=True)
-    realization = cell_float(row, "realisasi", errors, optional=True)
+    realization = cell_float(row, "realisasi", errors, limit=FIGURE_LIMIT, optional=True)
     direction = row.get("arah").lower() or "naik"
     if direction not in ("naik", "turun"):
         errors.append(CellError(row.number, "arah", "not_direction", {"value": row.get("arah")}))
@@ -73,14 +76,16 @@ def parse_activity(row: Row, errors: list[CellError], *, today: date) -> Activit
     year = cell_int(row, "tahun", errors, low=2000, high=2100)
     name = cell_text(row, "nama", errors, max_length=500)
     month_text = row.get("bulan").lower()
-    month = MONTHS.get(month_text) or (int(month_text) if month_text.isdigit() else None)
+    month = MONTHS.get(month_text) or (
+        int(month_text) if _MONTH_NUMBER.fullmatch(month_text) else None
+    )
     if month is None or not 1 <= month <= 12:
         errors.append(CellError(row.number, "bulan", "not_month", {"value": row.get("bulan")}))
     facilitated = cell_date(row, "tanggal_fasilitasi", errors, optional=True, not_after=today)
     participants = (
         cell_int(row, "peserta", errors, low=0, high=1_000_000) if row.get("peserta") else None
     )
-    note = cell_text(row, "catatan", errors, max_length=2000, optional=True)
+    note = cell_text(row, "catatan", errors, max_length=2000, optional=True, multiline=True)
     if year is None or name is None or month is None:
         return None
     return ActivityInput(year, name, month, facilitated, participants, note or "")

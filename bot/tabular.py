@@ -15,9 +15,11 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +30,12 @@ T = TypeVar("T")
 Texts = Callable[..., str]
 DEFAULT_MAX_BYTES = 5_000_000
 CSV_DELIMITERS = (",", ";", "\t")
+# Numbers, dates and whole numbers as a spreadsheet cell or a person writes them, in ASCII digits
+# only: int() and float() also take "١٢", "２０２５", "1_000", "1e309" (infinity) and "nan", and
+# date.fromisoformat() takes "20250110" and "2025W021".
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")  # 12,5 is how Indonesian writes 12.5
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 class TableError(Exception):
@@ -141,10 +149,13 @@ def _read_csv(raw: bytes) -> list[Sequence[object]]:
     except UnicodeDecodeError:
         # Excel on Windows saves "CSV" in the ANSI code page.
         text = raw.decode("cp1252", errors="replace")
+    # NUL is no text, and the csv module refuses the whole file for one.
+    text = text.replace("\0", "")
     first_line = text.split("\n", 1)[0]
     # Indonesian Excel writes ';' because ',' is its decimal separator.
     delimiter = max(CSV_DELIMITERS, key=first_line.count)
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return [[cell_safe_text(value) for value in record] for record in records]
 
 
 def _read_xlsx(path: Path) -> list[Sequence[object]]:
@@ -158,7 +169,10 @@ def _read_xlsx(path: Path) -> list[Sequence[object]]:
     except (BadZipFile, InvalidFileException) as error:
         raise ValueError(str(error) or type(error).__name__) from None
     try:
-        return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        return [
+            [cell_safe_text(value) if isinstance(value, str) else value for value in row]
+            for row in workbook.worksheets[0].iter_rows(values_only=True)
+        ]
     finally:
         workbook.close()
 
@@ -179,8 +193,9 @@ def _cell_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, time):
         return value.strftime("%H:%M")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float) and math.isfinite(value):
+        # Whole numbers without ".0"; others in plain notation (1e-05 is 0.00001).
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
     return str(value)
 
 
@@ -204,8 +219,10 @@ def parse_rows(
 def cell_int(row: Row, column: str, errors: list[CellError], *, low: int, high: int) -> int | None:
     text = row.get(column)
     try:
-        value = int(text)
-    except ValueError:
+        value = int(text) if _WHOLE.fullmatch(text) else None
+    except ValueError:  # more digits than int() reads
+        value = None
+    if value is None:
         errors.append(CellError(row.number, column, "not_whole_number", {"value": text}))
         return None
     if not low <= value <= high:
@@ -219,23 +236,36 @@ def cell_int(row: Row, column: str, errors: list[CellError], *, low: int, high: 
 
 
 def cell_float(
-    row: Row, column: str, errors: list[CellError], *, optional: bool = False
+    row: Row, column: str, errors: list[CellError], *, limit: float, optional: bool = False
 ) -> float | None:
+    """A plain decimal number (``12``, ``12.5`` or ``12,5``) from -``limit`` to ``limit``."""
     text = row.get(column)
     if not text and optional:
         return None
-    try:
-        # Indonesian spreadsheets write 12,5 for 12.5.
-        return float(text.replace(",", "."))
-    except ValueError:
+    if not _DECIMAL.fullmatch(text):
         errors.append(CellError(row.number, column, "not_number", {"value": text}))
         return None
+    value = float(text.replace(",", "."))
+    if abs(value) > limit:
+        shown = format_number(limit)
+        errors.append(CellError(row.number, column, "too_large", {"value": text, "limit": shown}))
+        return None
+    return value
 
 
 def cell_text(
-    row: Row, column: str, errors: list[CellError], *, max_length: int, optional: bool = False
+    row: Row,
+    column: str,
+    errors: list[CellError],
+    *,
+    max_length: int,
+    optional: bool = False,
+    multiline: bool = False,
 ) -> str | None:
+    """The cell's text (line breaks kept only when ``multiline``), at most ``max_length``."""
     text = row.get(column)
+    if not multiline:
+        text = " ".join(text.split())
     if not text and not optional:
         errors.append(CellError(row.number, column, "empty_cell", {}))
         return None
@@ -256,15 +286,25 @@ def cell_date(
     text = row.get(column)
     if not text and optional:
         return None
-    try:
-        value = date.fromisoformat(text)
-    except ValueError:
+    value = parse_iso_date(text)
+    if value is None:
         errors.append(CellError(row.number, column, "not_date", {"value": text}))
         return None
     if not_after is not None and value > not_after:
         errors.append(CellError(row.number, column, "future_date", {"value": value.isoformat()}))
         return None
     return value
+
+
+def parse_iso_date(text: str) -> date | None:
+    """A date written ``YYYY-MM-DD`` in ASCII digits (a date cell reads so too), or None."""
+    match = _DATE.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
 
 
 # --- writing: text stays text ---------------------------------------------------------------

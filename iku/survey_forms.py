@@ -47,6 +47,7 @@ from iku.skm import (
     parse_gender,
     parse_occupation,
 )
+from iku.text import clean_text
 
 SARAN_MAX = 1000
 
@@ -248,8 +249,9 @@ def content_key(answers: SurveyAnswers, day: datetime.date, at: datetime.time | 
 # --- cell parsers: (value, None) or (None, problem code) ------------------------------------
 
 _Parser = Callable[[object], tuple[object, str | None]]
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?::\d{2})?")
+# ASCII digits only ([0-9], not \d): "\d" also matches "２０２５" and "٢٠٢٥", which int() reads.
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_TIME = re.compile(r"([0-9]{1,2})[:.]([0-9]{2})(?::[0-9]{2})?")
 
 
 def _parse_date(value: object, today: datetime.date) -> tuple[object, str | None]:
@@ -310,7 +312,8 @@ def _parse_answer(value: object) -> tuple[object, str | None]:
 
 
 def _parse_saran(value: object) -> tuple[object, str | None]:
-    text = _text(value)
+    """Free text: control characters (colour codes, NUL) go, line breaks stay."""
+    text = clean_text(_text(value))
     return (text, None) if len(text) <= SARAN_MAX else (None, "saran_too_long")
 
 
@@ -363,7 +366,9 @@ def age_group(age: int) -> str:
 # --- service users (population of the sample rule) ------------------------------------------
 
 POPULATION_MAX = 10_000_000
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+# 250, or with dots grouping thousands the Indonesian way: 1.200, 1.234.567.
+_COUNT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+")
 
 
 def parse_month(text: str) -> datetime.date | None:
@@ -376,8 +381,8 @@ def parse_month(text: str) -> datetime.date | None:
 
 def parse_service_users(text: str) -> int | None:
     """A monthly count of service users from 1 to :data:`POPULATION_MAX`, or None."""
-    stripped = text.strip().replace(".", "")  # 1.234 is how Indonesian writes a thousand
-    if not (stripped.isascii() and stripped.isdigit()):
+    stripped = text.strip()
+    if not _COUNT.fullmatch(stripped):
         return None
-    count = int(stripped)
+    count = int(stripped.replace(".", ""))
     return count if 1 <= count <= POPULATION_MAX else None
