@@ -24,6 +24,8 @@ from db.engine import Database
 from db.indicators import ActivityInput, ImportCounts, ProgramInput
 from iku.indicators import FIGURE_LIMIT
 
+# A year's plan has tens of indicators or activities: ten thousand rows is a file gone wrong.
+PLAN_MAX_ROWS = 10_000
 PROGRAM_COLUMNS = ("tahun", "kode", "nama", "target", "satuan")
 PROGRAM_OPTIONAL = ("program", "realisasi", "arah")
 ACTIVITY_COLUMNS = ("tahun", "nama", "bulan")
@@ -107,7 +109,9 @@ async def import_programs(
     database: Database, path: Path, *, actor: str, now: datetime
 ) -> ImportResult:
     """Check every row of the indicator list, then insert or update them all (by year and code)."""
-    rows = read_table(path, required=PROGRAM_COLUMNS, optional=PROGRAM_OPTIONAL)
+    rows = read_table(
+        path, required=PROGRAM_COLUMNS, optional=PROGRAM_OPTIONAL, max_rows=PLAN_MAX_ROWS
+    )
     items, errors = parse_rows(rows, parse_program)
     errors += _duplicates(rows, ("tahun", "kode"), "kode")
     if errors:
@@ -121,7 +125,9 @@ async def import_activities(
     database: Database, path: Path, *, actor: str, now: datetime, today: date
 ) -> ImportResult:
     """Check every row of the activity plan, then insert or update them all (by year and name)."""
-    rows = read_table(path, required=ACTIVITY_COLUMNS, optional=ACTIVITY_OPTIONAL)
+    rows = read_table(
+        path, required=ACTIVITY_COLUMNS, optional=ACTIVITY_OPTIONAL, max_rows=PLAN_MAX_ROWS
+    )
     items, errors = parse_rows(rows, partial(parse_activity, today=today))
     errors += _duplicates(rows, ("tahun", "nama"), "nama")
     if errors:

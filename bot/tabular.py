@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
+from xml.parsers import expat
 
 from iku.format import format_number
 from iku.text import clean_text, truncate
@@ -30,6 +34,15 @@ T = TypeVar("T")
 Texts = Callable[..., str]
 DEFAULT_MAX_BYTES = 5_000_000
 CSV_DELIMITERS = (",", ";", "\t")
+# How far a sheet may reach. 100,000 forms (a kecamatan collects a few thousand a year) is
+# where an import was measured to stay under 200 MB; 50 columns is thrice any import's columns.
+MAX_ROWS = 100_000  # data rows below the header
+MAX_COLUMNS = 50
+# An XLSX file unpacked: its worksheets are streamed, the other parts (shared strings, styles)
+# are held in memory whole by openpyxl.
+MAX_UNPACKED_BYTES = 300_000_000
+MAX_HELD_BYTES = 50_000_000
+SHEETS = "xl/worksheets/"
 # Numbers, dates and whole numbers as a spreadsheet cell or a person writes them, in ASCII digits
 # only: int() and float() also take "١٢", "２０２５", "1_000", "1e309" (infinity) and "nan", and
 # date.fromisoformat() takes "20250110" and "2025W021".
@@ -75,11 +88,23 @@ class Row:
         return self.cells.get(column, "").strip()
 
 
-def read_cells(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Sequence[object]]:
-    """The cells of a CSV file, or of an XLSX file's first sheet, header row first.
+@contextmanager
+def open_cells(
+    path: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int = MAX_ROWS,
+    max_columns: int = MAX_COLUMNS,
+) -> Iterator[Iterator[list[object]]]:
+    """The cells of a CSV file, or of an XLSX file's first sheet, header row first, read row by
+    row (a file of 100,000 forms never sits in memory as cells).
 
-    Raises :class:`TableError` for a missing, too large, unreadable or other kind of file; the
-    size is checked before anything is parsed. openpyxl is imported only for an XLSX file.
+    Text cells come cleaned of control characters. Raises :class:`TableError` for a missing,
+    too large, unreadable or other kind of file, and for a sheet reaching beyond ``max_rows``
+    data rows below the header or ``max_columns`` columns: the file size, an XLSX file's
+    unpacked size and its sheet's real extent are checked before its cells are read (a 5 KB
+    workbook whose one cell is XFD1048576 once made openpyxl build a sheet of 17 billion cells);
+    a CSV file's extent is checked as its rows are read. openpyxl is imported only for XLSX.
     """
     name = path.name
     if not path.is_file():
@@ -90,16 +115,24 @@ def read_cells(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Sequen
             "too_big", file=name, size=format_number(size), limit=format_number(max_bytes)
         )
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            return _read_csv(path.read_bytes())
-        if suffix in (".xlsx", ".xlsm"):
-            return _read_xlsx(path)
-    except (OSError, ValueError, KeyError, csv.Error) as error:
-        raise TableError(
-            "unreadable", file=name, reason=str(error) or type(error).__name__
-        ) from None
-    raise TableError("wrong_type", file=name)
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise TableError("wrong_type", file=name)
+    extent = _Extent(name, max_rows, max_columns)
+    with ExitStack() as stack:
+        with _unreadable_as_table_error(name):
+            if suffix == ".csv":
+                rows = _csv_rows(path.read_bytes(), extent)
+            else:
+                rows = stack.enter_context(_xlsx_rows(path, extent))
+        yield _guarded(rows, name)
+
+
+def read_cells(
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, max_rows: int = MAX_ROWS
+) -> list[list[object]]:
+    """:func:`open_cells` as a list, for files known to be small (a year's plan)."""
+    with open_cells(path, max_bytes=max_bytes, max_rows=max_rows) as rows:
+        return list(rows)
 
 
 def read_table(
@@ -108,14 +141,15 @@ def read_table(
     required: Sequence[str],
     optional: Sequence[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int = MAX_ROWS,
 ) -> list[Row]:
     """The data rows of a CSV or XLSX file whose header has every ``required`` column.
 
     Cells come as the text a person would type (see :func:`cell_text`); blank rows are skipped.
-    Raises :class:`TableError` as :func:`read_cells` does, and for an empty file or a header
+    Raises :class:`TableError` as :func:`open_cells` does, and for an empty file or a header
     with missing or unknown columns.
     """
-    cells = read_cells(path, max_bytes=max_bytes)
+    cells = read_cells(path, max_bytes=max_bytes, max_rows=max_rows)
     if not cells:
         raise TableError("empty", file=path.name)
     header = [_column(_cell_text(value)) for value in cells[0]]
@@ -143,7 +177,63 @@ def _check_header(
         )
 
 
-def _read_csv(raw: bytes) -> list[Sequence[object]]:
+# What a damaged file raises while it is parsed: told as "cannot be read", never a traceback.
+_UNREADABLE = (OSError, ValueError, KeyError, EOFError, csv.Error, zipfile.BadZipFile)
+
+
+@contextmanager
+def _unreadable_as_table_error(name: str) -> Iterator[None]:
+    try:
+        yield
+    except _UNREADABLE as error:
+        raise TableError("unreadable", file=name, reason=_reason(error)) from None
+
+
+def _guarded(rows: Iterator[list[object]], name: str) -> Iterator[list[object]]:
+    """``rows``, with a damaged file's error while they are read told as :class:`TableError`."""
+    with _unreadable_as_table_error(name):
+        yield from rows
+
+
+def _reason(error: BaseException) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+@dataclass(frozen=True)
+class _Extent:
+    """How far a sheet may reach: refuses a cell beyond it with a one-line :class:`TableError`."""
+
+    file: str
+    max_rows: int  # data rows below the header
+    max_columns: int
+
+    def check(self, row: int, column: int) -> None:
+        if row > self.max_rows + 1:
+            raise TableError(
+                "too_many_rows",
+                file=self.file,
+                row=format_number(row),
+                limit=format_number(self.max_rows),
+            )
+        if column > self.max_columns:
+            raise TableError(
+                "too_many_columns",
+                file=self.file,
+                column=column_letter(column),
+                limit=self.max_columns,
+            )
+
+
+def column_letter(number: int) -> str:
+    """A spreadsheet's name of column ``number``: 1 is A, 27 is AA, 16384 is XFD."""
+    letters = ""
+    while number > 0:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _csv_rows(raw: bytes, extent: _Extent) -> Iterator[list[object]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -155,26 +245,110 @@ def _read_csv(raw: bytes) -> list[Sequence[object]]:
     # Indonesian Excel writes ';' because ',' is its decimal separator.
     delimiter = max(CSV_DELIMITERS, key=first_line.count)
     records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [[cell_safe_text(value) for value in record] for record in records]
+    for number, record in enumerate(records, start=1):
+        cells: list[object] = [cell_safe_text(value) for value in record]
+        while cells and not cells[-1]:
+            cells.pop()  # trailing separators are no columns
+        if cells:
+            extent.check(number, len(cells))
+        yield cells
 
 
-def _read_xlsx(path: Path) -> list[Sequence[object]]:
-    from zipfile import BadZipFile
+@contextmanager
+def _xlsx_rows(path: Path, extent: _Extent) -> Iterator[Iterator[list[object]]]:
+    """The first sheet's rows, once its real extent is known to be within ``extent``.
 
+    openpyxl in read-only mode streams the sheet, but sizes it by the ``<dimension>`` the file
+    declares: a false one either truncates the data silently or pads every row to 16,384
+    columns. So the sheet's XML is first scanned (no tree kept), every cell's position checked,
+    and then read without the declared dimension.
+    """
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_unpacked(path, extent.file)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException) as error:
-        raise ValueError(str(error) or type(error).__name__) from None
+    except InvalidFileException as error:
+        raise ValueError(_reason(error)) from None
     try:
-        return [
+        if not workbook.worksheets:
+            raise ValueError("no worksheet")
+        sheet = workbook.worksheets[0]
+        with zipfile.ZipFile(path) as archive, archive.open(sheet._worksheet_path) as xml:
+            _scan_sheet(xml, extent)
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+        yield (
             [cell_safe_text(value) if isinstance(value, str) else value for value in row]
-            for row in workbook.worksheets[0].iter_rows(values_only=True)
-        ]
+            for row in itertools.islice(rows, extent.max_rows + 1)
+        )
     finally:
         workbook.close()
+
+
+def _check_unpacked(path: Path, name: str) -> None:
+    """Refuse a workbook that unpacks to more than the limits (a "zip bomb"): the sheets are
+    streamed, but openpyxl holds the shared strings and styles whole. zipfile never unpacks a
+    part beyond the size its directory declares, so the declared sizes are the bound."""
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+    total = sum(part.file_size for part in parts)
+    held = sum(part.file_size for part in parts if not part.filename.startswith(SHEETS))
+    for size, limit in ((total, MAX_UNPACKED_BYTES), (held, MAX_HELD_BYTES)):
+        if size > limit:
+            raise TableError(
+                "too_big_unpacked",
+                file=name,
+                size=format_number(size),
+                limit=format_number(limit),
+            )
+
+
+def _scan_sheet(xml: IO[bytes], extent: _Extent) -> None:
+    """Check the position of every cell of a worksheet's XML, and the dimension it declares,
+    with expat: one pass, nothing kept, stopped at the first cell beyond ``extent``."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    row = column = 0
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        nonlocal row, column
+        element = tag.rpartition(" ")[2]
+        if element == "c":
+            reference = attributes.get("r")
+            if reference:
+                column, cell_row = _position(reference)
+            else:
+                column, cell_row = column + 1, row
+            extent.check(cell_row, column)
+        elif element == "row":
+            number = attributes.get("r")
+            row, column = (int(number) if number else row + 1), 0
+        elif element == "dimension":
+            last = attributes.get("ref", "").rpartition(":")[2]
+            if last:
+                declared_column, declared_row = _position(last)
+                extent.check(declared_row, declared_column)
+
+    parser.StartElementHandler = start
+    try:
+        parser.ParseFile(xml)
+    except expat.ExpatError as error:
+        raise ValueError(f"worksheet: {error}") from None
+
+
+_CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+
+
+def _position(reference: str) -> tuple[int, int]:
+    """(column, row) of a cell reference like ``XFD1048576``; ValueError for anything else."""
+    match = _CELL.fullmatch(reference)
+    if match is None:
+        raise ValueError(f"worksheet: cell reference {reference[:20]!r}")
+    column = 0
+    for letter in match[1].upper():
+        column = column * 26 + ord(letter) - ord("A") + 1
+    return column, int(match[2])
 
 
 def _column(name: str) -> str:
