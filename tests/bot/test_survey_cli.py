@@ -226,6 +226,29 @@ def test_every_bad_cell_is_listed_and_nothing_is_imported(
     assert stored(database_url) == []
 
 
+def test_only_the_first_thousand_problems_are_listed(
+    cli: Cli, database_url: str, tmp_path: Path
+) -> None:
+    """A file typed into the wrong columns has a problem in every cell: the listing stops at
+    1,000 (which is more than anyone reads) and says how many more there are."""
+    bad = [*FORM_A[:4], "x", *FORM_A[5:9], 9, *FORM_A[10:]]
+    forms = write_csv(tmp_path / "f.csv", [HEADER, *[bad] * 600])
+    assert cli("survey", "import", str(forms)) == 2
+    lines = cli.err.splitlines()
+    assert len(lines) == 1002
+    assert lines[:2] == [
+        'baris 2, kolom usia: "x" bukan usia 15 sampai 100',
+        'baris 2, kolom waktu: "9" bukan nilai 1 sampai 4',
+    ]
+    assert lines[999] == 'baris 501, kolom waktu: "9" bukan nilai 1 sampai 4'
+    assert lines[1000:] == [
+        "... dan 200 kesalahan lain yang tidak ditampilkan",
+        "ajung-bot: Tidak ada yang diimpor: 1.200 kesalahan pada 600 baris. Perbaiki berkasnya, "
+        "atau pakai --skip-invalid untuk mengimpor baris yang benar saja.",
+    ]
+    assert stored(database_url) == []
+
+
 def test_skip_invalid_imports_the_good_rows_and_lists_the_others(
     cli: Cli, database_url: str, tmp_path: Path
 ) -> None:
