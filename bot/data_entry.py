@@ -1,5 +1,6 @@
 """Imports of the yearly plans behind IKU 1 and IKU 3 (``ajung-bot program import`` and
-``ajung-bot kegiatan import``): read, check every row, then write all or nothing."""
+``ajung-bot kegiatan import``): read, check every row, then write them all (or nothing when a
+row is wrong), in batches that leave the bot its turns (see :mod:`bot.importing`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 
+from bot.importing import batched, store_in_batches
 from bot.tabular import (
     CellError,
     Row,
@@ -26,6 +28,7 @@ from iku.indicators import FIGURE_LIMIT
 
 # A year's plan has tens of indicators or activities: ten thousand rows is a file gone wrong.
 PLAN_MAX_ROWS = 10_000
+BATCH_ROWS = 200  # an insert or update and its audit entry each: tens of milliseconds
 PROGRAM_COLUMNS = ("tahun", "kode", "nama", "target", "satuan")
 PROGRAM_OPTIONAL = ("program", "realisasi", "arah")
 ACTIVITY_COLUMNS = ("tahun", "nama", "bulan")
@@ -116,9 +119,12 @@ async def import_programs(
     errors += _duplicates(rows, ("tahun", "kode"), "kode")
     if errors:
         return ImportResult(None, sorted(errors, key=lambda e: e.row))
-    async with database.transaction() as session:
-        counts = await indicators.upsert_programs(session, items, actor=actor, now=now)
-    return ImportResult(counts, [])
+    counts = await store_in_batches(
+        database,
+        batched(items, BATCH_ROWS),
+        lambda session, batch: indicators.upsert_programs(session, batch, actor=actor, now=now),
+    )
+    return ImportResult(_sum(counts), [])
 
 
 async def import_activities(
@@ -132,6 +138,13 @@ async def import_activities(
     errors += _duplicates(rows, ("tahun", "nama"), "nama")
     if errors:
         return ImportResult(None, sorted(errors, key=lambda e: e.row))
-    async with database.transaction() as session:
-        counts = await indicators.upsert_activities(session, items, actor=actor, now=now)
-    return ImportResult(counts, [])
+    counts = await store_in_batches(
+        database,
+        batched(items, BATCH_ROWS),
+        lambda session, batch: indicators.upsert_activities(session, batch, actor=actor, now=now),
+    )
+    return ImportResult(_sum(counts), [])
+
+
+def _sum(counts: list[ImportCounts]) -> ImportCounts:
+    return ImportCounts(sum(c.inserted for c in counts), sum(c.updated for c in counts))
