@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from bot.tabular import column_letter
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -33,14 +35,6 @@ WORKBOOK_RELS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="{PACKAGE}"><Relationship Id="rId1" \
 Type="{RELATIONSHIPS}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" \
 Type="{RELATIONSHIPS}/sharedStrings" Target="sharedStrings.xml"/></Relationships>"""
-
-
-def column_letter(number: int) -> str:
-    letters = ""
-    while number > 0:
-        number, remainder = divmod(number - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
 
 
 class _Strings:

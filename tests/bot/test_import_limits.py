@@ -8,7 +8,6 @@ limit, so that a regression fails the test instead of the machine."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -17,12 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
 from bot.cli import main
-from db.engine import Database
 from db.models import ProgramIndicator, SurveyResponse
 from iku.survey_forms import COLUMNS
+from tests.bot.test_plan_import import count
 from tests.workbooks import write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,18 +84,6 @@ def run_limited(tmp_path: Path, *args: str, address_space: int = 2_000_000_000) 
     )
     peak = int(report.read_text()) / 1024 if report.exists() else float("nan")
     return Finished(done.returncode, done.stdout, done.stderr, peak)
-
-
-def count(database_url: str, model: type) -> int:
-    async def read() -> int:
-        database = Database(database_url)
-        try:
-            async with database.sessions() as session:
-                return int(await session.scalar(select(func.count()).select_from(model)) or 0)
-        finally:
-            await database.dispose()
-
-    return asyncio.run(read())
 
 
 # --- a sheet's extent -----------------------------------------------------------------------

@@ -166,48 +166,104 @@ def test_activity_in_the_future_or_bad_month_is_refused(
     ]
 
 
-def programs_with(tmp_path: Path, column: str, value: str) -> Path:
-    row = {"tahun": "2025", "kode": "P1", "nama": "Rapat", "target": "12", "satuan": "kali",
+PROGRAM = {"tahun": "2025", "kode": "P1", "nama": "Rapat", "target": "12", "satuan": "kali",
            "realisasi": "10"}  # fmt: skip
-    row[column] = value
-    return write(tmp_path, "program.csv", ",".join(row) + "\n" + ",".join(row.values()) + "\n")
+ACTIVITY = {"tahun": "2025", "nama": "Pelatihan", "bulan": "2", "tanggal_fasilitasi": "2025-01-10",
+            "peserta": "30"}  # fmt: skip
+
+
+def refused_alone(
+    tmp_path: Path,
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+    entity: str,
+    row: dict[str, str],
+) -> list[str]:
+    """Import a file of one ``row`` of ``entity`` (program or kegiatan): refused, nothing
+    stored; the lines of standard error."""
+    config = config_file(tmp_path, database_url)
+    path = write(tmp_path, f"{entity}.csv", ",".join(row) + "\n" + ",".join(row.values()) + "\n")
+    assert main(["--config", config, entity, "import", str(path)]) == 1
+    model = ProgramIndicator if entity == "program" else EmpowermentActivity
+    assert count(database_url, model) == 0
+    return capsys.readouterr().err.splitlines()
 
 
 @pytest.mark.parametrize(
-    ("column", "value", "problem"),
+    ("entity", "column", "value", "problem"),
     [
-        pytest.param("target", "1e309", '"1e309" bukan angka', id="overflows-to-infinity"),
-        pytest.param("realisasi", "-1e309", '"-1e309" bukan angka', id="minus-infinity"),
-        pytest.param("target", "inf", '"inf" bukan angka', id="inf"),
-        pytest.param("target", "NaN", '"NaN" bukan angka', id="nan"),
-        pytest.param("target", "1e20", '"1e20" bukan angka', id="exponent"),
         pytest.param(
+            "program", "target", "1e309", '"1e309" bukan angka', id="overflows-to-infinity"
+        ),
+        pytest.param("program", "realisasi", "-1e309", '"-1e309" bukan angka', id="minus-infinity"),
+        pytest.param("program", "target", "inf", '"inf" bukan angka', id="inf"),
+        pytest.param("program", "target", "NaN", '"NaN" bukan angka', id="nan"),
+        pytest.param("program", "target", "1e20", '"1e20" bukan angka', id="exponent"),
+        pytest.param(
+            "program",
             "target",
             "100000000000000000000",
             "100000000000000000000 melebihi batas 1.000.000.000.000",
             id="absurd",
         ),
-        pytest.param("target", "١٢", '"١٢" bukan angka', id="arabic-indic-digits"),
-        pytest.param("target", "1_000", '"1_000" bukan angka', id="underscore"),
-        pytest.param("tahun", "２０２５", '"２０２５" bukan bilangan bulat', id="fullwidth-year"),
+        pytest.param("program", "target", "١٢", '"١٢" bukan angka', id="arabic-indic-digits"),
+        pytest.param("program", "target", "1_000", '"1_000" bukan angka', id="underscore"),
+        pytest.param(
+            "program", "tahun", "２０２５", '"２０２５" bukan bilangan bulat', id="fullwidth-year"
+        ),
+        pytest.param(
+            "kegiatan", "bulan", "²", '"²" bukan bulan (1-12 atau nama bulan)', id="superscript"
+        ),
+        pytest.param(
+            "kegiatan", "bulan", "٣", '"٣" bukan bulan (1-12 atau nama bulan)', id="arabic-indic"
+        ),
+        pytest.param(
+            "kegiatan",
+            "tanggal_fasilitasi",
+            "20250110",
+            '"20250110" bukan tanggal seperti 2025-02-16',
+            id="basic-iso-date",
+        ),
+        pytest.param(
+            "kegiatan",
+            "tanggal_fasilitasi",
+            "2025W021",
+            '"2025W021" bukan tanggal seperti 2025-02-16',
+            id="iso-week-date",
+        ),
+        pytest.param(
+            "kegiatan",
+            "tanggal_fasilitasi",
+            "2025-W02-1",
+            '"2025-W02-1" bukan tanggal seperti 2025-02-16',
+            id="iso-week-date-dashes",
+        ),
+        pytest.param(
+            "kegiatan",
+            "tanggal_fasilitasi",
+            "２０２５-０１-１０",
+            '"２０２５-０１-１０" bukan tanggal seperti 2025-02-16',
+            id="fullwidth-date",
+        ),
+        pytest.param(
+            "kegiatan", "peserta", "³0", '"³0" bukan bilangan bulat', id="superscript-count"
+        ),
     ],
 )
-def test_numbers_that_are_not_plain_finite_figures_are_refused(
+def test_figures_months_dates_and_counts_in_odd_forms_are_refused(
     tmp_path: Path,
     database_url: str,
     capsys: pytest.CaptureFixture[str],
+    entity: str,
     column: str,
     value: str,
     problem: str,
 ) -> None:
-    config = config_file(tmp_path, database_url)
-    path = programs_with(tmp_path, column, value)
-    assert main(["--config", config, "program", "import", str(path)]) == 1
-    assert capsys.readouterr().err.splitlines() == [
+    row = {**(PROGRAM if entity == "program" else ACTIVITY), column: value}
+    assert refused_alone(tmp_path, database_url, capsys, entity, row) == [
         f"baris 2, kolom {column}: {problem}",
         "Tidak ada yang diimpor: 1 kesalahan. Perbaiki berkas lalu impor lagi.",
     ]
-    assert count(database_url, ProgramIndicator) == 0
 
 
 def test_plain_figures_from_text_and_from_number_cells(
@@ -241,59 +297,6 @@ def test_plain_figures_from_text_and_from_number_cells(
             await database.dispose()
 
     assert asyncio.run(figures()) == [(12.5, 0.00001), (1e12, -3.0)]
-
-
-@pytest.mark.parametrize(
-    ("column", "value", "problem"),
-    [
-        pytest.param("bulan", "²", '"²" bukan bulan (1-12 atau nama bulan)', id="superscript"),
-        pytest.param("bulan", "٣", '"٣" bukan bulan (1-12 atau nama bulan)', id="arabic-indic"),
-        pytest.param(
-            "tanggal_fasilitasi",
-            "20250110",
-            '"20250110" bukan tanggal seperti 2025-02-16',
-            id="basic-iso-date",
-        ),
-        pytest.param(
-            "tanggal_fasilitasi",
-            "2025W021",
-            '"2025W021" bukan tanggal seperti 2025-02-16',
-            id="iso-week-date",
-        ),
-        pytest.param(
-            "tanggal_fasilitasi",
-            "2025-W02-1",
-            '"2025-W02-1" bukan tanggal seperti 2025-02-16',
-            id="iso-week-date-dashes",
-        ),
-        pytest.param(
-            "tanggal_fasilitasi",
-            "２０２５-０１-１０",
-            '"２０２５-０１-１０" bukan tanggal seperti 2025-02-16',
-            id="fullwidth-date",
-        ),
-        pytest.param("peserta", "³0", '"³0" bukan bilangan bulat', id="superscript-count"),
-    ],
-)
-def test_months_dates_and_counts_in_odd_forms_are_refused(
-    tmp_path: Path,
-    database_url: str,
-    capsys: pytest.CaptureFixture[str],
-    column: str,
-    value: str,
-    problem: str,
-) -> None:
-    config = config_file(tmp_path, database_url)
-    row = {"tahun": "2025", "nama": "Pelatihan", "bulan": "2", "tanggal_fasilitasi": "2025-01-10",
-           "peserta": "30"}  # fmt: skip
-    row[column] = value
-    path = write(tmp_path, "kegiatan.csv", ",".join(row) + "\n" + ",".join(row.values()) + "\n")
-    assert main(["--config", config, "kegiatan", "import", str(path)]) == 1
-    assert capsys.readouterr().err.splitlines() == [
-        f"baris 2, kolom {column}: {problem}",
-        "Tidak ada yang diimpor: 1 kesalahan. Perbaiki berkas lalu impor lagi.",
-    ]
-    assert count(database_url, EmpowermentActivity) == 0
 
 
 def test_control_characters_are_stripped_from_imported_text(

