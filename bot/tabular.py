@@ -1,9 +1,9 @@
 """Spreadsheets in and out: reading the files officials import (CSV or XLSX) and reporting
 their mistakes, and writing the cells of every export.
 
-Every row is checked before anything is written: an import either lands whole or not at all,
-and each problem is reported as ``baris N, kolom X: ...`` so the person fixing the file finds
-it at once. Row numbers are the spreadsheet's own (the header is row 1).
+Every row is checked before anything is written, so a file with a wrong row writes nothing, and
+each problem is reported as ``baris N, kolom X: ...`` so the person fixing the file finds it at
+once. Row numbers are the spreadsheet's own (the header is row 1).
 
 Every cell an export writes goes through :func:`append_row` (XLSX) or :func:`csv_field` (CSV):
 what residents typed or officials imported is text there, never a formula, and holds no control
@@ -18,6 +18,7 @@ import itertools
 import math
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -34,8 +35,8 @@ T = TypeVar("T")
 Texts = Callable[..., str]
 DEFAULT_MAX_BYTES = 5_000_000
 CSV_DELIMITERS = (",", ";", "\t")
-# How far a sheet may reach. 100,000 forms (a kecamatan collects a few thousand a year) is
-# where an import was measured to stay under 200 MB; 50 columns is thrice any import's columns.
+# How far a sheet may reach. 100,000 forms is years of a kecamatan's surveys (a few thousand a
+# year) and about a minute of importing; 50 columns is thrice any import's columns.
 MAX_ROWS = 100_000  # data rows below the header
 MAX_COLUMNS = 50
 # An XLSX file unpacked: its worksheets are streamed, the other parts (shared strings, styles)
@@ -178,7 +179,11 @@ def _check_header(
 
 
 # What a damaged file raises while it is parsed: told as "cannot be read", never a traceback.
-_UNREADABLE = (OSError, ValueError, KeyError, EOFError, csv.Error, zipfile.BadZipFile)
+# (SyntaxError: ElementTree's ParseError, from openpyxl; zlib.error: a corrupt deflate stream.)
+_UNREADABLE = (
+    OSError, ValueError, KeyError, EOFError, SyntaxError, csv.Error, zipfile.BadZipFile,
+    zlib.error,
+)  # fmt: skip
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,3 +254,47 @@ def test_100_000_forms_import_within_200_mb(tmp_path: Path, database_url: str) -
     print(f"peak resident memory of the 100,000-form import: {finished.peak_mb:.0f} MB")
     assert finished.peak_mb < 200
     assert count(database_url, SurveyResponse) == 100_000
+
+
+def damaged(path: Path, part: str, content: bytes) -> Path:
+    """A copy of a good workbook at ``path`` with ``part`` replaced by ``content``."""
+    good = write_xlsx(path.with_suffix(".good.xlsx"), [list(COLUMNS), FORM])
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = content if item.filename == part else source.read(item.filename)
+            target.writestr(item.filename, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("part", "content", "reason"),
+    [
+        pytest.param("xl/workbook.xml", b"<workbook", "unclosed token", id="workbook-xml"),
+        pytest.param(
+            "xl/worksheets/sheet1.xml",
+            b'<worksheet><sheetData><row r="1"><c r="A1">',
+            "no element found",
+            id="sheet-xml",
+        ),
+        pytest.param(
+            "xl/worksheets/sheet1.xml",
+            b'<worksheet><sheetData><row r="1"><c r="1A"/></row></sheetData></worksheet>',
+            "worksheet: cell reference '1A'",
+            id="cell-reference",
+        ),
+    ],
+)
+def test_a_damaged_workbook_is_refused_in_one_line(
+    tmp_path: Path,
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+    part: str,
+    content: bytes,
+    reason: str,
+) -> None:
+    path = damaged(tmp_path / "f.xlsx", part, content)
+    config = str(config_file(tmp_path, database_url))
+    assert main(["--config", config, "survey", "import", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ajung-bot: f.xlsx: tidak bisa dibaca: {reason}")
+    assert err.count("\n") == 1
