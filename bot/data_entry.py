@@ -100,7 +100,8 @@ def _duplicates(rows: list[Row], key_columns: tuple[str, ...], column: str) -> l
     seen: dict[tuple[str, ...], int] = {}
     errors = []
     for row in rows:
-        key = tuple(row.get(name).lower() for name in key_columns)
+        # As the names are stored (spacing tidied by cell_text), in any case.
+        key = tuple(" ".join(row.get(name).split()).lower() for name in key_columns)
         if key in seen:
             errors.append(CellError(row.number, column, "duplicate", {"other": seen[key]}))
         else:

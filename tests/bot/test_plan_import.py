@@ -339,3 +339,20 @@ def test_control_characters_are_stripped_from_imported_text(
         ("P1", "Rapat koordinasi bulanan", "Koordinasi", "kali"),
         ("Pelatihan UMKM", "Balai desa\nbaris dua"),
     )
+
+
+def test_names_that_differ_only_in_spacing_are_the_same_row(
+    tmp_path: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Names are stored with their spacing tidied, so two that differ only in it are one."""
+    text = "tahun,nama,bulan\n2025,Pelatihan UMKM,2\n2025, Pelatihan  UMKM ,3\n"
+    path = write(tmp_path, "kegiatan.csv", text)
+    assert (
+        main(["--config", config_file(tmp_path, database_url), "kegiatan", "import", str(path)])
+        == 1
+    )
+    assert capsys.readouterr().err.splitlines() == [
+        "baris 3, kolom nama: sama dengan baris 2",
+        "Tidak ada yang diimpor: 1 kesalahan. Perbaiki berkas lalu impor lagi.",
+    ]
+    assert count(database_url, EmpowermentActivity) == 0
