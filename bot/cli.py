@@ -539,10 +539,13 @@ def make_posters(args: argparse.Namespace) -> int:
 
 
 def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-02-16") from None
+    """``YYYY-MM-DD`` only (``date.fromisoformat`` also takes 20250110 and 2025W021)."""
+    from bot.tabular import parse_iso_date
+
+    day = parse_iso_date(text)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-02-16")
+    return day
 
 
 def check_config(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
+from bot.tabular import append_row, csv_field
 from db import complaints
 from db.complaints import ComplaintRecord, RegisterEntry
 from db.engine import Database
@@ -141,11 +142,12 @@ def _notes(entry: RegisterEntry, t: Texts, tz: ZoneInfo) -> str:
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-    """UTF-8 CSV; dates as ``2025-02-17 09:00``."""
+    """UTF-8 CSV, every field quoted, none able to start a formula; dates as
+    ``2025-02-17 09:00``."""
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows([_text(cell) for cell in row] for row in rows)
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+        writer.writerow([csv_field(title) for title in header])
+        writer.writerows([csv_field(_text(cell)) for cell in row] for row in rows)
 
 
 def _text(cell: Cell) -> Any:
@@ -171,12 +173,12 @@ def fill_table(sheet: Any, header: Sequence[str], rows: Sequence[Sequence[Cell]]
     as real Excel dates, multi-line notes wrapped."""
     from openpyxl.styles import Alignment, Font
 
-    sheet.append(list(header))
+    append_row(sheet, header)
     first = sheet.max_row  # the header's row (appended below whatever the sheet holds)
     for cell in sheet[first]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(list(row))
+        append_row(sheet, row)
     for column in sheet.iter_cols(min_row=first + 1):
         for cell in column:
             if isinstance(cell.value, datetime):

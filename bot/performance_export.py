@@ -16,6 +16,7 @@ from bot.config import Config
 from bot.export import fill_table, register_table
 from bot.reporting import build_report
 from bot.survey_export import add_sheets, gather
+from bot.tabular import append_row
 from db import indicators
 from db.engine import Database
 from i18n import Texts
@@ -66,33 +67,35 @@ def _iku_sheet(
 ) -> None:
     """The IKU's figure with its numerator and denominator, then a blank row."""
     sheet = workbook.create_sheet(f"IKU {number}")
-    sheet.append([t(f"workbook.iku{number}")])
-    sheet.append([t("workbook.unit", kecamatan=report.kecamatan), format_period(report.period, t)])
+    append_row(sheet, [t(f"workbook.iku{number}")])
+    append_row(
+        sheet, [t("workbook.unit", kecamatan=report.kecamatan), format_period(report.period, t)]
+    )
     if ratio is not None:
-        sheet.append([t("workbook.numerator"), ratio.numerator, t(unit)])
-        sheet.append([t("workbook.denominator"), ratio.denominator, t(unit)])
+        append_row(sheet, [t("workbook.numerator"), ratio.numerator, t(unit)])
+        append_row(sheet, [t("workbook.denominator"), ratio.denominator, t(unit)])
         value = t("report.no_data") if ratio.percent is None else ratio.percent
-        sheet.append([t("workbook.percent"), value])
+        append_row(sheet, [t("workbook.percent"), value])
         if ratio.percent is not None:
             sheet.cell(row=sheet.max_row, column=2).number_format = "0.00"
     else:
         _skm_rows(sheet, report, t)
-    sheet.append([])
+    append_row(sheet, [])
     sheet.column_dimensions["A"].width = 42
     sheet.column_dimensions["B"].width = 30
 
 
 def _skm_rows(sheet: Any, report: IkuReport, t: Texts) -> None:
     result = report.skm.result
-    sheet.append([t("export.respondents"), report.skm.respondents])
+    append_row(sheet, [t("export.respondents"), report.skm.respondents])
     if result is None:
-        sheet.append([t("workbook.index"), t("report.no_data")])
+        append_row(sheet, [t("workbook.index"), t("report.no_data")])
         return
-    sheet.append([t("export.ikm"), result.ikm])
-    sheet.append([t("export.ikm_converted"), result.ikm_converted])
-    sheet.append([t("export.mutu"), result.mutu])
-    sheet.append([t("export.kinerja"), result.kinerja])
-    sheet.append([t("workbook.see_skm")])
+    append_row(sheet, [t("export.ikm"), result.ikm])
+    append_row(sheet, [t("export.ikm_converted"), result.ikm_converted])
+    append_row(sheet, [t("export.mutu"), result.mutu])
+    append_row(sheet, [t("export.kinerja"), result.kinerja])
+    append_row(sheet, [t("workbook.see_skm")])
 
 
 def _program_header(t: Texts) -> list[str]:

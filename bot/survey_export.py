@@ -7,8 +7,9 @@ and the raw responses without any identity (no resident, no chat id, no import k
 
 Cells hold numbers at full precision; only their number format rounds what Excel shows, as the
 regulation's method asks. Labels come from the catalog; the regulation's own words (unsur names,
-answer options, grades) come from :mod:`iku.skm`. openpyxl is imported here only, and this
-module only by the command that writes a workbook.
+answer options, grades) come from :mod:`iku.skm`. Every row is written by
+:func:`bot.tabular.append_row` (text stays text, never a formula). openpyxl is imported at the
+top here, and this module only by the command that writes a workbook.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.config import Config
 from bot.reporting import skm_figures
+from bot.tabular import append_row
 from db import surveys
 from db.engine import Database
 from db.models import CHANNEL_CHAT
@@ -96,37 +98,39 @@ def service_name(config: Config, code: str) -> str:
 
 def _summary(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> None:
     kecamatan = config.kecamatan
-    sheet.append([t("export.title")])
+    append_row(sheet, [t("export.title")])
     sheet["A1"].font = BOLD
-    sheet.append([t("export.unit", kecamatan=kecamatan.name, kabupaten=kecamatan.kabupaten)])
-    sheet.append([t("export.period", period=format_period(data.period, t))])
+    append_row(sheet, [t("export.unit", kecamatan=kecamatan.name, kabupaten=kecamatan.kabupaten)])
+    append_row(sheet, [t("export.period", period=format_period(data.period, t))])
     if data.service is None:
-        sheet.append([t("export.service_all")])
+        append_row(sheet, [t("export.service_all")])
     else:
-        sheet.append([t("export.service_one", service=service_name(config, data.service))])
-    sheet.append([])
+        append_row(sheet, [t("export.service_one", service=service_name(config, data.service))])
+    append_row(sheet, [])
     columns = ["col_no", "col_unsur", "col_key", "col_total", "col_nrr", "col_converted"]
     _header(sheet, [*columns, "col_mutu"], t)
     result = data.figures.result
     for number, unsur in enumerate(UNSUR, start=1):
         if result is None:
-            sheet.append([number, unsur.name, unsur.key, 0])
+            append_row(sheet, [number, unsur.name, unsur.key, 0])
             continue
         score = result.unsur[unsur.key]
         converted = score.converted
-        sheet.append([number, unsur.name, unsur.key, score.total, score.nrr, converted, score.mutu])
+        append_row(
+            sheet, [number, unsur.name, unsur.key, score.total, score.nrr, converted, score.mutu]
+        )
         _formats(sheet, {5: NRR_FORMAT, 6: INDEX_FORMAT})
-    sheet.append([])
-    sheet.append([t("export.respondents"), data.figures.respondents])
+    append_row(sheet, [])
+    append_row(sheet, [t("export.respondents"), data.figures.respondents])
     if result is None:
-        sheet.append([t("export.no_data")])
+        append_row(sheet, [t("export.no_data")])
     else:
-        sheet.append([t("export.ikm"), result.ikm])
+        append_row(sheet, [t("export.ikm"), result.ikm])
         _formats(sheet, {2: NRR_FORMAT})
-        sheet.append([t("export.ikm_converted"), result.ikm_converted])
+        append_row(sheet, [t("export.ikm_converted"), result.ikm_converted])
         _formats(sheet, {2: INDEX_FORMAT})
-        sheet.append([t("export.mutu"), result.mutu])
-        sheet.append([t("export.kinerja"), result.kinerja])
+        append_row(sheet, [t("export.mutu"), result.mutu])
+        append_row(sheet, [t("export.kinerja"), result.kinerja])
     _sample(sheet, data.figures, t)
     _widths(sheet, {"A": 38, "B": 42, "C": 14, "D": 14, "E": 10, "F": 10, "G": 8})
 
@@ -134,24 +138,24 @@ def _summary(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> 
 def _sample(sheet: Worksheet, figures: SkmFigures, t: Texts) -> None:
     sample = figures.sample
     if sample.population is None:
-        sheet.append([t("export.population"), t("export.not_entered")])
+        append_row(sheet, [t("export.population"), t("export.not_entered")])
         return
-    sheet.append([t("export.population"), sample.population])
-    sheet.append([t("export.required"), sample.required])
-    sheet.append([t("export.reached"), t("export.yes") if sample.reached else t("export.no")])
+    append_row(sheet, [t("export.population"), sample.population])
+    append_row(sheet, [t("export.required"), sample.required])
+    append_row(sheet, [t("export.reached"), t("export.yes") if sample.reached else t("export.no")])
 
 
 def _priority(sheet: Worksheet, figures: SkmFigures, t: Texts) -> None:
-    sheet.append([t("export.priority_note")])
+    append_row(sheet, [t("export.priority_note")])
     sheet["A1"].font = BOLD
     keys = ["col_rank", "col_unsur", "col_key", "col_nrr", "col_converted", "col_mutu"]
     _header(sheet, keys, t)
     if figures.result is None:
-        sheet.append([t("export.no_data")])
+        append_row(sheet, [t("export.no_data")])
         return
     for rank, score in enumerate(figures.result.by_priority, start=1):
         unsur = score.unsur
-        sheet.append([rank, unsur.name, unsur.key, score.nrr, score.converted, score.mutu])
+        append_row(sheet, [rank, unsur.name, unsur.key, score.nrr, score.converted, score.mutu])
         _formats(sheet, {4: NRR_FORMAT, 5: INDEX_FORMAT})
     _widths(sheet, {"A": 8, "B": 42, "C": 14, "D": 10, "E": 10, "F": 8})
 
@@ -171,13 +175,13 @@ def _profile(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> 
     )
     respondents = data.figures.respondents
     for title_key, column, choices in sections:
-        sheet.append([])
-        sheet.append([t(f"export.{title_key}")])
+        append_row(sheet, [])
+        append_row(sheet, [t(f"export.{title_key}")])
         sheet.cell(sheet.max_row, 1).font = BOLD
         labels = dict(choices)
         counts = data.profile.get(column, {})
         for share in shares(counts, [code for code, _ in choices], respondents):
-            sheet.append([labels.get(share.code, share.code), share.count, share.percent])
+            append_row(sheet, [labels.get(share.code, share.code), share.count, share.percent])
             _formats(sheet, {3: PERCENT_FORMAT})
     _widths(sheet, {"A": 36, "B": 10, "C": 10})
 
@@ -185,7 +189,7 @@ def _profile(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> 
 def _suggestions(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> None:
     _header(sheet, ["col_date", "col_service", "col_saran"], t)
     for day, service, saran in data.suggestions:
-        sheet.append([day, service_name(config, service), saran])
+        append_row(sheet, [day, service_name(config, service), saran])
         _formats(sheet, {1: DATE_FORMAT})
     _widths(sheet, {"A": 12, "B": 30, "C": 80})
 
@@ -193,11 +197,11 @@ def _suggestions(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts)
 def _responses(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> None:
     keys = ["col_date", "col_time", "col_slot", "col_channel", "col_service", "col_gender"]
     keys += ["col_age", "col_education", "col_occupation"]
-    sheet.append([*(t(f"export.{key}") for key in keys), *UNSUR_KEYS, t("export.col_saran")])
+    append_row(sheet, [*(t(f"export.{key}") for key in keys), *UNSUR_KEYS, t("export.col_saran")])
     for cell in sheet[sheet.max_row]:
         cell.font = BOLD
     for row in data.responses:
-        sheet.append(_response_row(row, config, t))
+        append_row(sheet, _response_row(row, config, t))
         _formats(sheet, {1: DATE_FORMAT, 2: TIME_FORMAT})
     _widths(sheet, {"A": 12, "E": 30, "H": 14, "I": 18, "S": 60})
 
@@ -226,7 +230,7 @@ def _response_row(row: surveys.StoredResponse, config: Config, t: Texts) -> list
 
 
 def _header(sheet: Worksheet, keys: list[str], t: Texts) -> None:
-    sheet.append([t(f"export.{key}") for key in keys])
+    append_row(sheet, [t(f"export.{key}") for key in keys])
     for cell in sheet[sheet.max_row]:
         cell.font = BOLD
 

@@ -9,14 +9,17 @@ an XLSX file is read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from bot.config import Config
-from bot.tabular import TableError, read_cells
+from bot.importing import store_in_batches
+from bot.tabular import TableError, open_cells
 from db import migrate, surveys
 from db.engine import Database
 from i18n import Texts
@@ -27,6 +30,7 @@ from iku.survey_forms import (
     COLUMNS,
     SARAN_MAX,
     FormCheck,
+    PaperForm,
     RowProblem,
     check_rows,
     parse_month,
@@ -52,15 +56,67 @@ class Refused(Exception):
 # --- reading files --------------------------------------------------------------------------
 
 
-def read_rows(path: Path, max_bytes: int) -> list[Sequence[object]]:
-    """The cells of the file's first sheet (CSV: the whole file), header row first."""
+def check_file(
+    path: Path, config: Config, today: date, keep: Callable[[PaperForm], object]
+) -> FormCheck:
+    """Every row of the file's first sheet (CSV: the whole file) checked as it is read, the good
+    forms handed to ``keep``; :class:`Refused` when the file itself cannot be used."""
+    codes = [service.code for service in config.survey.services]
     try:
-        return read_cells(path, max_bytes=max_bytes)
+        with open_cells(path, max_bytes=config.survey.max_import_bytes) as rows:
+            check = check_rows(rows, codes, today, keep=keep)
     except TableError as error:
         raise Refused(f"table.{error.key}", **error.values) from None
+    if check.file_problem is not None:
+        raise Refused(
+            f"import.file.{check.file_problem.code}",
+            file=path.name,
+            columns=", ".join(check.file_problem.columns),
+            expected=", ".join(COLUMNS),
+        )
+    return check
 
 
 # --- importing ------------------------------------------------------------------------------
+
+BATCH_FORMS = 500  # about 30 ms of writing on SQLite
+
+
+class FormSpool:
+    """Checked forms kept in an unnamed temporary file until they are stored, in batches of
+    :data:`BATCH_FORMS`: an import's memory stays the same for 100 or 100,000 forms, whatever
+    their suggestions hold. The file is the process's own (created 0600 and already unlinked)
+    and holds no identity."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by __exit__)
+        self._batch: list[PaperForm] = []
+
+    def __enter__(self) -> FormSpool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._file.close()
+
+    def add(self, form: PaperForm) -> None:
+        self._batch.append(form)
+        if len(self._batch) >= BATCH_FORMS:
+            self._write()
+
+    def batches(self) -> Iterator[list[PaperForm]]:
+        """The forms in the order they were added, a batch at a time."""
+        self._write()
+        self._file.seek(0)
+        while True:
+            try:
+                yield pickle.load(self._file)
+            except EOFError:
+                return
+
+    def _write(self) -> None:
+        if self._batch:
+            pickle.dump(self._batch, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._batch = []
 
 
 @dataclass(frozen=True)
@@ -74,41 +130,43 @@ class ImportOutcome:
 
     @property
     def duplicates(self) -> int:
-        return len(self.check.forms) - self.added if self.stored else 0
+        return self.check.form_count - self.added if self.stored else 0
 
 
 async def import_paper_forms(
     config: Config, path: Path, *, skip_invalid: bool, now: datetime
 ) -> ImportOutcome:
     """Check the file and store its forms: all of them, or none when a row is wrong (unless
-    ``skip_invalid``). Forms imported before (same import key) are not stored twice."""
-    rows = read_rows(path, config.survey.max_import_bytes)
+    ``skip_invalid``). Forms imported before (same import key) are not stored twice. The forms
+    are stored in batches, each its own transaction, so the bot keeps writing meanwhile (see
+    :mod:`bot.importing`)."""
     tz = config.kecamatan.tz
-    codes = [service.code for service in config.survey.services]
-    check = check_rows(rows, codes, local_today(tz, now))
-    if check.file_problem is not None:
-        columns = ", ".join(check.file_problem.columns)
-        raise Refused(
-            f"import.file.{check.file_problem.code}",
-            file=path.name,
-            columns=columns,
-            expected=", ".join(COLUMNS),
-        )
-    if not check.valid and not skip_invalid:
-        return ImportOutcome(path.name, check, added=0, stored=False)
-    database = Database(config.database.url)
-    try:
-        await migrate.upgrade(database)
-        async with database.transaction() as session:
-            added = await surveys.record_paper_forms(session, check.forms, tz, now)
-    finally:
-        await database.dispose()
-    return ImportOutcome(path.name, check, added, stored=True)
+    with FormSpool() as spool:
+        check = check_file(path, config, local_today(tz, now), spool.add)
+        if not check.valid and not skip_invalid:
+            return ImportOutcome(path.name, check, added=0, stored=False)
+        database = Database(config.database.url)
+        try:
+            await migrate.upgrade(database)
+            added = await store_in_batches(
+                database,
+                spool.batches(),
+                lambda session, forms: surveys.record_paper_forms(session, forms, tz, now),
+            )
+        finally:
+            await database.dispose()
+    return ImportOutcome(path.name, check, sum(added), stored=True)
 
 
 def problem_lines(outcome: ImportOutcome, config: Config, t: Texts) -> list[str]:
-    """One line per bad cell: ``baris 3, kolom usia: "4" bukan usia 15 sampai 100``."""
-    return [problem_line(problem, config, t) for problem in outcome.check.row_problems]
+    """One line per bad cell: ``baris 3, kolom usia: "4" bukan usia 15 sampai 100``; past the
+    listed ones, one line with how many more."""
+    check = outcome.check
+    lines = [problem_line(problem, config, t) for problem in check.row_problems]
+    unlisted = check.problem_count - len(check.row_problems)
+    if unlisted:
+        lines.append(t("import.more_problems", count=format_number(unlisted)))
+    return lines
 
 
 def problem_line(problem: RowProblem, config: Config, t: Texts) -> str:
@@ -126,7 +184,7 @@ def summary_line(outcome: ImportOutcome, t: Texts) -> str:
     if not outcome.stored:
         return t(
             "import.nothing_imported",
-            errors=format_number(len(outcome.check.row_problems)),
+            errors=format_number(outcome.check.problem_count),
             rows=format_number(outcome.check.bad_rows),
         )
     return t(

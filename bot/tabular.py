@@ -1,26 +1,55 @@
-"""Reading the spreadsheets officials import (CSV or XLSX) and reporting their mistakes.
+"""Spreadsheets in and out: reading the files officials import (CSV or XLSX) and reporting
+their mistakes, and writing the cells of every export.
 
-Every row is checked before anything is written: an import either lands whole or not at all,
-and each problem is reported as ``baris N, kolom X: ...`` so the person fixing the file finds
-it at once. Row numbers are the spreadsheet's own (the header is row 1).
+Every row is checked before anything is written, so a file with a wrong row writes nothing, and
+each problem is reported as ``baris N, kolom X: ...`` so the person fixing the file finds it at
+once. Row numbers are the spreadsheet's own (the header is row 1).
+
+Every cell an export writes goes through :func:`append_row` (XLSX) or :func:`csv_field` (CSV):
+what residents typed or officials imported is text there, never a formula, and holds no control
+characters.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+import itertools
+import math
+import re
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, Any, TypeVar
+from xml.parsers import expat
 
 from iku.format import format_number
+from iku.text import clean_text, truncate
 
 T = TypeVar("T")
 Texts = Callable[..., str]
 DEFAULT_MAX_BYTES = 5_000_000
 CSV_DELIMITERS = (",", ";", "\t")
+# How far a sheet may reach. 100,000 forms is years of a kecamatan's surveys (a few thousand a
+# year) and about a minute of importing; 50 columns is thrice any import's columns.
+MAX_ROWS = 100_000  # data rows below the header
+MAX_COLUMNS = 50
+# An XLSX file unpacked: its worksheets are streamed, the other parts (shared strings, styles)
+# are held in memory whole by openpyxl.
+MAX_UNPACKED_BYTES = 300_000_000
+MAX_HELD_BYTES = 50_000_000
+SHEETS = "xl/worksheets/"
+# Numbers, dates and whole numbers as a spreadsheet cell or a person writes them, in ASCII digits
+# only: int() and float() also take "١٢", "２０２５", "1_000", "1e309" (infinity) and "nan", and
+# date.fromisoformat() takes "20250110" and "2025W021".
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")  # 12,5 is how Indonesian writes 12.5
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 class TableError(Exception):
@@ -60,11 +89,23 @@ class Row:
         return self.cells.get(column, "").strip()
 
 
-def read_cells(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Sequence[object]]:
-    """The cells of a CSV file, or of an XLSX file's first sheet, header row first.
+@contextmanager
+def open_cells(
+    path: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int = MAX_ROWS,
+    max_columns: int = MAX_COLUMNS,
+) -> Iterator[Iterator[list[object]]]:
+    """The cells of a CSV file, or of an XLSX file's first sheet, header row first, read row by
+    row (a file of 100,000 forms never sits in memory as cells).
 
-    Raises :class:`TableError` for a missing, too large, unreadable or other kind of file; the
-    size is checked before anything is parsed. openpyxl is imported only for an XLSX file.
+    Text cells come cleaned of control characters. Raises :class:`TableError` for a missing,
+    too large, unreadable or other kind of file, and for a sheet reaching beyond ``max_rows``
+    data rows below the header or ``max_columns`` columns: the file size, an XLSX file's
+    unpacked size and its sheet's real extent are checked before its cells are read (a 5 KB
+    workbook whose one cell is XFD1048576 once made openpyxl build a sheet of 17 billion cells);
+    a CSV file's extent is checked as its rows are read. openpyxl is imported only for XLSX.
     """
     name = path.name
     if not path.is_file():
@@ -75,16 +116,24 @@ def read_cells(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Sequen
             "too_big", file=name, size=format_number(size), limit=format_number(max_bytes)
         )
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            return _read_csv(path.read_bytes())
-        if suffix in (".xlsx", ".xlsm"):
-            return _read_xlsx(path)
-    except (OSError, ValueError, KeyError, csv.Error) as error:
-        raise TableError(
-            "unreadable", file=name, reason=str(error) or type(error).__name__
-        ) from None
-    raise TableError("wrong_type", file=name)
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise TableError("wrong_type", file=name)
+    extent = _Extent(name, max_rows, max_columns)
+    with ExitStack() as stack:
+        with _unreadable_as_table_error(name):
+            if suffix == ".csv":
+                rows = _csv_rows(path.read_bytes(), extent)
+            else:
+                rows = stack.enter_context(_xlsx_rows(path, extent))
+        yield _guarded(rows, name)
+
+
+def read_cells(
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, max_rows: int = MAX_ROWS
+) -> list[list[object]]:
+    """:func:`open_cells` as a list, for files known to be small (a year's plan)."""
+    with open_cells(path, max_bytes=max_bytes, max_rows=max_rows) as rows:
+        return list(rows)
 
 
 def read_table(
@@ -93,14 +142,15 @@ def read_table(
     required: Sequence[str],
     optional: Sequence[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int = MAX_ROWS,
 ) -> list[Row]:
     """The data rows of a CSV or XLSX file whose header has every ``required`` column.
 
     Cells come as the text a person would type (see :func:`cell_text`); blank rows are skipped.
-    Raises :class:`TableError` as :func:`read_cells` does, and for an empty file or a header
+    Raises :class:`TableError` as :func:`open_cells` does, and for an empty file or a header
     with missing or unknown columns.
     """
-    cells = read_cells(path, max_bytes=max_bytes)
+    cells = read_cells(path, max_bytes=max_bytes, max_rows=max_rows)
     if not cells:
         raise TableError("empty", file=path.name)
     header = [_column(_cell_text(value)) for value in cells[0]]
@@ -128,32 +178,182 @@ def _check_header(
         )
 
 
-def _read_csv(raw: bytes) -> list[Sequence[object]]:
+# What a damaged file raises while it is parsed: told as "cannot be read", never a traceback.
+# (SyntaxError: ElementTree's ParseError, from openpyxl; zlib.error: a corrupt deflate stream.)
+_UNREADABLE = (
+    OSError, ValueError, KeyError, EOFError, SyntaxError, csv.Error, zipfile.BadZipFile,
+    zlib.error,
+)  # fmt: skip
+
+
+@contextmanager
+def _unreadable_as_table_error(name: str) -> Iterator[None]:
+    try:
+        yield
+    except _UNREADABLE as error:
+        raise TableError("unreadable", file=name, reason=_reason(error)) from None
+
+
+def _guarded(rows: Iterator[list[object]], name: str) -> Iterator[list[object]]:
+    """``rows``, with a damaged file's error while they are read told as :class:`TableError`."""
+    with _unreadable_as_table_error(name):
+        yield from rows
+
+
+def _reason(error: BaseException) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+@dataclass(frozen=True)
+class _Extent:
+    """How far a sheet may reach: refuses a cell beyond it with a one-line :class:`TableError`."""
+
+    file: str
+    max_rows: int  # data rows below the header
+    max_columns: int
+
+    def check(self, row: int, column: int) -> None:
+        if row > self.max_rows + 1:
+            raise TableError(
+                "too_many_rows",
+                file=self.file,
+                row=format_number(row),
+                limit=format_number(self.max_rows),
+            )
+        if column > self.max_columns:
+            raise TableError(
+                "too_many_columns",
+                file=self.file,
+                column=column_letter(column),
+                limit=self.max_columns,
+            )
+
+
+def column_letter(number: int) -> str:
+    """A spreadsheet's name of column ``number``: 1 is A, 27 is AA, 16384 is XFD."""
+    letters = ""
+    while number > 0:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _csv_rows(raw: bytes, extent: _Extent) -> Iterator[list[object]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         # Excel on Windows saves "CSV" in the ANSI code page.
         text = raw.decode("cp1252", errors="replace")
+    # NUL is no text, and the csv module refuses the whole file for one.
+    text = text.replace("\0", "")
     first_line = text.split("\n", 1)[0]
     # Indonesian Excel writes ';' because ',' is its decimal separator.
     delimiter = max(CSV_DELIMITERS, key=first_line.count)
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    for number, record in enumerate(records, start=1):
+        cells: list[object] = [cell_safe_text(value) for value in record]
+        while cells and not cells[-1]:
+            cells.pop()  # trailing separators are no columns
+        if cells:
+            extent.check(number, len(cells))
+        yield cells
 
 
-def _read_xlsx(path: Path) -> list[Sequence[object]]:
-    from zipfile import BadZipFile
+@contextmanager
+def _xlsx_rows(path: Path, extent: _Extent) -> Iterator[Iterator[list[object]]]:
+    """The first sheet's rows, once its real extent is known to be within ``extent``.
 
+    openpyxl in read-only mode streams the sheet, but sizes it by the ``<dimension>`` the file
+    declares: a false one either truncates the data silently or pads every row to 16,384
+    columns. So the sheet's XML is first scanned (no tree kept), every cell's position checked,
+    and then read without the declared dimension.
+    """
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_unpacked(path, extent.file)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException) as error:
-        raise ValueError(str(error) or type(error).__name__) from None
+    except InvalidFileException as error:
+        raise ValueError(_reason(error)) from None
     try:
-        return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        if not workbook.worksheets:
+            raise ValueError("no worksheet")
+        sheet = workbook.worksheets[0]
+        with zipfile.ZipFile(path) as archive, archive.open(sheet._worksheet_path) as xml:
+            _scan_sheet(xml, extent)
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+        yield (
+            [cell_safe_text(value) if isinstance(value, str) else value for value in row]
+            for row in itertools.islice(rows, extent.max_rows + 1)
+        )
     finally:
         workbook.close()
+
+
+def _check_unpacked(path: Path, name: str) -> None:
+    """Refuse a workbook that unpacks to more than the limits (a "zip bomb"): the sheets are
+    streamed, but openpyxl holds the shared strings and styles whole. zipfile never unpacks a
+    part beyond the size its directory declares, so the declared sizes are the bound."""
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+    total = sum(part.file_size for part in parts)
+    held = sum(part.file_size for part in parts if not part.filename.startswith(SHEETS))
+    for size, limit in ((total, MAX_UNPACKED_BYTES), (held, MAX_HELD_BYTES)):
+        if size > limit:
+            raise TableError(
+                "too_big_unpacked",
+                file=name,
+                size=format_number(size),
+                limit=format_number(limit),
+            )
+
+
+def _scan_sheet(xml: IO[bytes], extent: _Extent) -> None:
+    """Check the position of every cell of a worksheet's XML, and the dimension it declares,
+    with expat: one pass, nothing kept, stopped at the first cell beyond ``extent``."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    row = column = 0
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        nonlocal row, column
+        element = tag.rpartition(" ")[2]
+        if element == "c":
+            reference = attributes.get("r")
+            if reference:
+                column, cell_row = _position(reference)
+            else:
+                column, cell_row = column + 1, row
+            extent.check(cell_row, column)
+        elif element == "row":
+            number = attributes.get("r")
+            row, column = (int(number) if number else row + 1), 0
+        elif element == "dimension":
+            last = attributes.get("ref", "").rpartition(":")[2]
+            if last:
+                declared_column, declared_row = _position(last)
+                extent.check(declared_row, declared_column)
+
+    parser.StartElementHandler = start
+    try:
+        parser.ParseFile(xml)
+    except expat.ExpatError as error:
+        raise ValueError(f"worksheet: {error}") from None
+
+
+_CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+
+
+def _position(reference: str) -> tuple[int, int]:
+    """(column, row) of a cell reference like ``XFD1048576``; ValueError for anything else."""
+    match = _CELL.fullmatch(reference)
+    if match is None:
+        raise ValueError(f"worksheet: cell reference {reference[:20]!r}")
+    column = 0
+    for letter in match[1].upper():
+        column = column * 26 + ord(letter) - ord("A") + 1
+    return column, int(match[2])
 
 
 def _column(name: str) -> str:
@@ -172,8 +372,9 @@ def _cell_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, time):
         return value.strftime("%H:%M")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float) and math.isfinite(value):
+        # Whole numbers without ".0"; others in plain notation (1e-05 is 0.00001).
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
     return str(value)
 
 
@@ -197,8 +398,10 @@ def parse_rows(
 def cell_int(row: Row, column: str, errors: list[CellError], *, low: int, high: int) -> int | None:
     text = row.get(column)
     try:
-        value = int(text)
-    except ValueError:
+        value = int(text) if _WHOLE.fullmatch(text) else None
+    except ValueError:  # more digits than int() reads
+        value = None
+    if value is None:
         errors.append(CellError(row.number, column, "not_whole_number", {"value": text}))
         return None
     if not low <= value <= high:
@@ -212,23 +415,36 @@ def cell_int(row: Row, column: str, errors: list[CellError], *, low: int, high: 
 
 
 def cell_float(
-    row: Row, column: str, errors: list[CellError], *, optional: bool = False
+    row: Row, column: str, errors: list[CellError], *, limit: float, optional: bool = False
 ) -> float | None:
+    """A plain decimal number (``12``, ``12.5`` or ``12,5``) from -``limit`` to ``limit``."""
     text = row.get(column)
     if not text and optional:
         return None
-    try:
-        # Indonesian spreadsheets write 12,5 for 12.5.
-        return float(text.replace(",", "."))
-    except ValueError:
+    if not _DECIMAL.fullmatch(text):
         errors.append(CellError(row.number, column, "not_number", {"value": text}))
         return None
+    value = float(text.replace(",", "."))
+    if abs(value) > limit:
+        shown = format_number(limit)
+        errors.append(CellError(row.number, column, "too_large", {"value": text, "limit": shown}))
+        return None
+    return value
 
 
 def cell_text(
-    row: Row, column: str, errors: list[CellError], *, max_length: int, optional: bool = False
+    row: Row,
+    column: str,
+    errors: list[CellError],
+    *,
+    max_length: int,
+    optional: bool = False,
+    multiline: bool = False,
 ) -> str | None:
+    """The cell's text (line breaks kept only when ``multiline``), at most ``max_length``."""
     text = row.get(column)
+    if not multiline:
+        text = " ".join(text.split())
     if not text and not optional:
         errors.append(CellError(row.number, column, "empty_cell", {}))
         return None
@@ -249,12 +465,70 @@ def cell_date(
     text = row.get(column)
     if not text and optional:
         return None
-    try:
-        value = date.fromisoformat(text)
-    except ValueError:
+    value = parse_iso_date(text)
+    if value is None:
         errors.append(CellError(row.number, column, "not_date", {"value": text}))
         return None
     if not_after is not None and value > not_after:
         errors.append(CellError(row.number, column, "future_date", {"value": value.isoformat()}))
         return None
     return value
+
+
+def parse_iso_date(text: str) -> date | None:
+    """A date written ``YYYY-MM-DD`` in ASCII digits (a date cell reads so too), or None."""
+    match = _DATE.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+# --- writing: text stays text ---------------------------------------------------------------
+
+# The first characters that make Excel or LibreOffice read a cell as a formula (OWASP, "CSV
+# injection"): =HYPERLINK(...) sends the sheet's data away, +cmd|... runs a program.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CELL_MAX = 32_767  # Excel's limit on the text of one cell, in UTF-16 units
+
+
+def cell_safe_text(text: str) -> str:
+    """Stored text as a cell may hold it: without control characters, which mean nothing to a
+    reader and make openpyxl refuse the whole workbook (IllegalCharacterError)."""
+    return text.strip() if text.isprintable() else clean_text(text)
+
+
+def csv_field(value: object) -> object:
+    """``value`` for a CSV field: text that could start a formula gets a leading apostrophe
+    (OWASP's advice; write with ``csv.QUOTE_ALL`` so the field is quoted too)."""
+    if not isinstance(value, str):
+        return value
+    text = cell_safe_text(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def append_row(sheet: Any, values: Iterable[object]) -> None:
+    """Append ``values`` to an openpyxl ``sheet`` as its next row, every text as text.
+
+    openpyxl turns any string starting with "=" into a formula: here a string cell is forced to
+    the string type, and one that looks like a formula also gets Excel's quote prefix, so that
+    editing the cell in Excel keeps it text. Non-finite numbers (which Excel cannot store) are
+    written as their text.
+    """
+    from openpyxl.cell.cell import Cell
+
+    def cell(value: object) -> object:
+        if isinstance(value, float) and not math.isfinite(value):
+            value = str(value)
+        if not isinstance(value, str):
+            return value
+        text = truncate(cell_safe_text(value), XLSX_CELL_MAX)
+        written = Cell(sheet, value=text)
+        written.data_type = "s"
+        if text.startswith(FORMULA_STARTS):
+            written.quotePrefix = True
+        return written
+
+    sheet.append([cell(value) for value in values])

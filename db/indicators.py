@@ -3,7 +3,7 @@ activities). Every write is recorded in the audit trail with who and when."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -108,12 +108,19 @@ def _audit(
     )
 
 
-async def _by_year(
-    session: AsyncSession, model: Any, years: set[int], key: str
+async def _stored(
+    session: AsyncSession, model: Any, wanted: set[tuple[int, str]], key: str
 ) -> dict[tuple[int, str], Any]:
-    """The plan rows of ``years`` by (year, ``key``): what an import updates instead of adding."""
-    rows: Any = await session.scalars(select(model).where(model.year.in_(years)))
-    return {(row.year, getattr(row, key)): row for row in rows}
+    """The plan rows stored under the ``wanted`` (year, ``key``) pairs: what an import updates
+    instead of adding. Only those: an import comes in batches, each looking up its own rows."""
+    column = getattr(model, key)
+    query = select(model).where(
+        model.year.in_({year for year, _ in wanted}),
+        column.in_({name for _, name in wanted}),
+    )
+    rows: Any = await session.scalars(query)
+    found = {(row.year, getattr(row, key)): row for row in rows}
+    return {pair: row for pair, row in found.items() if pair in wanted}
 
 
 async def _audit_import(
@@ -131,13 +138,14 @@ async def _audit_import(
 
 
 async def upsert_programs(
-    session: AsyncSession, rows: list[ProgramInput], *, actor: str, now: datetime
+    session: AsyncSession, rows: Sequence[ProgramInput], *, actor: str, now: datetime
 ) -> ImportCounts:
     """Insert new indicators, update existing ones by (year, code): a re-import never duplicates.
 
     A realization in the file is written; an empty one keeps what officials entered in the bot.
     """
-    existing = await _by_year(session, ProgramIndicator, {r.year for r in rows}, "code")
+    wanted = {(r.year, r.code) for r in rows}
+    existing = await _stored(session, ProgramIndicator, wanted, "code")
     inserted, imported = 0, []
     for item in rows:
         row = existing.get((item.year, item.code))
@@ -230,10 +238,11 @@ async def count_programs(session: AsyncSession, year: int) -> tuple[int, int]:
 
 
 async def upsert_activities(
-    session: AsyncSession, rows: list[ActivityInput], *, actor: str, now: datetime
+    session: AsyncSession, rows: Sequence[ActivityInput], *, actor: str, now: datetime
 ) -> ImportCounts:
     """Insert new activities, update existing ones by (year, name)."""
-    existing = await _by_year(session, EmpowermentActivity, {r.year for r in rows}, "name")
+    wanted = {(r.year, r.name) for r in rows}
+    existing = await _stored(session, EmpowermentActivity, wanted, "name")
     inserted, imported = 0, []
     for item in rows:
         row = existing.get((item.year, item.name))

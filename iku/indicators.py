@@ -17,6 +17,11 @@ import math
 
 from iku.ratio import Ratio
 
+# The largest target or realization taken (either sign): an indicator counts percentages, days,
+# meetings or rupiah, and a kecamatan's whole budget is far below a trillion; a bigger figure
+# is a typing error (or an exponent like 1e20), and infinity would break every comparison.
+FIGURE_LIMIT = 1_000_000_000_000
+
 
 def program_achievement(total: int, achieved: int) -> Ratio:
     """IKU 1 as ``Ratio(achieved, total)``: 12 of 15 indicators achieved is 80.0%."""

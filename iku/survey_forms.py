@@ -33,9 +33,8 @@ import datetime
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from types import MappingProxyType
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from iku.ratio import Ratio
 from iku.skm import (
@@ -47,8 +46,12 @@ from iku.skm import (
     parse_gender,
     parse_occupation,
 )
+from iku.text import clean_text
 
 SARAN_MAX = 1000
+# Problems listed one by one; beyond them only counted (a file typed into the wrong columns has
+# a problem in every cell of every row, which no one reads and which would fill the memory).
+PROBLEMS_LISTED = 1000
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "tanggal",
@@ -73,7 +76,7 @@ AGE_GROUPS: tuple[tuple[int, int], ...] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SurveyAnswers:
     """One completed questionnaire: the service, the respondent profile (codes of iku.skm),
     the nine answers by unsur key (1-4) and the optional suggestion (saran)."""
@@ -87,7 +90,38 @@ class SurveyAnswers:
     saran: str | None = None
 
 
-@dataclass(frozen=True)
+class UnsurAnswers(Mapping[str, int]):
+    """The nine answers of one form by unsur key, read-only, held as one tuple: an import keeps
+    every checked form until it is stored, and a dict per form made 100,000 forms weigh 50 MB
+    more."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Iterable[int]) -> None:
+        self._values = tuple(values)
+        if len(self._values) != len(UNSUR_KEYS):
+            raise ValueError(f"{len(UNSUR_KEYS)} answers expected, not {len(self._values)}")
+
+    def __getitem__(self, key: str) -> int:
+        try:
+            return self._values[_UNSUR_INDEX[key]]
+        except KeyError:
+            raise KeyError(key) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(UNSUR_KEYS)
+
+    def __len__(self) -> int:
+        return len(UNSUR_KEYS)
+
+    def __repr__(self) -> str:
+        return f"UnsurAnswers({dict(self)!r})"
+
+
+_UNSUR_INDEX = {key: index for index, key in enumerate(UNSUR_KEYS)}
+
+
+@dataclass(frozen=True, slots=True)
 class PaperForm:
     """A checked paper form: its answers, local date and time (None when not written down),
     and its import key."""
@@ -107,7 +141,7 @@ class FileProblem:
     columns: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowProblem:
     """One bad cell: spreadsheet ``row`` number, ``column`` name, problem ``code``, the value."""
 
@@ -119,15 +153,17 @@ class RowProblem:
 
 @dataclass(frozen=True)
 class FormCheck:
-    """The outcome of :func:`check_rows`: good forms, and what is wrong with the rest."""
+    """The outcome of :func:`check_rows`: good forms (and how many), and what is wrong with the
+    rest (the first :data:`PROBLEMS_LISTED` problems, how many there are, in how many rows)."""
 
-    forms: tuple[PaperForm, ...]
+    # Left out of repr(): asyncio formats the result of the task that returns a check (into an
+    # exception message it then drops), and 100,000 forms made that an 87 MB string.
+    forms: tuple[PaperForm, ...] = field(repr=False)
     row_problems: tuple[RowProblem, ...] = ()
     file_problem: FileProblem | None = None
-
-    @property
-    def bad_rows(self) -> int:
-        return len({problem.row for problem in self.row_problems})
+    problem_count: int = 0
+    bad_rows: int = 0
+    form_count: int = 0
 
     @property
     def valid(self) -> bool:
@@ -135,13 +171,21 @@ class FormCheck:
 
 
 def check_rows(
-    rows: Iterable[Sequence[object]], services: Iterable[str], today: datetime.date
+    rows: Iterable[Sequence[object]],
+    services: Iterable[str],
+    today: datetime.date,
+    *,
+    keep: Callable[[PaperForm], object] | None = None,
 ) -> FormCheck:
     """Check a paper-form table: the first row is the header, the others are forms.
 
     ``services`` are the configured service codes; ``today`` is the kecamatan's date, so a
     form dated after it is refused. Cells may be text or the typed values a spreadsheet gives
     (numbers, dates, times). Never raises for bad content: every problem is reported.
+
+    The good forms come in the check's ``forms``, or, with ``keep``, are handed to it one by
+    one as the rows are read (an import spools them to disk: 100,000 forms with their
+    suggestions would not fit the memory an import may use).
     """
     table = iter(rows)
     header = next(table, None)
@@ -152,19 +196,25 @@ def check_rows(
         return FormCheck((), file_problem=problem)
     known = frozenset(services)
     forms: list[PaperForm] = []
+    put = keep or forms.append
     problems: list[RowProblem] = []
-    seen: Counter[str] = Counter()
+    problem_count = bad_rows = form_count = 0
+    seen: Counter[bytes] = Counter()
     for number, row in enumerate(table, start=2):
         cells = {name: row[i] if i < len(row) else None for i, name in enumerate(columns) if name}
         if all(_blank(value) for value in cells.values()):
             continue
         form, row_problems = _check_row(number, cells, known, today, seen)
-        problems.extend(row_problems)
+        if row_problems:
+            problems.extend(row_problems[: PROBLEMS_LISTED - len(problems)])
+            problem_count += len(row_problems)
+            bad_rows += 1
         if form is not None:
-            forms.append(form)
-    if not forms and not problems:
+            put(form)
+            form_count += 1
+    if not form_count and not problem_count:
         return FormCheck((), file_problem=FileProblem("no_rows"))
-    return FormCheck(tuple(forms), tuple(problems))
+    return FormCheck(tuple(forms), tuple(problems), None, problem_count, bad_rows, form_count)
 
 
 def _header_problem(columns: list[str]) -> FileProblem | None:
@@ -186,7 +236,7 @@ def _check_row(
     cells: Mapping[str, object],
     services: frozenset[str],
     today: datetime.date,
-    seen: Counter[str],
+    seen: Counter[bytes],
 ) -> tuple[PaperForm | None, list[RowProblem]]:
     problems: list[RowProblem] = []
 
@@ -219,13 +269,14 @@ def _check_row(
         age=int(str(age)),
         education=str(education),
         occupation=str(occupation),
-        answers=MappingProxyType({key: int(str(value)) for key, value in answers.items()}),
+        answers=UnsurAnswers(int(str(answers[key])) for key in UNSUR_KEYS),
         saran=str(saran) if saran else None,
     )
     local_time = at if isinstance(at, datetime.time) else None
     content = content_key(answers_given, day, local_time)
-    seen[content] += 1
-    key = hashlib.sha256(f"{content}#{seen[content]}".encode()).hexdigest()
+    same = hashlib.sha256(content.encode()).digest()  # counted by digest: a third of the text
+    seen[same] += 1
+    key = hashlib.sha256(f"{content}#{seen[same]}".encode()).hexdigest()
     return PaperForm(answers_given, day, local_time, key), []
 
 
@@ -248,8 +299,9 @@ def content_key(answers: SurveyAnswers, day: datetime.date, at: datetime.time | 
 # --- cell parsers: (value, None) or (None, problem code) ------------------------------------
 
 _Parser = Callable[[object], tuple[object, str | None]]
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?::\d{2})?")
+# ASCII digits only ([0-9], not \d): "\d" also matches "２０２５" and "٢٠٢٥", which int() reads.
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_TIME = re.compile(r"([0-9]{1,2})[:.]([0-9]{2})(?::[0-9]{2})?")
 
 
 def _parse_date(value: object, today: datetime.date) -> tuple[object, str | None]:
@@ -310,7 +362,8 @@ def _parse_answer(value: object) -> tuple[object, str | None]:
 
 
 def _parse_saran(value: object) -> tuple[object, str | None]:
-    text = _text(value)
+    """Free text: control characters (colour codes, NUL) go, line breaks stay."""
+    text = clean_text(_text(value))
     return (text, None) if len(text) <= SARAN_MAX else (None, "saran_too_long")
 
 
@@ -363,7 +416,9 @@ def age_group(age: int) -> str:
 # --- service users (population of the sample rule) ------------------------------------------
 
 POPULATION_MAX = 10_000_000
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+# 250, or with dots grouping thousands the Indonesian way: 1.200, 1.234.567.
+_COUNT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+")
 
 
 def parse_month(text: str) -> datetime.date | None:
@@ -376,8 +431,8 @@ def parse_month(text: str) -> datetime.date | None:
 
 def parse_service_users(text: str) -> int | None:
     """A monthly count of service users from 1 to :data:`POPULATION_MAX`, or None."""
-    stripped = text.strip().replace(".", "")  # 1.234 is how Indonesian writes a thousand
-    if not (stripped.isascii() and stripped.isdigit()):
+    stripped = text.strip()
+    if not _COUNT.fullmatch(stripped):
         return None
-    count = int(stripped)
+    count = int(stripped.replace(".", ""))
     return count if 1 <= count <= POPULATION_MAX else None

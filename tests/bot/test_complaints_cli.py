@@ -163,6 +163,19 @@ async def test_export_csv(
     assert "Budi" not in out.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("day", ["20250110", "2025W021", "2025-W02-1", "２０２５-０１-１０"])
+def test_export_dates_are_only_yyyy_mm_dd(
+    tmp_path: Path, database_url: str, capsys: pytest.CaptureFixture[str], day: str
+) -> None:
+    cli = ["--config", str(config_file(tmp_path, database_url))]
+    out = str(tmp_path / "register.xlsx")
+    with pytest.raises(SystemExit) as exit_code:
+        main([*cli, "complaints", "export", "--from", day, "--out", out])
+    assert exit_code.value.code == 2
+    assert f"argument --from: '{day}' is not a date like 2025-02-16" in capsys.readouterr().err
+    assert not Path(out).exists()
+
+
 @pytest.mark.parametrize(
     ("out", "message"),
     [

@@ -226,6 +226,29 @@ def test_every_bad_cell_is_listed_and_nothing_is_imported(
     assert stored(database_url) == []
 
 
+def test_only_the_first_thousand_problems_are_listed(
+    cli: Cli, database_url: str, tmp_path: Path
+) -> None:
+    """A file typed into the wrong columns has a problem in every cell: the listing stops at
+    1,000 (which is more than anyone reads) and says how many more there are."""
+    bad = [*FORM_A[:4], "x", *FORM_A[5:9], 9, *FORM_A[10:]]
+    forms = write_csv(tmp_path / "f.csv", [HEADER, *[bad] * 600])
+    assert cli("survey", "import", str(forms)) == 2
+    lines = cli.err.splitlines()
+    assert len(lines) == 1002
+    assert lines[:2] == [
+        'baris 2, kolom usia: "x" bukan usia 15 sampai 100',
+        'baris 2, kolom waktu: "9" bukan nilai 1 sampai 4',
+    ]
+    assert lines[999] == 'baris 501, kolom waktu: "9" bukan nilai 1 sampai 4'
+    assert lines[1000:] == [
+        "... dan 200 kesalahan lain yang tidak ditampilkan",
+        "ajung-bot: Tidak ada yang diimpor: 1.200 kesalahan pada 600 baris. Perbaiki berkasnya, "
+        "atau pakai --skip-invalid untuk mengimpor baris yang benar saja.",
+    ]
+    assert stored(database_url) == []
+
+
 def test_skip_invalid_imports_the_good_rows_and_lists_the_others(
     cli: Cli, database_url: str, tmp_path: Path
 ) -> None:
@@ -237,6 +260,31 @@ def test_skip_invalid_imports_the_good_rows_and_lists_the_others(
         "f.csv: 2 formulir baru diimpor, 0 sudah pernah diimpor, 1 baris salah dilewati."
     )
     assert len(stored(database_url)) == 2
+
+
+def test_digits_that_are_not_ascii_are_refused(cli: Cli, database_url: str, tmp_path: Path) -> None:
+    fullwidth = ["２０２５-０２-０３", "０８:１５", *FORM_A[2:]]
+    forms = write_csv(tmp_path / "f.csv", [HEADER, fullwidth])
+    assert cli("survey", "import", str(forms)) == 2
+    assert cli.err.splitlines()[:2] == [
+        'baris 2, kolom tanggal: "２０２５-０２-０３" bukan tanggal TTTT-BB-HH (contoh 2025-02-16)',
+        'baris 2, kolom jam: "０８:１５" bukan jam JJ:MM (contoh 08:30)',
+    ]
+    assert stored(database_url) == []
+
+
+def test_control_characters_are_stripped_from_imported_forms(
+    cli: Cli, database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "f.csv"
+    rows = [
+        HEADER,
+        [*FORM_A[:2], "K\x07TP", *FORM_A[3:-1], '"\x1b[31mAntre\x1b[0m\x00 lama\r\nsekali"'],
+    ]
+    path.write_bytes("\n".join(";".join(str(cell) for cell in row) for row in rows).encode())
+    assert cli("survey", "import", str(path)) == 0, cli.err
+    [row] = stored(database_url)
+    assert (row.service, row.saran) == ("KTP", "Antre lama\nsekali")
 
 
 def test_dates_in_the_future_are_refused(cli: Cli, database_url: str, tmp_path: Path) -> None:
@@ -374,8 +422,16 @@ def test_population_from_the_command_line(cli: Cli, database_url: str, tmp_path:
             "LEGAL, REKOM, IUMK, RAMAI, NIKAH, LAIN",
         ),
         ("2025-02", "KTP", "-3", 'Jumlah "-3" harus bilangan bulat dari 1 sampai 10.000.000.'),
+        ("2025-02", "KTP", "1..2", 'Jumlah "1..2" harus bilangan bulat dari 1 sampai 10.000.000.'),
+        ("2025-02", "KTP", "²", 'Jumlah "²" harus bilangan bulat dari 1 sampai 10.000.000.'),
+        (
+            "２０２５-０２",
+            "KTP",
+            "10",
+            'Bulan "２０２５-０２" tidak dikenal. Tulis seperti 2025-01.',
+        ),
     ],
-    ids=["month", "future", "service", "count"],
+    ids=["month", "future", "service", "count", "dots", "superscript", "fullwidth-month"],
 )
 def test_population_errors(cli: Cli, month: str, service: str, count: str, message: str) -> None:
     assert (

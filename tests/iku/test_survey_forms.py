@@ -104,6 +104,17 @@ def test_columns_in_any_order_and_case() -> None:
         ("biaya", None, "required"),
         ("layanan", "  ", "required"),
         ("saran", "x" * 1001, "saran_too_long"),
+        ("tanggal", "２０２５-０２-１７", "date"),
+        ("tanggal", "٢٠٢٥-٠٢-١٧", "date"),
+        ("tanggal", "20250217", "date"),
+        ("tanggal", "2025W021", "date"),
+        ("jam", "０８:３０", "time"),
+        ("jam", "٨:٣٠", "time"),
+        ("usia", "³0", "age"),
+        ("usia", "٣٠", "age"),
+        ("usia", float("inf"), "age"),
+        ("waktu", "²", "answer"),
+        ("waktu", float("nan"), "answer"),
     ],
     ids=lambda value: str(value)[:20],
 )
@@ -130,6 +141,8 @@ def test_each_bad_cell_is_named_by_row_and_column(column: str, value: object, co
         ("pendidikan", "S1", "D4/S1"),
         ("pekerjaan", "mahasiswa", "PELAJAR"),
         ("saran", "  Ruang tunggu panas  ", "Ruang tunggu panas"),
+        ("saran", "\x1b[31mRuang\x1b[0m tunggu\x00 panas\x07", "Ruang tunggu panas"),
+        ("saran", "Antre\r\nlama\tsekali", "Antre\nlama sekali"),
     ],
     ids=lambda value: str(value),
 )
@@ -229,6 +242,8 @@ def test_age_outside_every_group() -> None:
         ("2025-00", None),
         ("2025-1", None),
         ("Januari 2025", None),
+        ("２０２５-０１", None),
+        ("٢٠٢٥-٠١", None),
     ],
 )
 def test_parse_month(text: str, month: datetime.date | None) -> None:
@@ -246,6 +261,14 @@ def test_parse_month(text: str, month: datetime.date | None) -> None:
         ("-3", None),
         ("12,5", None),
         ("dua", None),
+        ("1..2", None),
+        ("1.2", None),
+        ("12.34.567", None),
+        (".250", None),
+        ("250.", None),
+        ("1.234.567", 1_234_567),
+        ("１２", None),
+        ("²", None),
     ],
 )
 def test_parse_service_users(text: str, count: int | None) -> None:
