@@ -25,6 +25,7 @@ from handlers.replies import (
     reply,
 )
 from iku.format import format_number, parse_day, parse_number
+from iku.indicators import FIGURE_LIMIT
 from iku.periods import local_today
 from iku.report import format_date
 from iku.text import clean_text, utf16_length
@@ -204,7 +205,7 @@ async def ask_realization(update: Update, context: AppContext) -> int:
 
 
 async def save_realization(update: Update, context: AppContext) -> int:
-    value = parse_number(typed(update))
+    value = parse_number(typed(update), limit=FIGURE_LIMIT)
     if value is None or value < 0:
         await reply(update, context.texts("plans.bad_number"))
         return ProgramStep.REALIZATION

@@ -45,37 +45,49 @@ def format_percent(value: float) -> str:
     return f"{format_number(value, 2)}%"
 
 
-_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
-_DATE_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+# ASCII digits only: Python's \d and float() also take other scripts' digits ("١٢", "２") and
+# superscripts, which nobody types as a figure and which then break arithmetic or display.
+_THOUSANDS = re.compile(r"^-?[0-9]{1,3}(\.[0-9]{3})+$")
+_PLAIN_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+_DATE_DMY = re.compile(r"^([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4})$")
+_DATE_ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 
 
-def parse_number(text: str) -> float | None:
+def parse_number(text: str, *, limit: float | None = None) -> float | None:
     """A number as an Indonesian official types it: ``12,5``, ``1.234``, ``1.234,5`` or ``12.5``.
 
     With both separators the dot groups thousands and the comma marks decimals; a lone comma is
     a decimal comma; a lone dot groups thousands only in the ``1.234`` shape (else decimals,
-    as phone keyboards type them). None when it is not a finite number.
+    as phone keyboards type them). None when it is not a plain figure in ASCII digits (no
+    exponent, no infinity, no other script's digits) or, with ``limit``, when its size exceeds
+    ``limit``.
     """
     cleaned = text.strip().replace(" ", "")
     if "," in cleaned:
         cleaned = cleaned.replace(".", "").replace(",", ".")
     elif _THOUSANDS.match(cleaned):
         cleaned = cleaned.replace(".", "")
-    try:
-        value = float(cleaned)
-    except ValueError:
+    if not _PLAIN_NUMBER.match(cleaned):
         return None
-    return value if math.isfinite(value) else None
+    value = float(cleaned)
+    if not math.isfinite(value) or (limit is not None and abs(value) > limit):
+        return None
+    return value
 
 
 def parse_day(text: str) -> date | None:
-    """A date typed as ``17-08-2025`` (also with / or .) or ``2025-08-17``; None otherwise."""
+    """A date typed as ``17-08-2025`` (also with / or .) or ``2025-08-17``; None otherwise
+    (``20250817`` or ``2025W331``, which Python's ISO parser would take, are refused)."""
     cleaned = text.strip()
     match = _DATE_DMY.match(cleaned)
+    iso = _DATE_ISO.match(cleaned)
     try:
         if match:
             day, month, year = (int(part) for part in match.groups())
             return date(year, month, day)
-        return date.fromisoformat(cleaned)
+        if iso:
+            year, month, day = (int(part) for part in iso.groups())
+            return date(year, month, day)
     except ValueError:
         return None
+    return None

@@ -41,10 +41,22 @@ def test_format_percent() -> None:
         pytest.param("delapan", None, id="words"),
         pytest.param("nan", None, id="nan"),
         pytest.param("", None, id="empty"),
+        pytest.param("1e309", None, id="exponent-infinity"),
+        pytest.param("1e3", None, id="exponent"),
+        pytest.param("inf", None, id="infinity-word"),
+        pytest.param("١٢", None, id="arabic-indic-digits"),
+        pytest.param("２０", None, id="fullwidth-digits"),
+        pytest.param("²", None, id="superscript"),
+        pytest.param("-3", -3.0, id="negative"),
     ],
 )
 def test_parse_number(text: str, value: float | None) -> None:
     assert parse_number(text) == value
+
+
+def test_parse_number_refuses_a_figure_beyond_the_limit() -> None:
+    assert parse_number("1.000.000", limit=1_000_000) == 1_000_000
+    assert parse_number("1.000.001", limit=1_000_000) is None
 
 
 @pytest.mark.parametrize(
@@ -55,6 +67,9 @@ def test_parse_number(text: str, value: float | None) -> None:
         pytest.param("2025-08-17", date(2025, 8, 17), id="iso"),
         pytest.param("31-02-2025", None, id="no-such-day"),
         pytest.param("besok", None, id="words"),
+        pytest.param("20250817", None, id="basic-iso-refused"),
+        pytest.param("2025W331", None, id="week-date-refused"),
+        pytest.param("١٧-٠٨-٢٠٢٥", None, id="other-script-digits"),
     ],
 )
 def test_parse_day(text: str, day: date | None) -> None:
