@@ -807,12 +807,18 @@ async def fetch_rating(session: AsyncSession, complaint_id: int) -> Rating | Non
 
 
 async def fetch_without_card(
-    session: AsyncSession, *, received_before: datetime, limit: int = 20
+    session: AsyncSession, *, received_before: datetime, after_id: int = 0, limit: int = 20
 ) -> list[int]:
-    """Complaints whose card never reached the Trantib group (the bot stopped in between)."""
+    """Complaints whose card never reached the Trantib group (the bot stopped in between, or
+    Telegram refused it), by id from ``after_id`` on, so a caller can walk past ones that keep
+    failing."""
     rows = await session.scalars(
         select(Complaint.id)
-        .where(Complaint.card_message_id.is_(None), Complaint.received_at < received_before)
+        .where(
+            Complaint.card_message_id.is_(None),
+            Complaint.received_at < received_before,
+            Complaint.id > after_id,
+        )
         .order_by(Complaint.id)
         .limit(limit)
     )

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 # A complaint this young may still be being published by its own handler: leave it to that.
 CARD_GRACE = timedelta(minutes=2)
+# Most cards the catch-up job tries in one run (it runs every few minutes).
+CARDS_PER_RUN = 200
 # After a failed copy of a photo (a full disk, the Bot API down), the next try waits this long
 # after the first failure, the second... (the catch-up job looks every few minutes): about four
 # days in all, so a disk that filled up on a Friday evening is still in time on Monday. Then
@@ -216,12 +218,24 @@ def _temporary_file(path: Path) -> Path:
 
 
 async def catch_up(context: AppContext) -> None:
-    """Job: post the cards and keep the photos that a stop of the bot left undone."""
+    """Job: post the cards and keep the photos that a stop of the bot left undone.
+
+    Walks every complaint without a card (up to :data:`CARDS_PER_RUN` a run), so one whose
+    card keeps failing never holds back the ones after it.
+    """
     application = context.application
     services = services_of(application)
     received_before = services.clock() - CARD_GRACE
-    async with services.database.sessions() as session:
-        missing = await complaints.fetch_without_card(session, received_before=received_before)
-    for complaint_id in missing:
-        await post_card(application, complaint_id)
+    if services.config.telegram.trantib_chat_id:
+        after_id, tried = 0, 0
+        while tried < CARDS_PER_RUN:
+            async with services.database.sessions() as session:
+                missing = await complaints.fetch_without_card(
+                    session, received_before=received_before, after_id=after_id
+                )
+            if not missing:
+                break
+            for complaint_id in missing:
+                await post_card(application, complaint_id)
+            after_id, tried = missing[-1], tried + len(missing)
     await keep_photos(application)

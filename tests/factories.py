@@ -14,8 +14,10 @@ from bot.config import Config
 from bot.driver import Person
 from bot.offline import JSONDict, OfflineBotApi
 from bot.persistence import DatabasePersistence
-from db import migrate
+from db import complaints, migrate
+from db.complaints import ComplaintRecord, NewComplaint
 from handlers.context import AppContext, services_of
+from iku.complaints import Channel, Privacy
 
 # Officials' Telegram ids in the test configuration.
 TRANTIB_ID, CAMAT_ID, SEKCAM_ID, PMKS_ID = 9001, 9002, 9003, 9004
@@ -203,3 +205,29 @@ async def move(group: Person, code: str, button: str, note: str) -> list[JSONDic
     """An official presses ``button`` on the card of ``code`` and replies with ``note``."""
     await group.tap(button, message=card_of(group, code))
     return await group.send(note, reply_to=group.last())
+
+
+async def stored_directly(
+    bot: BotHarness, description: str = DESCRIPTION, reporter: int | None = None
+) -> ComplaintRecord:
+    """A complaint stored without the chat (as from another phone, or by an older version
+    that counted lengths in Python characters)."""
+    async with services_of(bot.application).database.transaction() as session:
+        return await complaints.record_complaint(
+            session,
+            NewComplaint(
+                channel=Channel.CHAT,
+                category="Perjudian",
+                desa="Ajung",
+                place="balai desa",
+                latitude=None,
+                longitude=None,
+                description=description,
+                privacy=Privacy.BIASA,
+                reporter=reporter,
+            ),
+            prefix="TRB",
+            rules=bot.config.complaints.clock_rules,
+            tz=bot.config.kecamatan.tz,
+            now=bot.clock(),
+        )

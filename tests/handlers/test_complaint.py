@@ -13,12 +13,11 @@ from sqlalchemy import func, select
 from bot import jobs
 from bot.offline import JSONDict
 from db import complaints
-from db.complaints import ComplaintRecord, NewComplaint
 from db.models import Complaint, ComplaintEvent, ComplaintPhoto, ComplaintRating, Resident
 from handlers import complaint_card
 from handlers import complaint_views as views
 from handlers.context import services_of
-from iku.complaints import Channel, Privacy, Status
+from iku.complaints import Status
 from iku.text import utf16_length
 from tests.factories import (
     DESCRIPTION,
@@ -29,6 +28,7 @@ from tests.factories import (
     fill_complaint,
     kill_at_next_step_save,
     move,
+    stored_directly,
 )
 
 EMERGENCY = (
@@ -396,30 +396,6 @@ async def test_status_lists_only_ones_own_and_hides_others_codes(bot: BotHarness
 
 
 # ---------------------------------------------------------------------------- Telegram's limits
-
-
-async def stored_directly(bot: BotHarness, description: str, reporter: int) -> ComplaintRecord:
-    """A complaint stored without the chat (as from another phone, or by an older version
-    that counted lengths in Python characters)."""
-    async with services_of(bot.application).database.transaction() as session:
-        return await complaints.record_complaint(
-            session,
-            NewComplaint(
-                channel=Channel.CHAT,
-                category="Perjudian",
-                desa="Ajung",
-                place="balai desa",
-                latitude=None,
-                longitude=None,
-                description=description,
-                privacy=Privacy.BIASA,
-                reporter=reporter,
-            ),
-            prefix="TRB",
-            rules=bot.config.complaints.clock_rules,
-            tz=bot.config.kecamatan.tz,
-            now=bot.clock(),
-        )
 
 
 async def test_the_card_of_a_two_thousand_emoji_complaint_is_posted(bot: BotHarness) -> None:

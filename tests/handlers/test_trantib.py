@@ -29,6 +29,7 @@ from tests.factories import (
     fill_complaint,
     make_config,
     move,
+    stored_directly,
 )
 
 NOT_ALLOWED = "Maaf, hanya petugas Trantib, Sekcam, atau Camat yang dapat mengubah laporan."
@@ -811,6 +812,17 @@ async def test_catch_up_posts_a_card_that_never_reached_the_group(bot: BotHarnes
     assert photo["caption"] == f"Foto 1 · {code}"
     await complaint_card.catch_up(bot.context())
     assert len(group.inbox()) == 2  # posted once
+
+
+async def test_catch_up_walks_past_cards_that_keep_failing(bot: BotHarness) -> None:
+    """Twenty cards Telegram keeps refusing must not hold back the twenty-first."""
+    stored = [await stored_directly(bot) for _ in range(21)]
+    bot.clock.advance(minutes=3)
+    bot.api.fail_next("sendMessage", status=400, description="Bad Request: refused", times=20)
+    await complaint_card.catch_up(bot.context())
+    cards = [m["text"] for m in bot.official().inbox()]
+    assert len(cards) == 1
+    assert cards[0].startswith(f"📣 Laporan {stored[-1].code} ")
 
 
 async def test_a_complaint_whose_card_never_posted_is_still_in_officials_hands(
