@@ -76,6 +76,11 @@ class KecamatanConfig(_Section):
         "Sukamakmur",
         "Wirowongso",
     )
+    # The office's contact, shown in /bantuan and to residents whose report is for another
+    # kecamatan; empty: not shown.
+    address: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=100)
+    office_hours: str = Field(default="", max_length=200)
 
     @field_validator("desa")
     @classmethod

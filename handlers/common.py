@@ -11,10 +11,13 @@ from telegram import Update
 from telegram.error import Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.config import KecamatanConfig
 from db import residents
 from handlers.context import AppContext, MenuEntry
 from handlers.replies import PrivateOnly, answer_button, is_private, keyboard, main_menu, reply
-from i18n import LANGUAGES
+from i18n import LANGUAGES, Texts
+from iku.complaints import tracking_code
+from iku.periods import local_today
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +83,41 @@ async def start(update: Update, context: AppContext) -> None:
 
 async def show_help(update: Update, context: AppContext) -> None:
     await answer_button(update)
-    await reply(update, context.texts("help.text", kecamatan=context.config.kecamatan.name))
+    kecamatan = context.config.kecamatan
+    text = context.texts(
+        "help.text",
+        kecamatan=kecamatan.name,
+        example=example_code(context),
+        contact=office_contact(context.texts, kecamatan),
+    )
+    await reply(update, text)
+
+
+def office_contact(texts: Texts, kecamatan: KecamatanConfig) -> str:
+    """The office's address, phone and hours as a paragraph to append to a message (it starts
+    with a blank line); empty when ``[kecamatan]`` gives none of them."""
+    lines = [
+        texts(f"help.{key}", **{key: value})
+        for key in ("address", "phone", "office_hours")
+        if (value := getattr(kecamatan, key).strip())
+    ]
+    if not lines:
+        return ""
+    return "\n\n" + "\n".join([texts("help.contact", kecamatan=kecamatan.name), *lines])
+
+
+def outside_kecamatan(context: AppContext) -> str:
+    """The answer to a report from outside the kecamatan: where to go, and this office's
+    contact for questions."""
+    kecamatan = context.config.kecamatan
+    contact = office_contact(context.texts, kecamatan)
+    return context.texts("complaint.outside_done", kecamatan=kecamatan.name, contact=contact)
+
+
+def example_code(context: AppContext) -> str:
+    """A tracking code to show as an example: this office's prefix and this year's number 1."""
+    year = local_today(context.config.kecamatan.tz, context.services.clock()).year
+    return tracking_code(context.config.complaints.tracking_prefix, year, 1)
 
 
 async def choose_language(update: Update, context: AppContext) -> None:

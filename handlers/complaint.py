@@ -16,6 +16,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from db import complaints
 from handlers import complaint_card
 from handlers import complaint_views as views
+from handlers.common import example_code
 from handlers.complaint_form import (
     NEW_TEXT,
     RESIDENT_STEPS,
@@ -146,7 +147,7 @@ async def _show_code(update: Update, context: AppContext, code: str | None) -> N
         async with context.database.sessions() as session:
             found = await complaints.fetch_own_complaint(session, update.effective_user.id, code)
     if found is None:
-        await reply(update, context.texts("status.not_found"))
+        await reply(update, context.texts("status.not_found", example=example_code(context)))
         return
     complaint, events = found
     tz = context.config.kecamatan.tz

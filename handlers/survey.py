@@ -447,11 +447,12 @@ async def record_population(update: Update, context: AppContext) -> None:
         await reply(update, t("population.not_allowed"))
         return
     args = context.args or []
+    now = context.services.clock()
     if len(args) != 3:
         codes = ", ".join(service.code for service in config.survey.services)
-        await reply(update, t("population.usage", codes=codes))
+        month = local_today(config.kecamatan.tz, now).strftime("%Y-%m")  # the example: this month
+        await reply(update, t("population.usage", codes=codes, month=month))
         return
-    now = context.services.clock()
     try:
         entry = check_population(config, args[0], args[1], args[2], now)
     except Refused as refused:

@@ -834,7 +834,7 @@ async def test_the_camat_records_service_users_and_the_report_compares_the_sampl
     [
         (
             "/populasi",
-            "Cara memakai: /populasi BULAN KODE JUMLAH\nContoh: /populasi 2025-01 KTP 250\n"
+            "Cara memakai: /populasi BULAN KODE JUMLAH\nContoh: /populasi 2025-02 KTP 250\n"
             "Kode layanan: KTP, SKET, LEGAL, REKOM, IUMK, RAMAI, NIKAH, LAIN",
         ),
         ("/populasi Januari KTP 10", 'Bulan "Januari" tidak dikenal. Tulis seperti 2025-01.'),
