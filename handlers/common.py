@@ -1,5 +1,6 @@
 """The first things a person meets: /start and the menu, /bantuan, /bahasa, /id, /batal, and
-the polite answers to anything the bot does not understand."""
+the polite answers to anything the bot does not understand (a menu entry typed instead of
+tapped is understood: "Laporkan gangguan", "isi survei")."""
 
 from __future__ import annotations
 
@@ -12,11 +13,21 @@ from telegram.error import Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.config import KecamatanConfig
-from db import residents
+from db import complaints, residents
 from handlers.context import AppContext, MenuEntry
-from handlers.replies import PrivateOnly, answer_button, is_private, keyboard, main_menu, reply
+from handlers.notify import rating_rows
+from handlers.replies import (
+    PrivateOnly,
+    answer_button,
+    is_private,
+    keyboard,
+    main_menu,
+    reply,
+    typed_press,
+)
 from i18n import LANGUAGES, Texts
 from iku.complaints import tracking_code
+from iku.dialogues import choose_option
 from iku.periods import local_today
 
 log = logging.getLogger(__name__)
@@ -166,7 +177,32 @@ async def nothing_to_cancel(update: Update, context: AppContext) -> None:
 
 
 async def not_understood(update: Update, context: AppContext) -> None:
+    """Outside any dialogue, typed text may name a button: of the rating a resolved complaint
+    still waits for ("4", "puas"), else of the main menu ("Laporkan gangguan"). Such a button
+    is pressed, by the same handler as a tap; anything else gets the menu."""
+    text = update.message.text if update.message is not None else None
+    if text and not text.startswith("/"):
+        for buttons in (await _awaiting_rating(update, context), _menu_buttons(context)):
+            index = choose_option(text, [label for label, _ in buttons])
+            if index is not None:
+                pressed = typed_press(update, buttons[index][1])
+                await context.application.process_update(pressed)
+                return
     await reply(update, context.texts("fallback.unknown"), reply_markup=main_menu(context))
+
+
+async def _awaiting_rating(update: Update, context: AppContext) -> list[tuple[str, str]]:
+    """The rating buttons of the person's resolved complaint that is not rated yet, if any."""
+    assert update.effective_user is not None
+    async with context.database.sessions() as session:
+        waiting = await complaints.fetch_awaiting_rating(session, update.effective_user.id)
+    if waiting is None:
+        return []
+    return [button for row in rating_rows(context.texts, waiting) for button in row]
+
+
+def _menu_buttons(context: AppContext) -> list[tuple[str, str]]:
+    return [(context.texts(entry.text_key), entry.data) for entry in context.services.menu]
 
 
 async def stale_button(update: Update, context: AppContext) -> None:

@@ -348,7 +348,9 @@ async def test_a_dialogue_left_in_a_group_by_an_older_version_stays_out_of_the_w
     assert f"✅ {code} sekarang Diverifikasi. Catatan tersimpan." in [m["text"] for m in shown]
 
     before = len(group.inbox())
-    bot.clock.advance(minutes=31)
+    bot.clock.advance(hours=5)
+    await jobs.sweep_idle(bot.context())  # no reminder in a group either
+    bot.clock.advance(days=3)
     await jobs.sweep_idle(bot.context())
     assert len(group.inbox()) == before  # ended without a word to the group
     async with services_of(bot.application).database.sessions() as session:

@@ -51,7 +51,15 @@ CHOOSE_SERVICE = (
 GENDER_KTP = "Layanan: Pengantar KTP-el dan KK\n\nJenis kelamin Bapak/Ibu?"
 AGE = "Berapa usia Bapak/Ibu? Ketik angkanya saja, misalnya 35."
 AGE_INVALID = "Mohon ketik usia dengan angka, dari 15 sampai 100. Contoh: 35"
-USE_BUTTONS = "Silakan pilih salah satu tombol di atas, atau ketik /batal untuk berhenti."
+USE_BUTTONS = (
+    "Silakan pilih salah satu tombol di bawah ini, atau ketik pilihannya. "
+    "Untuk berhenti, ketik /batal."
+)
+NOT_TEXT = "Maaf, pesan suara, stiker, foto, dan berkas tidak bisa kami terima di langkah ini."
+AGE_TEXT_ONLY = (
+    "Usia hanya bisa diketik; pesan suara, stiker, dan foto tidak bisa kami baca. "
+    "Mohon ketik usia Bapak/Ibu dengan angka, misalnya 35."
+)
 SARAN = (
     "Ada saran untuk perbaikan pelayanan kami? Silakan ketik saran Bapak/Ibu, atau tekan Lewati."
 )
@@ -703,7 +711,9 @@ async def test_a_survey_whose_thanks_never_arrived_is_not_closed_for_inactivity(
     await to_summary(siti)
     bot.api.fail_next("sendMessage", status=500, description="Internal Server Error", times=2)
     [apology] = [m for m in await siti.tap("Kirim") if m["text"] == APOLOGY]
-    bot.clock.advance(minutes=31)
+    bot.clock.advance(hours=5)  # past the reminder
+    await jobs.sweep_idle(bot.context())
+    bot.clock.advance(days=3)  # past the end of a draft
     await jobs.sweep_idle(bot.context())
     assert siti.last() == apology
     assert len(await stored_responses(bot)) == 1
@@ -716,11 +726,12 @@ async def test_a_slow_resident_is_not_closed_for_inactivity_after_a_restart(
     bot: BotHarness,
 ) -> None:
     """Each question keeps the dialogue's state, so its row kept the time of the first one:
-    after a restart, the sweep took a resident answering every five minutes for idle."""
+    after a restart, the sweep took a resident answering every five minutes for idle (now: a
+    resident answering every hour would be reminded as if silent for hours)."""
     siti = bot.person()
     await to_question_one(siti)
     for unsur in UNSUR[:8]:
-        bot.clock.advance(minutes=5)
+        bot.clock.advance(hours=1)
         await siti.tap(unsur.option(3))
     await bot.restart_after_crash()
     bot.clock.advance(minutes=1)
