@@ -76,6 +76,11 @@ class KecamatanConfig(_Section):
         "Sukamakmur",
         "Wirowongso",
     )
+    # The office's contact, shown in /bantuan and to residents whose report is for another
+    # kecamatan; empty: not shown.
+    address: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=100)
+    office_hours: str = Field(default="", max_length=200)
 
     @field_validator("desa")
     @classmethod
@@ -195,9 +200,27 @@ class ScheduleConfig(_Section):
 
 
 class ConversationConfig(_Section):
+    """How long dialogues wait for an answer.
+
+    A dialogue holding typed work (a report, a survey, an official's entry) keeps it
+    ``draft_days``, with one reminder after ``reminder_hours`` of silence (0: none). A dialogue
+    whose remaining step is optional (the comment after a rating) ends quietly after
+    ``idle_timeout_minutes``, so that a later message is not taken for the comment.
+    """
+
     idle_timeout_minutes: int = Field(default=30, ge=1)
+    draft_days: int = Field(default=3, ge=1, le=30)
+    reminder_hours: int = Field(default=4, ge=0)
     sweep_interval_seconds: int = Field(default=60, ge=5)
     persistence_interval_seconds: float = Field(default=60.0, gt=0)
+
+    @field_validator("reminder_hours")
+    @classmethod
+    def _reminder_before_the_end(cls, value: int, info: ValidationInfo) -> int:
+        days = info.data.get("draft_days")
+        if value and days is not None and value >= days * 24:
+            raise ValueError(f"{value} hours is not before the end of a draft (draft_days {days})")
+        return value
 
 
 class SurveyService(_Section):

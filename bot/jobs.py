@@ -21,7 +21,10 @@ from bot.summary import deliver_summary, due_week
 from db import conversations
 from handlers import complaint_card, delivery, note_requests, trantib
 from handlers.context import AppContext, services_of
-from handlers.dialogue import Dialogue
+from handlers.dialogue import Dialogue, duration_text
+from handlers.replies import send_text
+from i18n import Texts
+from iku.dialogues import DraftClock
 
 log = logging.getLogger(__name__)
 
@@ -114,33 +117,52 @@ def dialogues(application: Application[Any, Any, Any, Any, Any, Any]) -> dict[st
 
 
 async def sweep_idle(context: AppContext) -> None:
-    """End dialogues idle longer than ``[conversation] idle_timeout_minutes``, politely.
+    """Remind people of dialogues they left half-filled, once, and end those silent too long.
 
-    Reads the persisted last activity, so conversations left open before a restart are found too.
-    A conversation this process saw move recently is spared even if the database lags behind.
+    A dialogue holding typed work is kept ``[conversation] draft_days``, with a reminder after
+    ``reminder_hours``; a quiet one (an optional comment) ends after ``idle_timeout_minutes``.
+    Reads the persisted last activity, so conversations left open before a restart are found
+    too; a conversation this process saw move later counts from then.
     """
     application = context.application
     services = services_of(application)
-    limit = timedelta(minutes=services.config.conversation.idle_timeout_minutes)
-    idle_since = services.clock() - limit
+    now = services.clock()
+    quiet, drafts = clocks(services.config)
+    soonest = min(quiet.keep, drafts.remind or drafts.keep)
     async with services.database.sessions() as session:
-        idle = await conversations.fetch_idle_conversations(session, idle_since)
+        idle = await conversations.fetch_idle_conversations(session, now - soonest)
     by_name = dialogues(application)
-    for name, key in idle:
+    for name, key, updated_at in idle:
         dialogue = by_name.get(name)
         if dialogue is None or not dialogue.active(key):
             async with services.database.transaction() as session:
                 await conversations.delete_conversation(session, name, key)
             continue
         seen = dialogue.seen_at(key)
-        if seen is not None and seen >= idle_since:
-            continue
-        await _expire(application, dialogue, key)
+        last = max(updated_at, seen) if seen is not None else updated_at
+        clock = quiet if dialogue.quiet_expiry else drafts
+        user_data = application.user_data.get(int(key[1]))
+        due = clock.due(last, now, reminded=dialogue.was_reminded(user_data))
+        if due == "expire":
+            await _expire(application, dialogue, key, clock.keep)
+        elif due == "remind":
+            await _remind(application, dialogue, key, clock.left(last, now))
 
 
-async def _expire(application: Any, dialogue: Dialogue, key: tuple[int | str, ...]) -> None:
+def clocks(config: Config) -> tuple[DraftClock, DraftClock]:
+    """How long quiet dialogues wait, and how long the others keep their draft."""
+    settings = config.conversation
+    quiet = DraftClock(keep=timedelta(minutes=settings.idle_timeout_minutes))
+    reminder = timedelta(hours=settings.reminder_hours) if settings.reminder_hours else None
+    return quiet, DraftClock(keep=timedelta(days=settings.draft_days), remind=reminder)
+
+
+async def _expire(
+    application: Any, dialogue: Dialogue, key: tuple[int | str, ...], kept: timedelta
+) -> None:
     chat_id, user_id = int(key[0]), int(key[1])
     user_data = application.user_data.get(user_id)
+    draft = dict((user_data or {}).get(str(dialogue.name)) or {})
     dialogue.expire(key, user_data)
     # Saved before the notice, as every step is: a crash cannot resurrect it, nor repeat it.
     await dialogue.save(application, key)
@@ -148,16 +170,51 @@ async def _expire(application: Any, dialogue: Dialogue, key: tuple[int | str, ..
     # (they happen in private chats only now) ends without a word to the group.
     if dialogue.quiet_expiry or chat_id != user_id:
         return
+    texts = _texts_of(application, user_data)
+    what = dialogue.discarded(texts, draft) or texts("conversation.discarded")
+    text = texts("conversation.expired", what=what, duration=duration_text(texts, kept))
+    await _tell(application, dialogue, chat_id, "expired", text)
+
+
+async def _remind(
+    application: Any, dialogue: Dialogue, key: tuple[int | str, ...], left: timedelta
+) -> None:
+    """Once per silence: the draft is still kept, and here is the question it is at."""
+    chat_id, user_id = int(key[0]), int(key[1])
+    user_data = application.user_data[user_id]  # a defaultdict behind a read-only view
+    dialogue.mark_reminded(user_data)
+    # Only the person's data is written, not the conversation's row: its time is the last
+    # answer's, from which the draft's days are counted.
+    if (persistence := application.persistence) is not None:
+        await persistence.update_user_data(user_id, user_data)
+    if chat_id != user_id:
+        return
+    texts = _texts_of(application, user_data)
+    draft = user_data.get(str(dialogue.name)) or {}
+    what = dialogue.discarded(texts, draft) or texts("conversation.discarded")
+    text = texts("conversation.reminder", what=what, duration=duration_text(texts, left))
+    question = dialogue.question_in(user_data)
+    params: dict[str, object] = {}
+    if question is not None:
+        text = f"{text}\n\n{question.text}"
+        params = {"reply_markup": question.reply_markup(), **question.params}
+    await _tell(application, dialogue, chat_id, "reminded", text, **params)
+
+
+def _texts_of(application: Any, user_data: dict[str, Any] | None) -> Texts:
     services = services_of(application)
-    texts = services.catalog.for_language(
-        (user_data or {}).get("lang") or services.config.bot.default_language
-    )
-    minutes = services.config.conversation.idle_timeout_minutes
+    language = (user_data or {}).get("lang") or services.config.bot.default_language
+    return services.catalog.for_language(language)
+
+
+async def _tell(
+    application: Any, dialogue: Dialogue, chat_id: int, what: str, text: str, **params: object
+) -> None:
     try:
-        await application.bot.send_message(chat_id, texts("conversation.expired", minutes=minutes))
+        await send_text(application.bot, chat_id, text, **params)
     except Forbidden:
-        log.info("conversation %s expired; the person has blocked the bot", dialogue.name)
+        log.info("conversation %s %s; the person has blocked the bot", dialogue.name, what)
     except TelegramError as error:
         log.warning(
-            "conversation %s expired; notice not sent: %s", dialogue.name, type(error).__name__
+            "conversation %s %s; notice not sent: %s", dialogue.name, what, type(error).__name__
         )

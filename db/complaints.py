@@ -20,6 +20,7 @@ from sqlalchemy import (
     and_,
     case,
     delete,
+    exists,
     func,
     or_,
     select,
@@ -707,6 +708,27 @@ async def fetch_own_complaint(
     if complaint.reporter_id != await resident_id(session, person):
         return None
     return complaint, await fetch_events(session, complaint.id)
+
+
+async def fetch_awaiting_rating(session: AsyncSession, person: int) -> ComplaintRecord | None:
+    """The person's complaint most recently closed as Selesai and not rated yet: the one whose
+    rating buttons they were sent last. None when every Selesai complaint is rated."""
+    reporter_id = await resident_id(session, person)
+    if reporter_id is None:
+        return None
+    rated = exists().where(ComplaintRating.complaint_id == Complaint.id)
+    query = (
+        _complaint_query()
+        .where(
+            Complaint.reporter_id == reporter_id,
+            Complaint.status == Status.SELESAI.value,
+            ~rated,
+        )
+        .order_by(Complaint.closed_at.desc(), Complaint.id.desc())
+        .limit(1)
+    )
+    row = (await session.execute(query)).first()
+    return None if row is None else _record(row[0], row[1], row[2])
 
 
 async def fetch_complaint_with_events(

@@ -55,14 +55,14 @@ async def save_conversations(
 
 async def fetch_idle_conversations(
     session: AsyncSession, idle_since: datetime
-) -> list[tuple[str, ConversationKey]]:
-    """Conversations whose last recorded activity is older than ``idle_since``."""
+) -> list[tuple[str, ConversationKey, datetime]]:
+    """Conversations whose last recorded activity is older than ``idle_since``, with it."""
     rows = await session.execute(
-        select(ConversationState.name, ConversationState.key).where(
+        select(ConversationState.name, ConversationState.key, ConversationState.updated_at).where(
             ConversationState.updated_at < idle_since
         )
     )
-    return [(name, decode_key(key)) for name, key in rows]
+    return [(name, decode_key(key), updated_at) for name, key, updated_at in rows]
 
 
 async def delete_conversation(session: AsyncSession, name: str, key: ConversationKey) -> None:

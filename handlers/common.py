@@ -1,5 +1,6 @@
 """The first things a person meets: /start and the menu, /bantuan, /bahasa, /id, /batal, and
-the polite answers to anything the bot does not understand."""
+the polite answers to anything the bot does not understand (a menu entry typed instead of
+tapped is understood: "Laporkan gangguan", "isi survei")."""
 
 from __future__ import annotations
 
@@ -11,10 +12,23 @@ from telegram import Update
 from telegram.error import Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from db import residents
+from bot.config import KecamatanConfig
+from db import complaints, residents
 from handlers.context import AppContext, MenuEntry
-from handlers.replies import PrivateOnly, answer_button, is_private, keyboard, main_menu, reply
-from i18n import LANGUAGES
+from handlers.notify import rating_rows
+from handlers.replies import (
+    PrivateOnly,
+    answer_button,
+    is_private,
+    keyboard,
+    main_menu,
+    reply,
+    typed_press,
+)
+from i18n import LANGUAGES, Texts
+from iku.complaints import tracking_code
+from iku.dialogues import choose_option
+from iku.periods import local_today
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +94,41 @@ async def start(update: Update, context: AppContext) -> None:
 
 async def show_help(update: Update, context: AppContext) -> None:
     await answer_button(update)
-    await reply(update, context.texts("help.text", kecamatan=context.config.kecamatan.name))
+    kecamatan = context.config.kecamatan
+    text = context.texts(
+        "help.text",
+        kecamatan=kecamatan.name,
+        example=example_code(context),
+        contact=office_contact(context.texts, kecamatan),
+    )
+    await reply(update, text)
+
+
+def office_contact(texts: Texts, kecamatan: KecamatanConfig) -> str:
+    """The office's address, phone and hours as a paragraph to append to a message (it starts
+    with a blank line); empty when ``[kecamatan]`` gives none of them."""
+    lines = [
+        texts(f"help.{key}", **{key: value})
+        for key in ("address", "phone", "office_hours")
+        if (value := getattr(kecamatan, key).strip())
+    ]
+    if not lines:
+        return ""
+    return "\n\n" + "\n".join([texts("help.contact", kecamatan=kecamatan.name), *lines])
+
+
+def outside_kecamatan(context: AppContext) -> str:
+    """The answer to a report from outside the kecamatan: where to go, and this office's
+    contact for questions."""
+    kecamatan = context.config.kecamatan
+    contact = office_contact(context.texts, kecamatan)
+    return context.texts("complaint.outside_done", kecamatan=kecamatan.name, contact=contact)
+
+
+def example_code(context: AppContext) -> str:
+    """A tracking code to show as an example: this office's prefix and this year's number 1."""
+    year = local_today(context.config.kecamatan.tz, context.services.clock()).year
+    return tracking_code(context.config.complaints.tracking_prefix, year, 1)
 
 
 async def choose_language(update: Update, context: AppContext) -> None:
@@ -129,7 +177,32 @@ async def nothing_to_cancel(update: Update, context: AppContext) -> None:
 
 
 async def not_understood(update: Update, context: AppContext) -> None:
+    """Outside any dialogue, typed text may name a button: of the rating a resolved complaint
+    still waits for ("4", "puas"), else of the main menu ("Laporkan gangguan"). Such a button
+    is pressed, by the same handler as a tap; anything else gets the menu."""
+    text = update.message.text if update.message is not None else None
+    if text and not text.startswith("/"):
+        for buttons in (await _awaiting_rating(update, context), _menu_buttons(context)):
+            index = choose_option(text, [label for label, _ in buttons])
+            if index is not None:
+                pressed = typed_press(update, buttons[index][1])
+                await context.application.process_update(pressed)
+                return
     await reply(update, context.texts("fallback.unknown"), reply_markup=main_menu(context))
+
+
+async def _awaiting_rating(update: Update, context: AppContext) -> list[tuple[str, str]]:
+    """The rating buttons of the person's resolved complaint that is not rated yet, if any."""
+    assert update.effective_user is not None
+    async with context.database.sessions() as session:
+        waiting = await complaints.fetch_awaiting_rating(session, update.effective_user.id)
+    if waiting is None:
+        return []
+    return [button for row in rating_rows(context.texts, waiting) for button in row]
+
+
+def _menu_buttons(context: AppContext) -> list[tuple[str, str]]:
+    return [(context.texts(entry.text_key), entry.data) for entry in context.services.menu]
 
 
 async def stale_button(update: Update, context: AppContext) -> None:

@@ -9,13 +9,20 @@ import logging
 import re
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from db import complaints
 from handlers import complaint_card
 from handlers import complaint_views as views
+from handlers.common import example_code
 from handlers.complaint_form import (
     NEW_TEXT,
     RESIDENT_STEPS,
@@ -48,10 +55,20 @@ def dialogues() -> list[BaseHandler[Update, AppContext, Any]]:
     return [report_form(), RatingDialogue()]
 
 
+class TrackingCode(filters.MessageFilter):
+    """A text that is a tracking code and nothing else ("TRB-2026-0001", "trb-2026-1")."""
+
+    def filter(self, message: Message) -> bool:
+        return message.text is not None and parse_tracking_code(message.text) is not None
+
+
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     """A resident's own complaints, listed in their private chat only."""
+    typed_code = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & TrackingCode()
     return [
         PrivateOnly(CommandHandler("status", show_status)),
+        # A code sent on its own is a question about it: answered as /status CODE.
+        MessageHandler(typed_code, show_typed_code),
         PrivateOnly(CallbackQueryHandler(show_status, pattern=r"^menu:status$")),
         PrivateOnly(CallbackQueryHandler(show_one, pattern=r"^st:[A-Za-z0-9-]{1,40}$")),
     ]
@@ -129,6 +146,11 @@ async def show_status(update: Update, context: AppContext) -> None:
     await reply(update, views.status_list(t, own), reply_markup=buttons)
 
 
+async def show_typed_code(update: Update, context: AppContext) -> None:
+    assert update.message is not None and update.message.text is not None
+    await _show_code(update, context, parse_tracking_code(update.message.text))
+
+
 async def show_one(update: Update, context: AppContext) -> None:
     """A code button of the ``/status`` list (or forged data: then "not found")."""
     await answer_button(update)
@@ -146,7 +168,7 @@ async def _show_code(update: Update, context: AppContext, code: str | None) -> N
         async with context.database.sessions() as session:
             found = await complaints.fetch_own_complaint(session, update.effective_user.id, code)
     if found is None:
-        await reply(update, context.texts("status.not_found"))
+        await reply(update, context.texts("status.not_found", example=example_code(context)))
         return
     complaint, events = found
     tz = context.config.kecamatan.tz

@@ -29,6 +29,7 @@ from bot.config import ComplaintsConfig
 from db import complaints
 from db.complaints import ComplaintRecord, NewComplaint, NewPhoto
 from handlers import complaint_views as views
+from handlers.common import outside_kecamatan
 from handlers.context import AppContext
 from handlers.dialogue import Dialogue
 from handlers.replies import NUMBER, answer_button, button_number, keyboard, main_menu, reply
@@ -290,7 +291,7 @@ class ComplaintForm(Dialogue):
         if _data(update).endswith(":out") and self.outside_button:
             await answer_button(update)
             self.drop_draft(context.user_data)
-            text = context.texts("complaint.outside_done", kecamatan=kecamatan.name)
+            text = outside_kecamatan(context)
             await reply(update, text, reply_markup=main_menu(context))
             return self.END
         index = _suffix_number(update)

@@ -15,7 +15,16 @@ from contextvars import ContextVar
 from functools import lru_cache, partial
 from typing import Any
 
-from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    TelegramObject,
+    Update,
+)
 from telegram._utils.types import JSONDict
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import BaseHandler
@@ -89,6 +98,7 @@ async def reply(update: Update, text: str, **params: object) -> None:
 
 async def send_text(bot: Bot, chat_id: int, text: str, **params: object) -> None:
     """``sendMessage`` with Bot API ``params`` (``reply_markup``, ``parse_mode``...)."""
+    remember_question(text, params)
     await _call(bot, "sendMessage", {"chat_id": chat_id, "text": text, **params})
 
 
@@ -98,9 +108,10 @@ async def edit_or_send(update: Update, text: str, **params: object) -> None:
     already showing exactly this)."""
     query, chat = update.callback_query, update.effective_chat
     bot = update.get_bot()
+    remember_question(text, params)
 
     async def show() -> None:
-        if query is not None and query.message is not None:
+        if query is not None and query.message is not None and not is_typed(query):
             try:
                 await bot._post("editMessageText", {**_pressed(query), "text": text, **params})
                 return
@@ -115,6 +126,8 @@ async def edit_or_send(update: Update, text: str, **params: object) -> None:
 async def remove_buttons(query: CallbackQuery) -> None:
     """Take the buttons off the message whose button ``query`` pressed, if it still has any
     and can still be edited (nothing to tidy otherwise)."""
+    if is_typed(query):
+        return  # typed, not pressed: the question keeps its buttons, to be used again
     bot = query.get_bot()
 
     async def remove() -> None:
@@ -146,11 +159,17 @@ Outgoing = Callable[[], Awaitable[object]]
 
 
 class HeldReplies:
-    """The replies one dialogue step made, in order, waiting for the step to be saved."""
+    """The replies one dialogue step made, in order, waiting for the step to be saved.
+
+    ``question`` is the last of them that came with buttons or a keyboard (see
+    :class:`Question`): what the person sees to answer next, once the replies are sent.
+    """
 
     def __init__(self) -> None:
         self.task = asyncio.current_task()
         self.calls: list[Outgoing] = []
+        self.question: Question | None = None
+        self.last_text: str | None = None
 
     async def send(self) -> None:
         """Send what was held, in order. Each is tried even after one failed (the first error
@@ -192,12 +211,214 @@ def holding_replies() -> Iterator[HeldReplies]:
         _held.reset(token)
 
 
-async def _send_or_hold(call: Outgoing) -> None:
+def _holding() -> HeldReplies | None:
     held = _held.get()
-    if held is not None and held.task is asyncio.current_task():
+    return held if held is not None and held.task is asyncio.current_task() else None
+
+
+async def _send_or_hold(call: Outgoing) -> None:
+    held = _holding()
+    if held is not None:
         held.calls.append(call)
     else:
         await call()
+
+
+# ---------------------------------------------------------------- the question a step shows
+
+
+Rows = list[list[tuple[str, str]]]
+
+
+class Question:
+    """A question as the person sees it: its text and its markup, kept with the dialogue's
+    draft (JSON, in the person's data) so that it survives a restart.
+
+    The inline buttons are kept compactly, as rows of (label, callback data): they are what a
+    typed answer is matched against (:func:`iku.dialogues.choose_option`). Another markup (a
+    keyboard asking for the location, or one taken away) is kept as the Bot API's JSON, only
+    to be shown again.
+    """
+
+    def __init__(
+        self,
+        text: str,
+        buttons: Rows,
+        markup: JSONDict | None = None,
+        params: dict[str, object] | None = None,
+    ) -> None:
+        self.text = text
+        self.buttons = buttons
+        self.markup = markup
+        self.params = params or {}  # parse_mode, if any
+
+    def labels(self) -> list[str]:
+        """The labels of the buttons, row by row: button number n is ``labels()[n - 1]``."""
+        return [label for row in self.buttons for label, _ in row]
+
+    def data_of(self, index: int) -> str:
+        return [data for row in self.buttons for _, data in row][index]
+
+    def reply_markup(self) -> InlineKeyboardMarkup | JSONDict | None:
+        if self.buttons:
+            return keyboard(self.buttons)
+        return self.markup
+
+    def to_json(self) -> JSONDict:
+        saved: JSONDict = {"text": self.text, "buttons": [list(map(list, r)) for r in self.buttons]}
+        if self.markup is not None:
+            saved["markup"] = self.markup
+        if self.params:
+            saved["params"] = self.params
+        return saved
+
+    @classmethod
+    def from_json(cls, saved: object) -> Question | None:
+        """The question kept by :meth:`to_json`; None for anything else (an older draft)."""
+        if not isinstance(saved, dict) or not isinstance(saved.get("text"), str):
+            return None
+        try:
+            rows = [[(str(label), str(data)) for label, data in row] for row in saved["buttons"]]
+        except (KeyError, TypeError, ValueError):
+            return None
+        markup = saved.get("markup")
+        params = saved.get("params")
+        return cls(
+            saved["text"],
+            rows,
+            markup if isinstance(markup, dict) else None,
+            params if isinstance(params, dict) else None,
+        )
+
+
+def remember_question(text: str, params: dict[str, object]) -> None:
+    """Note, in the held replies of this step, a reply that shows buttons or a keyboard.
+
+    Replies note themselves; a step that says more than its question in the same message (a
+    hint above it) notes the question alone after replying, so that a reminder, or /start,
+    shows the question without the hint.
+    """
+    held = _holding()
+    if held is None:
+        return
+    held.last_text = text
+    markup = params.get("reply_markup")
+    if markup is None:
+        return
+    extra = {key: params[key] for key in ("parse_mode",) if params.get(key) is not None}
+    if isinstance(markup, InlineKeyboardMarkup):
+        rows = [
+            [(b.text, b.callback_data) for b in row if isinstance(b.callback_data, str)]
+            for row in markup.inline_keyboard
+        ]
+        held.question = Question(text, [row for row in rows if row], params=extra)
+    elif isinstance(markup, TelegramObject):  # a reply keyboard, or its removal
+        held.question = Question(text, [], markup.to_dict(), extra)
+    elif isinstance(markup, dict):  # a kept question's markup, shown again
+        held.question = Question(text, [], markup, extra)
+
+
+async def show_question(update: Update, question: Question, *, above: str | None = None) -> None:
+    """Show ``question`` again (a hint ``above`` its text), with its buttons. It stays the
+    question of the step: the hint is not what the person answers."""
+    text = f"{above}\n\n{question.text}" if above else question.text
+    await reply(update, text, reply_markup=question.reply_markup(), **question.params)
+    if (held := _holding()) is not None:
+        held.question = question
+
+
+async def show_buttons(update: Update, question: Question, hint: str) -> None:
+    """Say ``hint`` with the buttons (or keyboard) of ``question``, which stays the question."""
+    await reply(update, hint, reply_markup=question.reply_markup(), **question.params)
+    if (held := _holding()) is not None:
+        held.question = question
+
+
+@contextmanager
+def not_holding() -> Iterator[None]:
+    """Within the block, replies go out at once even inside a held dialogue step: for another
+    handler's answer given in the middle of a dialogue (a typed tracking code's status)."""
+    token = _held.set(None)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
+# ---------------------------------------------------------------- typed instead of pressed
+
+
+class TypedPress(CallbackQuery):
+    """A button press made by typing the button's label or number (see
+    :mod:`handlers.dialogue`): handled by the same handler as a real press, with the same
+    checks, but nothing on Telegram's side knows of it.
+
+    So it is never answered (there is no spinner to stop, and Telegram would refuse the id),
+    and nothing is edited in place: the message it comes with is the person's own text. The
+    reply goes out as a new message, below what they typed, as for any typed answer.
+    """
+
+    __slots__ = ()
+
+    async def answer(self, *args: Any, **kwargs: Any) -> bool:
+        return True
+
+    async def edit_message_text(self, text: str, *args: Any, **kwargs: Any) -> Any:
+        assert self.message is not None
+        markup = kwargs.get("reply_markup")
+        params = {"reply_markup": markup} if markup is not None else {}
+        await send_text(self.get_bot(), self.message.chat.id, text, **params)
+        return True
+
+    async def edit_message_reply_markup(self, *args: Any, **kwargs: Any) -> Any:
+        return True
+
+    async def delete_message(self, *args: Any, **kwargs: Any) -> bool:
+        return True
+
+
+def is_typed(query: CallbackQuery) -> bool:
+    return isinstance(query, TypedPress)
+
+
+def typed_press(update: Update, data: str) -> Update:
+    """``update`` (a typed text message) as the press of the button with ``data``."""
+    message = update.message
+    assert message is not None and message.from_user is not None
+    bot = update.get_bot()
+    query = TypedPress(
+        id=f"typed:{update.update_id}",
+        from_user=message.from_user,
+        chat_instance=f"typed:{message.chat.id}",
+        message=message,
+        data=data,
+    )
+    query.set_bot(bot)
+    pressed = Update(update.update_id, callback_query=query)
+    pressed.set_bot(bot)
+    return pressed
+
+
+def typed_command(update: Update, text: str) -> Update:
+    """``update`` (a typed text message) as the command ``text`` ("/status TRB-2026-0001")
+    sent in its place, for what a person types that is a command by another name."""
+    message = update.message
+    assert message is not None
+    bot = update.get_bot()
+    command = text.split(" ", 1)[0]
+    entity = MessageEntity(MessageEntity.BOT_COMMAND, 0, len(command))
+    as_command = Message(
+        message_id=message.message_id,
+        date=message.date,
+        chat=message.chat,
+        from_user=message.from_user,
+        text=text,
+        entities=(entity,),
+    )
+    as_command.set_bot(bot)
+    converted = Update(update.update_id, message=as_command)
+    converted.set_bot(bot)
+    return converted
 
 
 async def answer_button(update: Update, text: str | None = None, *, alert: bool = False) -> None:
@@ -205,6 +426,12 @@ async def answer_button(update: Update, text: str | None = None, *, alert: bool 
     text in a box the person must close, for what they must not miss."""
     query = update.callback_query
     if query is None:
+        return
+    if is_typed(query):
+        # Typed, not pressed: nothing to acknowledge; what a press would see on the button
+        # (an alert, a refusal) is said in the chat instead.
+        if text is not None:
+            await reply(update, text)
         return
     params: JSONDict = {"callback_query_id": query.id}
     if text is not None:

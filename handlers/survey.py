@@ -10,6 +10,10 @@ Every button carries its step and its answer (``s:waktu:3``) and counts only whi
 the current one, so a button of an earlier question changes nothing. Answers are kept by unsur
 key in the dialogue's draft, which survives a restart. Buttons advance by editing the question
 message in place, so the chat stays short on small phones; typed answers get a new message.
+An option may be typed instead of tapped ("Sesuai", "perempuan", "3"): see handlers.dialogue.
+
+Every step has Kembali (but the first) and Batal; Batal asks before it drops answers given. A
+suggestion, once typed, is kept until the resident types another or presses "Hapus saran".
 """
 
 from __future__ import annotations
@@ -31,13 +35,22 @@ from handlers.replies import (
     edit_or_send,
     keyboard,
     main_menu,
+    remember_question,
     remove_buttons,
     reply,
 )
+from i18n import Texts
 from iku.format import format_number
 from iku.periods import local_today
-from iku.skm import EDUCATIONS, GENDERS, OCCUPATIONS, UNSUR, UNSUR_BY_KEY, UNSUR_KEYS
-from iku.skm import parse_age as read_age
+from iku.skm import (
+    EDUCATIONS,
+    GENDERS,
+    OCCUPATIONS,
+    UNSUR,
+    UNSUR_BY_KEY,
+    UNSUR_KEYS,
+    parse_typed_age,
+)
 from iku.survey_forms import SARAN_MAX, SurveyAnswers
 from iku.text import clean_text, truncate, utf16_length
 
@@ -59,6 +72,7 @@ class Step(enum.IntEnum):
     SARAN = 7
     CONFIRM = 8
     EDIT = 9
+    QUIT = 10
 
 
 PROFILE = ("service", "gender", "age", "education", "occupation")
@@ -73,22 +87,45 @@ STATE = {
     "saran": Step.SARAN,
     "confirm": Step.CONFIRM,
     "edit": Step.EDIT,
+    "quit": Step.QUIT,
 }
 # Button choices of the profile questions: (code stored, label shown), from iku.skm.
 CHOICES = {"gender": GENDERS, "education": EDUCATIONS, "occupation": OCCUPATIONS}
 # Steps the summary lets a resident go back to, with the label key of each.
 EDITABLE = (*PROFILE, *UNSUR_KEYS, "saran")
-BACK, SKIP, SEND, CHANGE = "back", "skip", "send", "edit"
+BACK, SKIP, SEND, CHANGE, CANCEL, CLEAR = "back", "skip", "send", "edit", "cancel", "clear"
+YES, NO = "yes", "no"
+# Steps whose answer is typed, with the hint for anything else sent there.
+TYPED = {"age": "survey.age_text_only", "saran": "survey.saran_hint"}
 
 
 class SurveyDialogue(Dialogue):
-    """A Dialogue whose hint for unexpected input fits the step: typing is right for age and
-    saran, buttons everywhere else."""
+    """A Dialogue whose hints fit the step (typing is right for age and saran, buttons
+    everywhere else) and show the question again with its buttons."""
 
     async def stray_message(self, update: Update, context: AppContext) -> None:
-        step = draft(context).get("step")
-        key = {"age": "survey.age_invalid", "saran": "survey.saran_hint"}.get(str(step))
-        await reply(update, context.texts(key or "fallback.use_buttons"))
+        if await self._typed_code(update, context):
+            return
+        t, step = context.texts, str(draft(context).get("step", "service"))
+        if step in TYPED:
+            notice = t(TYPED[step])
+        elif update.message is not None and update.message.text is None:
+            notice = f"{t('fallback.not_text')}\n{t('fallback.use_buttons')}"
+        else:
+            notice = t("fallback.use_buttons")
+        await show(update, context, step, new=True, notice=notice)
+
+    async def restate(self, update: Update, context: AppContext) -> None:
+        """/start in the middle of the survey: carry on where it was."""
+        step = str(draft(context).get("step", "service"))
+        await show(update, context, step, new=True, notice=context.texts("survey.in_progress"))
+
+    def discarded(self, texts: Texts, draft: dict[str, Any]) -> str | None:
+        """ "Survei kepuasan untuk layanan «Surat keterangan» yang belum dikirim"."""
+        service = draft.get("service_name") or draft.get("service")
+        if not isinstance(service, str):
+            return texts("survey.discarded_unstarted")
+        return texts("survey.discarded", service=service)
 
 
 def dialogue() -> Dialogue:
@@ -177,11 +214,20 @@ async def on_button(update: Update, context: AppContext) -> Step | int | None:
     if step != draft(context).get("step"):
         await answer_button(update, context.texts("survey.old_button"))
         return None
-    if value == BACK and step != "service":
+    if value == BACK and step not in ("service", "quit"):
         await answer_button(update)
         return await show(update, context, previous_step(step))
+    if value == CANCEL and step != "quit":
+        return await on_cancel(update, context, step)
+    if step == "quit":
+        return await on_quit(update, context, value)
     if step == "confirm":
         return await on_confirm(update, context, value)
+    if step == "saran" and value in (SKIP, CLEAR):
+        await answer_button(update)
+        # Lewati keeps a suggestion typed before; only "Hapus saran" removes it.
+        kept = (draft(context).get("saran") or "") if value == SKIP else ""
+        return await store(update, context, "saran", kept)
     if step == "edit" and value in EDITABLE:
         await answer_button(update)
         draft(context)["editing"] = True
@@ -204,8 +250,6 @@ def parse_choice(step: str, value: str) -> int | str | None:
         return int(value) if value in ("1", "2", "3", "4") else None
     if step in CHOICES:
         return value if value in dict(CHOICES[step]) else None
-    if step == "saran" and value == SKIP:
-        return ""
     return None
 
 
@@ -223,15 +267,18 @@ async def choose_service(
     if limit and given >= limit:
         notice = context.texts("survey.already", service=service_name(context, code))
         return await show(update, context, "service", new=True, notice=notice)
+    draft(context)["service_name"] = service_name(context, code)  # to name a dropped draft
     return await store(update, context, "service", code, new=new)
 
 
 async def on_age(update: Update, context: AppContext) -> Step | None:
+    """The age as typed: "35", "35 tahun", "umur 35"."""
     assert update.message is not None
-    age = read_age(update.message.text or "")
+    age = parse_typed_age(update.message.text or "")
     if age is None:
-        await reply(update, context.texts("survey.age_invalid"))
-        return None
+        return await show(
+            update, context, "age", new=True, notice=context.texts("survey.age_invalid")
+        )
     return await store(update, context, "age", age, new=True)
 
 
@@ -272,6 +319,35 @@ def previous_step(step: str) -> str:
     if step == "edit":
         return "confirm"
     return STEPS[max(STEPS.index(step) - 1, 0)]
+
+
+async def on_cancel(update: Update, context: AppContext, step: str) -> Step | int:
+    """Batal: at once while nothing is answered; else after the resident confirms."""
+    await answer_button(update)
+    answers = draft(context)
+    if step == "service" and "service" not in answers:
+        return await quit_survey(update, context)
+    answers["quit_from"] = step
+    return await show(update, context, "quit")
+
+
+async def on_quit(update: Update, context: AppContext, value: str) -> Step | int | None:
+    if value == YES:
+        await answer_button(update)
+        return await quit_survey(update, context)
+    if value == NO:
+        await answer_button(update)
+        return await show(update, context, str(draft(context).pop("quit_from", "service")))
+    await answer_button(update, context.texts("survey.invalid_button"))
+    return None
+
+
+async def quit_survey(update: Update, context: AppContext) -> int:
+    await _drop_buttons(update)
+    assert context.user_data is not None
+    context.user_data.pop(NAME, None)
+    await reply(update, context.texts("cancel.done"), reply_markup=main_menu(context))
+    return Dialogue.END
 
 
 async def on_confirm(update: Update, context: AppContext, value: str) -> Step | int | None:
@@ -340,13 +416,13 @@ async def show(
     pressed, or in a new message (typed answers, a notice, or a restarted survey)."""
     answers = draft(context)
     answers["step"] = step
-    text, markup = render(step, answers, context)
-    if notice:
-        text = f"{notice}\n\n{text}"
+    question, markup = render(step, answers, context)
+    text = f"{notice}\n\n{question}" if notice else question
     if new:
         await reply(update, text, reply_markup=markup)
     else:
         await edit_or_send(update, text, reply_markup=markup)
+    remember_question(question, {"reply_markup": markup})  # what a reminder shows: no notice
     return STATE[step]
 
 
@@ -354,11 +430,13 @@ def render(
     step: str, answers: dict[str, Any], context: AppContext
 ) -> tuple[str, InlineKeyboardMarkup]:
     t = context.texts
-    back = [(t("survey.button_back"), f"s:{step}:{BACK}")]
+    cancel = (t("survey.button_cancel"), f"s:{step}:{CANCEL}")
+    back = [(t("survey.button_back"), f"s:{step}:{BACK}"), cancel]
     if step == "service":
         services = context.config.survey.services
         rows = [[(service.name, f"s:service:{service.code}")] for service in services]
-        return t("survey.choose_service", kecamatan=context.config.kecamatan.name), keyboard(rows)
+        text = t("survey.choose_service", kecamatan=context.config.kecamatan.name)
+        return text, keyboard([*rows, [cancel]])
     if step in UNSUR_BY_KEY:
         return _question(step, answers, context), keyboard([*_options(step), back])
     if step in CHOICES:
@@ -367,7 +445,7 @@ def render(
     if step == "age":
         return t("survey.age"), keyboard([back])
     if step == "saran":
-        return t("survey.saran"), keyboard([[(t("survey.button_skip"), f"s:saran:{SKIP}")], back])
+        return _saran_question(answers, context), keyboard([*_saran_rows(step, answers, t), back])
     if step == "confirm":
         rows = [
             [(t("survey.button_send"), f"s:confirm:{SEND}")],
@@ -376,8 +454,29 @@ def render(
         ]
         text = t("survey.summary", lines="\n".join(summary(answers, context)))
         return truncate(text, MAX_TEXT), keyboard(rows)
+    if step == "quit":
+        rows = [
+            [(t("survey.button_quit"), f"s:quit:{YES}")],
+            [(t("survey.button_stay"), f"s:quit:{NO}")],
+        ]
+        return t("survey.quit"), keyboard(rows)
     rows = [[(label, f"s:edit:{key}")] for key, label in _editable_labels(context)]
     return t("survey.choose_edit"), keyboard([*rows, back])
+
+
+def _saran_question(answers: dict[str, Any], context: AppContext) -> str:
+    """The suggestion step; one typed before is shown, to keep, replace or remove."""
+    earlier = answers.get("saran")
+    if not earlier:
+        return context.texts("survey.saran")
+    return truncate(context.texts("survey.saran_again", saran=earlier), MAX_TEXT)
+
+
+def _saran_rows(step: str, answers: dict[str, Any], t: Texts) -> list[list[tuple[str, str]]]:
+    rows = [[(t("survey.button_skip"), f"s:{step}:{SKIP}")]]
+    if answers.get("saran"):
+        rows.append([(t("survey.button_clear_saran"), f"s:{step}:{CLEAR}")])
+    return rows
 
 
 def _question(key: str, answers: dict[str, Any], context: AppContext) -> str:
@@ -447,11 +546,12 @@ async def record_population(update: Update, context: AppContext) -> None:
         await reply(update, t("population.not_allowed"))
         return
     args = context.args or []
+    now = context.services.clock()
     if len(args) != 3:
         codes = ", ".join(service.code for service in config.survey.services)
-        await reply(update, t("population.usage", codes=codes))
+        month = local_today(config.kecamatan.tz, now).strftime("%Y-%m")  # the example: this month
+        await reply(update, t("population.usage", codes=codes, month=month))
         return
-    now = context.services.clock()
     try:
         entry = check_population(config, args[0], args[1], args[2], now)
     except Refused as refused:

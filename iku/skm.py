@@ -214,6 +214,25 @@ def parse_age(text: str) -> int | None:
     return age if AGE_MIN <= age <= AGE_MAX else None
 
 
+# What may stand around the number of a typed age: words and a few marks ("35 tahun",
+# "umur 35", "35th."). A minus, a comma or a second number makes it something else.
+_AROUND_AGE = re.compile(r"[^\W\d_]|[\s.:!?']")
+_DIGITS = re.compile(r"\d+")
+
+
+def parse_typed_age(text: str) -> int | None:
+    """An age as a resident types it in a chat: the number alone, or with words around it
+    ("35 tahun", "35 th", "umur 35", "umur saya 35 tahun"). One number of ASCII digits, from
+    AGE_MIN to AGE_MAX; None for anything else ("35,5", "-20", "tiga puluh", "３５")."""
+    numbers = _DIGITS.findall(text)
+    if len(numbers) != 1:
+        return None
+    rest = _DIGITS.sub("", text, count=1)
+    if not all(_AROUND_AGE.fullmatch(char) for char in rest):
+        return None
+    return parse_age(numbers[0])
+
+
 # --- grades ---------------------------------------------------------------------------------
 
 

@@ -33,6 +33,12 @@ def test_example_file_is_exactly_the_ajung_defaults() -> None:
     assert config.kecamatan.timezone == "Asia/Jakarta"
     assert config.schedule.weekly_summary == "0 7 * * mon"
     assert config.conversation.idle_timeout_minutes == 30
+    assert (config.conversation.draft_days, config.conversation.reminder_hours) == (3, 4)
+    assert (config.kecamatan.address, config.kecamatan.phone, config.kecamatan.office_hours) == (
+        "",
+        "",
+        "",
+    )
     complaints = config.complaints
     assert complaints.tracking_prefix == "TRB"
     assert complaints.categories[0] == "Kebisingan/keributan"
@@ -205,6 +211,12 @@ WHOLE_FILE_MISTAKES = [
         "[complaints]\nverify_days = 10\nplan_days = 10\nlimit_days = 15\n",
         "[complaints] limit_days: Value error, 15 is below verify_days + plan_days (20)",
         id="limit-before-plan",
+    ),
+    pytest.param(
+        "[conversation]\ndraft_days = 2\nreminder_hours = 48\n",
+        "[conversation] reminder_hours: Value error, 48 hours is not before the end of a draft "
+        "(draft_days 2)",
+        id="reminder-after-the-end",
     ),
     pytest.param(
         "[kecamatan]\ndesa = []\n", "[kecamatan] desa: Value error, at least one desa", id="no-desa"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -22,6 +24,7 @@ from tests.factories import (
     BotHarness,
     card_of,
     file_complaint,
+    make_config,
     move,
 )
 
@@ -345,7 +348,9 @@ async def test_a_dialogue_left_in_a_group_by_an_older_version_stays_out_of_the_w
     assert f"✅ {code} sekarang Diverifikasi. Catatan tersimpan." in [m["text"] for m in shown]
 
     before = len(group.inbox())
-    bot.clock.advance(minutes=31)
+    bot.clock.advance(hours=5)
+    await jobs.sweep_idle(bot.context())  # no reminder in a group either
+    bot.clock.advance(days=3)
     await jobs.sweep_idle(bot.context())
     assert len(group.inbox()) == before  # ended without a word to the group
     async with services_of(bot.application).database.sessions() as session:
@@ -362,3 +367,74 @@ async def test_help_and_language_work_in_a_group_without_the_residents_menu(
     [changed] = await group.tap("English")
     assert changed["text"] == "Language changed to English."
     assert group.buttons(changed) == []
+
+
+# ---------------------------------------------------------------------------- help that helps
+
+HELP = """Layanan chat Kecamatan Ajung:
+• /start: menu utama
+• /lapor: laporkan gangguan ketertiban
+• /status: cek laporan Bapak/Ibu; untuk satu laporan ketik kodenya, misalnya {example}
+• /survei: isi survei kepuasan layanan
+• /bahasa: ganti bahasa
+• /batal: hentikan isian yang sedang berjalan
+Pilihan boleh ditekan, atau diketik namanya atau nomornya.
+Khusus petugas kecamatan: /id menampilkan nomor ID Telegram untuk didaftarkan.{contact}
+
+Untuk keadaan darurat hubungi 112 atau polisi 110."""
+OFFICE = {
+    "address": "Jl. Raya Ajung No. 1, Ajung, Jember",
+    "phone": "(0331) 123456",
+    "office_hours": "Senin-Jumat 07.30-15.30",
+}
+CONTACT = """
+
+Kantor Kecamatan Ajung:
+Alamat: Jl. Raya Ajung No. 1, Ajung, Jember
+Telepon: (0331) 123456
+Jam layanan: Senin-Jumat 07.30-15.30"""
+
+
+@pytest.fixture
+async def office(database_url: str) -> AsyncIterator[BotHarness]:
+    harness = BotHarness(make_config(database_url, kecamatan=OFFICE))
+    await harness.start()
+    yield harness
+    await harness.stop()
+
+
+async def test_help_lists_every_resident_command_and_an_example_of_this_year(
+    bot: BotHarness,
+) -> None:
+    bot.clock.now = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
+    [shown] = await bot.person().send("/bantuan")
+    assert shown["text"] == HELP.format(example="TRB-2026-0001", contact="")
+
+
+async def test_help_gives_the_office_contact_when_configured(office: BotHarness) -> None:
+    [shown] = await office.person().send("/bantuan")
+    assert shown["text"] == HELP.format(example="TRB-2025-0001", contact=CONTACT)
+
+
+async def test_a_report_for_another_kecamatan_is_given_the_office_contact(
+    office: BotHarness,
+) -> None:
+    siti = office.person()
+    await siti.send("/lapor")
+    await siti.tap("Parkir liar")
+    [answer] = await siti.tap("Di luar Kecamatan Ajung")
+    assert answer["text"] == (
+        "Mohon maaf, kami hanya menangani wilayah Kecamatan Ajung. Silakan sampaikan ke "
+        "kecamatan setempat atau lewat SP4N-LAPOR! (lapor.go.id). Terima kasih." + CONTACT
+    )
+
+
+async def test_only_the_given_parts_of_the_contact_are_shown(database_url: str) -> None:
+    harness = BotHarness(make_config(database_url, kecamatan={"phone": "(0331) 123456"}))
+    await harness.start()
+    try:
+        [shown] = await harness.person().send("/bantuan")
+    finally:
+        await harness.stop()
+    assert "\n\nKantor Kecamatan Ajung:\nTelepon: (0331) 123456\n\nUntuk keadaan" in shown["text"]
+    assert "Alamat" not in shown["text"]

@@ -585,7 +585,7 @@ async def test_concurrent_residents_pressing_kirim_get_consecutive_codes(bot: Bo
 async def test_text_where_a_button_is_expected(bot: BotHarness) -> None:
     siti = bot.person()
     await siti.send("/lapor")
-    [hint] = await siti.send("parkir liar")
+    [hint] = await siti.send("ada yang ribut")  # names no button ("parkir liar" would)
     assert hint["text"] == CATEGORY_HINT
     assert siti.buttons(hint) == CATEGORIES
     await siti.tap("Perjudian", message=hint)

@@ -51,7 +51,15 @@ CHOOSE_SERVICE = (
 GENDER_KTP = "Layanan: Pengantar KTP-el dan KK\n\nJenis kelamin Bapak/Ibu?"
 AGE = "Berapa usia Bapak/Ibu? Ketik angkanya saja, misalnya 35."
 AGE_INVALID = "Mohon ketik usia dengan angka, dari 15 sampai 100. Contoh: 35"
-USE_BUTTONS = "Silakan pilih salah satu tombol di atas, atau ketik /batal untuk berhenti."
+USE_BUTTONS = (
+    "Silakan pilih salah satu tombol di bawah ini, atau ketik pilihannya. "
+    "Untuk berhenti, ketik /batal."
+)
+NOT_TEXT = "Maaf, pesan suara, stiker, foto, dan berkas tidak bisa kami terima di langkah ini."
+AGE_TEXT_ONLY = (
+    "Usia hanya bisa diketik; pesan suara, stiker, dan foto tidak bisa kami baca. "
+    "Mohon ketik usia Bapak/Ibu dengan angka, misalnya 35."
+)
 SARAN = (
     "Ada saran untuk perbaikan pelayanan kami? Silakan ketik saran Bapak/Ibu, atau tekan Lewati."
 )
@@ -73,6 +81,7 @@ IN_PROGRESS = (
     "Survei Bapak/Ibu masih berjalan dan jawaban yang sudah diisi tetap tersimpan. Kita lanjutkan:"
 )
 BACK = "⬅️ Kembali"
+CANCEL = "❌ Batal"
 ALL_THREE = dict.fromkeys(UNSUR_KEYS, 3)
 
 
@@ -134,12 +143,12 @@ async def test_a_resident_completes_the_survey_and_it_is_stored_by_unsur_key(
     siti = bot.person()
     [first] = await siti.send("/survei")
     assert first["text"] == CHOOSE_SERVICE
-    assert siti.buttons(first) == SERVICES
+    assert siti.buttons(first) == [*SERVICES, CANCEL]
     [gender] = await siti.tap(KTP)
     assert gender["text"] == GENDER_KTP
-    assert siti.buttons(gender) == ["Laki-laki", "Perempuan", BACK]
+    assert siti.buttons(gender) == ["Laki-laki", "Perempuan", BACK, CANCEL]
     [age] = await siti.tap("Perempuan")
-    assert (age["text"], siti.buttons(age)) == (AGE, [BACK])
+    assert (age["text"], siti.buttons(age)) == (AGE, [BACK, CANCEL])
     [education] = await siti.send("34")
     assert education["text"] == "Pendidikan terakhir Bapak/Ibu?"
     assert siti.buttons(education) == [
@@ -152,6 +161,7 @@ async def test_a_resident_completes_the_survey_and_it_is_stored_by_unsur_key(
         "S3",
         "Tidak sekolah",
         BACK,
+        CANCEL,
     ]
     [occupation] = await siti.tap("D4/S1")
     assert occupation["text"] == "Pekerjaan utama Bapak/Ibu?"
@@ -164,6 +174,7 @@ async def test_a_resident_completes_the_survey_and_it_is_stored_by_unsur_key(
         "Pelajar/Mahasiswa",
         "Lainnya",
         BACK,
+        CANCEL,
     ]
     await siti.tap("PNS")
     answers = {
@@ -179,7 +190,7 @@ async def test_a_resident_completes_the_survey_and_it_is_stored_by_unsur_key(
     }
     await answer_questions(siti, answers)
     assert siti.last()["text"] == SARAN
-    assert siti.buttons() == ["Lewati", BACK]
+    assert siti.buttons() == ["Lewati", BACK, CANCEL]
     [summary] = await siti.send("Antrean lebih tertib")
     assert summary["text"] == "\n".join(
         [
@@ -203,7 +214,7 @@ async def test_a_resident_completes_the_survey_and_it_is_stored_by_unsur_key(
             "Tekan Kirim untuk mengirim survei.",
         ]
     )
-    assert siti.buttons(summary) == ["Kirim", "Ubah jawaban", BACK]
+    assert siti.buttons(summary) == ["Kirim", "Ubah jawaban", BACK, CANCEL]
     shown = await siti.tap("Kirim")
     assert shown[-1]["text"] == THANKS
     assert "Isi survei kepuasan" in siti.buttons(shown[-1])  # the main menu again
@@ -232,10 +243,14 @@ async def test_each_question_has_its_progress_mark_and_the_regulation_wording(
         await siti.tap(unsur.option(3))
     message = siti.last()
     assert message["text"] == question_text(number)
-    assert siti.buttons(message) == [*UNSUR[number - 1].options, BACK]
+    assert siti.buttons(message) == [*UNSUR[number - 1].options, BACK, CANCEL]
     data = [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
     key = UNSUR[number - 1].key
-    assert data == [f"s:{key}:1", f"s:{key}:2", f"s:{key}:3", f"s:{key}:4", f"s:{key}:back"]
+    assert data == [
+        *(f"s:{key}:{score}" for score in range(1, 5)),
+        f"s:{key}:back",
+        f"s:{key}:cancel",
+    ]
 
 
 async def test_questions_edit_one_message_so_the_chat_stays_short(bot: BotHarness) -> None:
@@ -268,7 +283,7 @@ async def test_a_deep_link_with_an_unknown_service_says_so_and_offers_the_list(
     siti = bot.person()
     [first] = await siti.send("/start skm_PASPOR")
     assert first["text"] == f'Maaf, kode layanan "PASPOR" tidak kami kenal.\n\n{CHOOSE_SERVICE}'
-    assert siti.buttons(first) == SERVICES
+    assert siti.buttons(first) == [*SERVICES, CANCEL]
     [gender] = await siti.tap("Legalisasi dokumen")
     assert gender["text"] == "Layanan: Legalisasi dokumen\n\nJenis kelamin Bapak/Ibu?"
 
@@ -338,7 +353,7 @@ async def test_change_one_answer_from_the_summary(bot: BotHarness) -> None:
         "Pekerjaan",
         "1. Persyaratan",
     ]
-    assert siti.buttons(choose)[-2:] == ["Saran", BACK]
+    assert siti.buttons(choose)[-3:] == ["Saran", BACK, CANCEL]
     [question] = await siti.tap("3. Waktu Penyelesaian")
     assert question["text"] == question_text(3) + "\nJawaban sebelumnya: Cepat"
     [summary] = await siti.tap("Sangat cepat")
@@ -377,7 +392,8 @@ async def at_question_four(bot: BotHarness) -> Person:
 async def test_typed_text_instead_of_a_button(bot: BotHarness) -> None:
     siti = await at_question_four(bot)
     [hint] = await siti.send("murah sekali")
-    assert hint["text"] == USE_BUTTONS
+    assert hint["text"] == f"{USE_BUTTONS}\n\n{question_text(4)}"
+    assert siti.buttons(hint) == [*UNSUR[3].options, BACK, CANCEL]
     [next_question] = await siti.tap("Gratis")
     assert next_question["text"] == question_text(5)
     assert draft(bot, siti)["answers"] == {"persyaratan": 2, "prosedur": 2, "waktu": 2, "biaya": 4}
@@ -391,7 +407,8 @@ async def test_an_age_that_is_not_a_number_from_15_to_100(bot: BotHarness, typed
     await siti.send("/start skm_KTP")
     await siti.tap("Perempuan")
     [hint] = await siti.send(typed)
-    assert hint["text"] == AGE_INVALID
+    assert hint["text"] == f"{AGE_INVALID}\n\n{AGE}"
+    assert siti.buttons(hint) == [BACK, CANCEL]
     assert draft(bot, siti)["step"] == "age"
     [education] = await siti.send("15")
     assert education["text"] == "Pendidikan terakhir Bapak/Ibu?"
@@ -401,14 +418,15 @@ async def test_an_age_that_is_not_a_number_from_15_to_100(bot: BotHarness, typed
 @pytest.mark.parametrize(
     ("where", "send", "expected"),
     [
-        ("question", "sticker", USE_BUTTONS),
-        ("question", "photo", USE_BUTTONS),
-        ("question", "voice", USE_BUTTONS),
-        ("age", "sticker", AGE_INVALID),
-        ("age", "photo", AGE_INVALID),
-        ("saran", "sticker", SARAN_HINT),
-        ("saran", "photo", SARAN_HINT),
-        ("saran", "location", SARAN_HINT),
+        ("question", "sticker", f"{NOT_TEXT}\n{USE_BUTTONS}\n\n{question_text(1)}"),
+        ("question", "photo", f"{NOT_TEXT}\n{USE_BUTTONS}\n\n{question_text(1)}"),
+        ("question", "voice", f"{NOT_TEXT}\n{USE_BUTTONS}\n\n{question_text(1)}"),
+        ("age", "sticker", f"{AGE_TEXT_ONLY}\n\n{AGE}"),
+        ("age", "photo", f"{AGE_TEXT_ONLY}\n\n{AGE}"),
+        ("age", "voice", f"{AGE_TEXT_ONLY}\n\n{AGE}"),
+        ("saran", "sticker", f"{SARAN_HINT}\n\n{SARAN}"),
+        ("saran", "voice", f"{SARAN_HINT}\n\n{SARAN}"),
+        ("saran", "location", f"{SARAN_HINT}\n\n{SARAN}"),
     ],
     ids=lambda value: str(value),
 )
@@ -432,6 +450,7 @@ async def test_a_sticker_or_a_photo_mid_survey(
     }[send]
     [hint] = await action()
     assert hint["text"] == expected
+    assert siti.buttons(hint)[-2:] == [BACK, CANCEL]  # and the step's own buttons above
     assert draft(bot, siti) == before
 
 
@@ -511,7 +530,9 @@ async def test_survei_again_during_a_survey_resumes_it(bot: BotHarness) -> None:
         [resumed] = await siti.send(again)
         assert resumed["text"] == f"{IN_PROGRESS}\n\n{question_text(4)}"
     assert draft(bot, siti)["service"] == "KTP"
-    await siti.send("/start")  # the menu's /start is just a stray command mid-survey
+    [again] = await siti.send("/start")  # the question again, with its buttons
+    assert again["text"] == f"{IN_PROGRESS}\n\n{question_text(4)}"
+    assert siti.buttons(again) == [*UNSUR[3].options, BACK, CANCEL]
     [next_question] = await siti.tap("Gratis")
     assert next_question["text"] == question_text(5)
     assert draft(bot, siti)["answers"]["prosedur"] == 2
@@ -703,7 +724,9 @@ async def test_a_survey_whose_thanks_never_arrived_is_not_closed_for_inactivity(
     await to_summary(siti)
     bot.api.fail_next("sendMessage", status=500, description="Internal Server Error", times=2)
     [apology] = [m for m in await siti.tap("Kirim") if m["text"] == APOLOGY]
-    bot.clock.advance(minutes=31)
+    bot.clock.advance(hours=5)  # past the reminder
+    await jobs.sweep_idle(bot.context())
+    bot.clock.advance(days=3)  # past the end of a draft
     await jobs.sweep_idle(bot.context())
     assert siti.last() == apology
     assert len(await stored_responses(bot)) == 1
@@ -716,11 +739,12 @@ async def test_a_slow_resident_is_not_closed_for_inactivity_after_a_restart(
     bot: BotHarness,
 ) -> None:
     """Each question keeps the dialogue's state, so its row kept the time of the first one:
-    after a restart, the sweep took a resident answering every five minutes for idle."""
+    after a restart, the sweep took a resident answering every five minutes for idle (now: a
+    resident answering every hour would be reminded as if silent for hours)."""
     siti = bot.person()
     await to_question_one(siti)
     for unsur in UNSUR[:8]:
-        bot.clock.advance(minutes=5)
+        bot.clock.advance(hours=1)
         await siti.tap(unsur.option(3))
     await bot.restart_after_crash()
     bot.clock.advance(minutes=1)
@@ -792,12 +816,12 @@ async def test_english_speakers_read_the_ui_in_english_and_the_form_in_indonesia
     await john.send("/start skm_KTP")
     [age] = await john.tap("Laki-laki")
     assert age["text"] == "How old are you? Just type the number, for example 35."
-    assert john.buttons(age) == ["⬅️ Back"]
+    assert john.buttons(age) == ["⬅️ Back", "❌ Cancel"]
     await john.send("40")
     await john.tap("S2")
     [question] = await john.tap("PNS")
     assert question["text"] == f"Question 1 of 9\n{UNSUR[0].question}"
-    assert john.buttons(question) == [*UNSUR[0].options, "⬅️ Back"]
+    assert john.buttons(question) == [*UNSUR[0].options, "⬅️ Back", "❌ Cancel"]
 
 
 # --- officials: service users per month -----------------------------------------------------
@@ -834,7 +858,7 @@ async def test_the_camat_records_service_users_and_the_report_compares_the_sampl
     [
         (
             "/populasi",
-            "Cara memakai: /populasi BULAN KODE JUMLAH\nContoh: /populasi 2025-01 KTP 250\n"
+            "Cara memakai: /populasi BULAN KODE JUMLAH\nContoh: /populasi 2025-02 KTP 250\n"
             "Kode layanan: KTP, SKET, LEGAL, REKOM, IUMK, RAMAI, NIKAH, LAIN",
         ),
         ("/populasi Januari KTP 10", 'Bulan "Januari" tidak dikenal. Tulis seperti 2025-01.'),
@@ -896,3 +920,193 @@ async def test_control_characters_are_stripped_from_the_saran(bot: BotHarness) -
     assert shown[-1]["text"] == THANKS
     [row] = await stored_responses(bot)
     assert row.saran == "Antrean lebih tertib"
+
+
+# --- typed instead of tapped ----------------------------------------------------------------
+
+
+async def test_the_whole_survey_can_be_typed(bot: BotHarness) -> None:
+    siti = bot.person()
+    await siti.send("Isi survei")  # the menu entry, typed
+    [gender] = await siti.send("pengantar ktp")
+    assert gender["text"] == GENDER_KTP
+    [age] = await siti.send("perempuan")
+    assert age["text"] == AGE
+    [education] = await siti.send("35 tahun")
+    assert education["text"] == "Pendidikan terakhir Bapak/Ibu?"
+    await siti.send("sma")
+    [question] = await siti.send("wira")
+    assert question["text"] == question_text(1)
+    typed = {
+        "persyaratan": "Sesuai",
+        "prosedur": "sangat",
+        "waktu": "1",
+        "biaya": "gratis",
+        "produk": "4",
+        "kompetensi": "kompeten",
+        "perilaku": "Sopan dan ramah",
+        "sarana": "cukup",
+        "pengaduan": "2",
+    }
+    for unsur in UNSUR:
+        await siti.send(typed[unsur.key])
+    assert siti.last()["text"] == SARAN
+    [summary] = await siti.send("lewati")
+    assert summary["text"].startswith("Mohon periksa jawaban Bapak/Ibu:")
+    [thanks] = await siti.send("kirim")
+    assert thanks["text"] == THANKS
+    [row] = await stored_responses(bot)
+    assert (row.service, row.gender, row.age, row.education, row.occupation) == (
+        "KTP",
+        "P",
+        35,
+        "SMA",
+        "WIRAUSAHA",
+    )
+    assert {key: getattr(row, key) for key in UNSUR_KEYS} == {
+        "persyaratan": 3,
+        "prosedur": 4,
+        "waktu": 1,
+        "biaya": 4,
+        "produk": 4,
+        "kompetensi": 3,
+        "perilaku": 3,
+        "sarana": 2,
+        "pengaduan": 2,
+    }
+    assert row.saran is None
+
+
+@pytest.mark.parametrize("typed", ["35 th", "umur 35", "Umur saya 35 tahun", "35th."])
+async def test_an_age_with_words_around_it(bot: BotHarness, typed: str) -> None:
+    siti = bot.person()
+    await siti.send("/start skm_KTP")
+    await siti.tap("Perempuan")
+    [education] = await siti.send(typed)
+    assert education["text"] == "Pendidikan terakhir Bapak/Ibu?"
+    assert draft(bot, siti)["age"] == 35
+
+
+async def test_kembali_typed_at_the_age_goes_back(bot: BotHarness) -> None:
+    siti = bot.person()
+    await siti.send("/start skm_KTP")
+    await siti.tap("Perempuan")
+    [gender] = await siti.send("kembali")
+    assert gender["text"] == GENDER_KTP
+    assert draft(bot, siti)["step"] == "gender"
+
+
+# --- the suggestion is kept -----------------------------------------------------------------
+
+SARAN_AGAIN = (
+    "Saran Bapak/Ibu sebelumnya:\n«Antrean lebih tertib»\n\nKetik saran baru untuk "
+    "menggantinya, tekan Lewati untuk tetap memakai saran ini, atau Hapus saran."
+)
+CLEAR_SARAN = "🗑️ Hapus saran"
+
+
+async def test_going_back_to_the_suggestion_shows_it_and_lewati_keeps_it(bot: BotHarness) -> None:
+    siti = bot.person()
+    await to_question_one(siti)
+    await answer_questions(siti, ALL_THREE)
+    await siti.send("Antrean lebih tertib")
+    [saran] = await siti.tap(BACK)
+    assert saran["text"] == SARAN_AGAIN
+    assert siti.buttons(saran) == ["Lewati", CLEAR_SARAN, BACK, CANCEL]
+    [summary] = await siti.tap("Lewati")
+    assert "Saran: Antrean lebih tertib" in summary["text"]
+
+    await siti.tap("Ubah jawaban")
+    [saran] = await siti.tap("Saran")
+    assert saran["text"] == SARAN_AGAIN
+    [summary] = await siti.send("Ruang tunggu panas")
+    assert "Saran: Ruang tunggu panas" in summary["text"]
+    await siti.tap("Kirim")
+    [row] = await stored_responses(bot)
+    assert row.saran == "Ruang tunggu panas"
+
+
+async def test_hapus_saran_removes_the_suggestion(bot: BotHarness) -> None:
+    siti = bot.person()
+    await to_question_one(siti)
+    await answer_questions(siti, ALL_THREE)
+    await siti.send("Antrean lebih tertib")
+    await siti.tap("Ubah jawaban")
+    await siti.tap("Saran")
+    [summary] = await siti.tap(CLEAR_SARAN)
+    assert "Saran: (tidak ada)" in summary["text"]
+    [saran] = await siti.tap(BACK)
+    assert (saran["text"], siti.buttons(saran)) == (SARAN, ["Lewati", BACK, CANCEL])
+    await siti.tap("Lewati")
+    await siti.tap("Kirim")
+    [row] = await stored_responses(bot)
+    assert row.saran is None
+
+
+# --- Batal on every step ------------------------------------------------------------------
+
+QUIT = "Hapus survei ini? Jawaban yang sudah Bapak/Ibu isi tidak akan disimpan."
+CANCELLED = "Baik, isian dihentikan. Data yang belum dikirim tidak disimpan."
+
+
+async def test_batal_on_the_service_list_ends_at_once(bot: BotHarness) -> None:
+    siti = bot.person()
+    [first] = await siti.send("/survei")
+    assert BACK not in siti.buttons(first)  # nothing before the first step
+    [question, cancelled] = await siti.tap(CANCEL)
+    assert siti.buttons(question) == []  # its buttons are taken away
+    assert cancelled["text"] == CANCELLED
+    assert "Isi survei kepuasan" in siti.buttons(cancelled)
+    assert "survey" not in bot.application.user_data[siti.user_id]
+
+
+async def test_batal_with_answers_given_asks_first(bot: BotHarness) -> None:
+    siti = await at_question_four(bot)
+    [ask] = await siti.tap(CANCEL)
+    assert (ask["text"], siti.buttons(ask)) == (
+        QUIT,
+        ["Ya, hapus survei ini", "Tidak, lanjutkan survei"],
+    )
+    [question] = await siti.tap("Tidak, lanjutkan survei")
+    assert question["text"] == question_text(4)
+    assert draft(bot, siti)["answers"] == {"persyaratan": 2, "prosedur": 2, "waktu": 2}
+    await siti.tap(CANCEL)
+    [cancelled] = await siti.send("ya")  # typed, as any choice may be
+    assert cancelled["text"] == CANCELLED
+    assert "survey" not in bot.application.user_data[siti.user_id]
+    assert await stored_responses(bot) == []
+
+
+# --- a survey left half-way ---------------------------------------------------------------
+
+
+async def test_a_survey_left_half_way_is_reminded_then_named_when_discarded(
+    bot: BotHarness,
+) -> None:
+    siti = await at_question_four(bot)
+    bot.clock.advance(hours=4)
+    await jobs.sweep_idle(bot.context())
+    reminder = siti.last()
+    assert reminder["text"] == (
+        "Survei kepuasan untuk layanan «Pengantar KTP-el dan KK» yang belum dikirim masih kami "
+        "simpan 2 hari lagi. Silakan lanjutkan dari pertanyaan terakhir di bawah ini, atau ketik "
+        f"/batal untuk berhenti.\n\n{question_text(4)}"
+    )
+    assert siti.buttons(reminder) == [*UNSUR[3].options, BACK, CANCEL]
+    bot.clock.advance(days=3)
+    await jobs.sweep_idle(bot.context())
+    assert siti.last()["text"] == (
+        "Survei kepuasan untuk layanan «Pengantar KTP-el dan KK» yang belum dikirim kami hapus "
+        "karena tidak ada balasan selama 3 hari. Ketik /start untuk mulai lagi."
+    )
+
+
+async def test_a_reminder_after_a_hint_shows_the_question_without_the_hint(
+    bot: BotHarness,
+) -> None:
+    siti = await at_question_four(bot)
+    await siti.send("murah sekali")
+    bot.clock.advance(hours=4)
+    await jobs.sweep_idle(bot.context())
+    assert siti.last()["text"].endswith(f"berhenti.\n\n{question_text(4)}")
+    assert USE_BUTTONS not in siti.last()["text"]
