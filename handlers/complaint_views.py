@@ -35,6 +35,17 @@ def status_label(t: Texts, status: Status, reason: RejectReason | None = None) -
     return t("status.reason", status=label, reason=t(f"complaint.reason.{reason.value}"))
 
 
+def move_confirmation(
+    t: Texts, code: str, status: Status, reason: RejectReason | None, *, reopened: bool = False
+) -> str:
+    """What the official who completed a move reads: the outcome with its own mark (a tick
+    only for a step forward, not for a forward to another body or a rejection)."""
+    label = status_label(t, status, reason)
+    if reopened:
+        return t("trantib.reopened", code=code, status=label)
+    return t("trantib.moved", mark=t(f"trantib.mark.{status.value}"), code=code, status=label)
+
+
 def line(t: Texts, field: str, value: str) -> str:
     return t("complaint.line", label=t(f"complaint.field.{field}"), value=value)
 

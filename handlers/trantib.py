@@ -257,24 +257,27 @@ async def _complete_move(update: Update, context: AppContext, move: PendingMove,
     assert update.message is not None
     t = context.texts
     now = context.services.clock()
+    reopened = can_reopen(move.expected, move.target)
     async with context.database.transaction() as session:
         moved = await complaints.complete_move(session, move, note, now)
         complaint = await complaints.fetch_complaint(session, move.complaint_id)
         assert complaint is not None
         if moved:
-            reopened = can_reopen(move.expected, move.target)
             await notify.queue_move_news(
                 session, context.services, complaint, note, now, reopened=reopened
             )
-    status = views.status_label(t, complaint.status, complaint.reject_reason)
     if not moved:
+        status = views.status_label(t, complaint.status, complaint.reject_reason)
         await update.message.reply_text(
             t("trantib.already_moved", code=complaint.code, status=status)
         )
         return
     log.info("complaint %s moved to %s", complaint.code, complaint.status)
     delivery.kick(context.application)
-    await update.message.reply_text(t("trantib.moved", code=complaint.code, status=status))
+    done = views.move_confirmation(
+        t, complaint.code, complaint.status, complaint.reject_reason, reopened=reopened
+    )
+    await update.message.reply_text(done)
 
 
 async def cancel_move(update: Update, context: AppContext) -> None:

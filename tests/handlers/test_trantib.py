@@ -111,10 +111,10 @@ async def test_ditolak_asks_for_the_reason_then_the_note(bot: BotHarness) -> Non
         "Di luar kewenangan kecamatan",
     ]
     [prompt] = await group.tap("Palsu/tidak benar")
-    assert "→ Ditolak (Palsu/tidak benar): penjelasan untuk pelapor." in prompt["text"]
+    assert "→ Ditolak – Palsu/tidak benar: penjelasan untuk pelapor." in prompt["text"]
     await group.send("Tidak ditemukan kejadian di lokasi.", reply_to=prompt)
     assert siti.last()["text"] == (
-        f"Kabar laporan {code}: Ditolak (Palsu/tidak benar).\n"
+        f"Kabar laporan {code}: Ditolak – Palsu/tidak benar.\n"
         "Laporan ini tidak dapat kami tindak lanjuti.\n"
         "Catatan petugas: Tidak ditemukan kejadian di lokasi."
     )
@@ -333,7 +333,7 @@ async def test_a_forgotten_rejection_is_not_completed_by_a_reply_to_another_card
     shown = await group.send("Tidak ditemukan kejadian.", reply_to=request)
     [notice] = [m for m in shown if m["message_id"] != request["message_id"]]
     assert notice["text"] == (
-        f"⌛ Petugas, permintaan catatan untuk {first} → Ditolak (Palsu/tidak benar) sudah lewat "
+        f"⌛ Petugas, permintaan catatan untuk {first} → Ditolak – Palsu/tidak benar sudah lewat "
         "30 menit dan tidak berlaku lagi. Tidak ada yang diubah; tekan lagi tombolnya di kartu "
         "laporan bila masih perlu."
     )
@@ -373,7 +373,7 @@ async def test_a_newer_button_on_the_same_complaint_voids_the_older_request_visi
     await group.send("Sama dengan laporan kemarin.", reply_to=reject_request)
     assert await status_of(bot, code) == "ditolak"
     [news] = news_of(siti)
-    assert news.startswith(f"Kabar laporan {code}: Ditolak (Duplikat (sudah pernah dilaporkan)).")
+    assert news.startswith(f"Kabar laporan {code}: Ditolak – Duplikat (sudah pernah dilaporkan).")
 
 
 async def test_pressing_the_same_button_again_voids_the_first_request(bot: BotHarness) -> None:
@@ -506,7 +506,7 @@ async def close(bot: BotHarness, code: str, closing: str) -> None:
     [
         ("selesai", "Selesai", (1, 0, 1, 0)),
         ("diteruskan", "Diteruskan", (1, 0, 1, 0)),
-        ("ditolak", "Ditolak (Palsu/tidak benar)", (1, 1, 0, 0)),
+        ("ditolak", "Ditolak – Palsu/tidak benar", (1, 1, 0, 0)),
     ],
 )
 @pytest.mark.parametrize("official_id", [CAMAT_ID, SEKCAM_ID], ids=["camat", "sekcam"])
@@ -529,7 +529,7 @@ async def test_camat_and_sekcam_reopen_a_closed_complaint_with_a_note(
         "kembali. Ketik /batal untuk membatalkan."
     )
     shown = await group.send("Warga melapor masih terjadi, mohon ditangani.", reply_to=prompt)
-    assert f"✅ {code} sekarang Diproses. Catatan tersimpan." in texts(shown)
+    assert f"🔄 {code} dibuka kembali, sekarang Diproses. Catatan tersimpan." in texts(shown)
 
     card = card_of(group, code)
     assert card["text"].startswith(f"📣 Laporan {code} · Diproses\n")
@@ -869,3 +869,136 @@ async def test_a_photo_that_could_not_be_downloaded_is_kept_later(bot: BotHarnes
     await complaint_card.catch_up(bot.context())
     kept = Path(bot.config.complaints.photo_dir) / "TRB-2025-0001-1.jpg"
     assert kept.read_bytes() == b"\xff\xd8\xff\xe0 offline jpeg"  # what the phone sent
+
+
+# ---------------------------------------------------------------------------- what officials read
+
+
+def nested_brackets(text: str) -> bool:
+    """Whether a pair of brackets sits inside another: "Ditolak (Duplikat (sudah ...))"."""
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth > 1:
+            return True
+    return False
+
+
+NOTE = "Sudah dicek petugas di lokasi."
+
+
+@pytest.mark.parametrize(
+    ("moves", "confirmation"),
+    [
+        pytest.param([["✔️ Verifikasi"]], "✅ {code} sekarang Diverifikasi.", id="verified"),
+        pytest.param(
+            [["✔️ Verifikasi"], ["▶️ Proses"]], "✅ {code} sekarang Diproses.", id="in-progress"
+        ),
+        pytest.param(
+            [["✔️ Verifikasi"], ["▶️ Proses"], ["✅ Selesai"]],
+            "✅ {code} sekarang Selesai.",
+            id="resolved",
+        ),
+        pytest.param([["↪️ Teruskan"]], "↪️ {code} sekarang Diteruskan.", id="forwarded"),
+        pytest.param(
+            [["✖️ Tolak", "Duplikat (sudah pernah dilaporkan)"]],
+            "✖️ {code} sekarang Ditolak – Duplikat (sudah pernah dilaporkan).",
+            id="rejected-duplicate",
+        ),
+        pytest.param(
+            [["✖️ Tolak", "Palsu/tidak benar"]],
+            "✖️ {code} sekarang Ditolak – Palsu/tidak benar.",
+            id="rejected-false",
+        ),
+        pytest.param(
+            [["✖️ Tolak", "Di luar kewenangan kecamatan"]],
+            "✖️ {code} sekarang Ditolak – Di luar kewenangan kecamatan.",
+            id="rejected-outside",
+        ),
+    ],
+)
+async def test_each_outcome_is_confirmed_with_its_own_mark_and_no_nested_brackets(
+    bot: BotHarness, moves: list[list[str]], confirmation: str
+) -> None:
+    """✅ says a complaint moved on; a forward or a rejection is not a tick. The reason of a
+    rejection is never a bracket inside another bracket, wherever the status is named."""
+    siti = bot.person()
+    code = await file_complaint(siti)
+    group = bot.official()
+    for presses in moves:
+        await group.tap(presses[0], message=card_of(group, code))
+        for label in presses[1:]:
+            await group.tap(label)
+        request = group.last()
+        shown = await group.send(NOTE, reply_to=request)
+    told = [text for text in texts(shown) if not text.startswith("📣")]  # the card, edited
+    assert told == [f"{confirmation.format(code=code)} Catatan tersimpan."]
+    status = confirmation.split(" sekarang ", 1)[1].removesuffix(".")
+    assert request["text"].startswith(f"Petugas, balas pesan ini dengan catatan untuk {code} → "
+                                       f"{status}: ")  # fmt: skip
+    assert card_of(group, code)["text"].startswith(f"📣 Laporan {code} · {status}\n")
+    assert news_of(siti)[-1].startswith(f"Kabar laporan {code}: {status}.\n")
+    said = [*texts(group.inbox()), *news_of(siti)]
+    assert [text for text in said if nested_brackets(text)] == []
+
+
+OFFICIALS_READ = (
+    "trantib.card_title",
+    "trantib.ask_note",
+    "trantib.already_moved",
+    "trantib.request_replaced",
+    "trantib.request_cancelled",
+    "trantib.request_expired",
+    "trantib.move_cancelled",
+    "status.detail",
+    "status.update",
+    "status.event",
+    "trantib.event",
+    "trantib.open_item",
+    "trantib.overdue_item",
+)
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_no_status_text_nests_brackets_in_any_language(language: str) -> None:
+    """Every text that names a status, with every status and every reason of a rejection."""
+    from handlers import complaint_views as views
+    from i18n import catalog
+    from iku.complaints import RejectReason, Status
+
+    t = catalog().for_language(language)
+    labels = [views.status_label(t, status) for status in Status]
+    labels += [views.status_label(t, Status.DITOLAK, reason) for reason in RejectReason]
+    for key in OFFICIALS_READ:
+        filler = {name: "X" for name in catalog().placeholders(language, key)}
+        for label in labels:
+            text = t(key, **{**filler, "status": label})
+            assert not nested_brackets(text), text
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_only_a_step_forward_is_ticked(language: str) -> None:
+    from handlers import complaint_views as views
+    from i18n import catalog
+    from iku.complaints import RejectReason, Status
+
+    t = catalog().for_language(language)
+    ticked = {
+        (status, reason): views.move_confirmation(t, "TRB-2025-0001", status, reason).startswith(
+            "✅"
+        )
+        for status, reason in [
+            (Status.DIVERIFIKASI, None),
+            (Status.DIPROSES, None),
+            (Status.SELESAI, None),
+            (Status.DITERUSKAN, None),
+            *[(Status.DITOLAK, reason) for reason in RejectReason],
+        ]
+    }
+    assert {key for key, tick in ticked.items() if tick} == {
+        (Status.DIVERIFIKASI, None),
+        (Status.DIPROSES, None),
+        (Status.SELESAI, None),
+    }
+    reopened = views.move_confirmation(t, "TRB-2025-0001", Status.DIPROSES, None, reopened=True)
+    assert reopened.startswith("🔄 TRB-2025-0001 ")
