@@ -20,6 +20,9 @@ from iku.text import pack, truncate, utf16_length
 
 # A line is not shortened below this many UTF-16 units (beyond it, the text's tail is cut).
 SHORTEST_CUT = 40
+# The last move's note on a card is cut to this many UTF-16 units: the card is read in a
+# busy group, and the whole note is in /laporan CODE.
+CARD_NOTE_MAX = 300
 
 
 def format_when(moment: datetime, t: Texts, tz: ZoneInfo) -> str:
@@ -82,8 +85,18 @@ def fit(lines: Iterable[str], limit: int = MAX_TEXT) -> str:
 # ---------------------------------------------------------------------------- officials
 
 
-def card_text(t: Texts, complaint: ComplaintRecord, tz: ZoneInfo, today: date) -> str:
-    """The card in the Trantib group; no reporter identity for anonim complaints."""
+def card_text(
+    t: Texts,
+    complaint: ComplaintRecord,
+    tz: ZoneInfo,
+    today: date,
+    last: EventRecord | None = None,
+) -> str:
+    """The card in the Trantib group; no reporter identity for anonim complaints.
+
+    ``last``, the latest move, ends the card: who made it, when, and its note (shortened),
+    so that the group sees at a glance what was done last without opening the history.
+    """
     c = complaint
     lines = [
         t("trantib.card_title", code=c.code, status=status_label(t, c.status, c.reject_reason))
@@ -102,7 +115,29 @@ def card_text(t: Texts, complaint: ComplaintRecord, tz: ZoneInfo, today: date) -
         lines.append(line(t, "photos", str(len(c.photos))))
     lines += _people(t, c)
     lines += _clock(t, c, tz, today)
+    if last is not None:
+        lines += _last_move(t, last, tz)
     return fit(lines)
+
+
+def last_move(events: Sequence[EventRecord]) -> EventRecord | None:
+    """The latest move of an official (the receipt of a complaint is not a move)."""
+    moves = [event for event in events if event.from_status is not None]
+    return moves[-1] if moves else None
+
+
+def _last_move(t: Texts, event: EventRecord, tz: ZoneInfo) -> list[str]:
+    lines = [
+        t(
+            "trantib.last_move",
+            status=status_label(t, event.to_status, event.reason),
+            actor=event.actor_name or t("trantib.official"),
+            when=format_when(event.at, t, tz),
+        )
+    ]
+    if event.note:
+        lines.append(t("trantib.last_note", note=truncate(event.note, CARD_NOTE_MAX)))
+    return lines
 
 
 def _people(t: Texts, c: ComplaintRecord) -> list[str]:

@@ -16,7 +16,9 @@ from bot.offline import JSONDict
 from db import complaints
 from db.models import Complaint, ComplaintEvent, ComplaintPendingMove, ComplaintPhoto
 from handlers import complaint_card, note_requests, trantib
+from handlers import complaint_views as trantib_views
 from handlers.context import services_of
+from iku.text import utf16_length
 from tests.factories import (
     CAMAT_ID,
     PMKS_ID,
@@ -1002,3 +1004,77 @@ def test_only_a_step_forward_is_ticked(language: str) -> None:
     }
     reopened = views.move_confirmation(t, "TRB-2025-0001", Status.DIPROSES, None, reopened=True)
     assert reopened.startswith("🔄 TRB-2025-0001 ")
+
+
+# ---------------------------------------------------------------------------- the card's last move
+
+DEADLINES = (
+    "Batas waktu: verifikasi 20 Februari 2025, rencana tindak lanjut 27 Februari 2025, "
+    "selesai 12 Mei 2025"
+)
+
+
+def official_named(bot: BotHarness, user_id: int, name: str) -> Person:
+    return bot.person(
+        user_id, first_name=name, chat_id=TRANTIB_GROUP, chat_type="supergroup",
+        chat_title="Trantib Ajung",
+    )  # fmt: skip
+
+
+async def test_the_card_shows_the_last_move_who_when_and_the_note(bot: BotHarness) -> None:
+    code = await file_complaint(bot.person())
+    assert card_of(bot.official(), code)["text"].endswith(DEADLINES)  # no move yet
+    bot.clock.advance(hours=1, minutes=5)
+    await move(official_named(bot, TRANTIB_ID, "Pak Joko"), code, "✔️ Verifikasi", NOTE)
+    assert card_of(bot.official(), code)["text"].endswith(
+        f"{DEADLINES}\n"
+        "Terakhir: Diverifikasi oleh Pak Joko, 17 Februari 2025 10.05 WIB\n"
+        f"Catatan: {NOTE}"
+    )
+    bot.clock.advance(days=1)
+    sekcam = official_named(bot, SEKCAM_ID, "Bu Rina")
+    await sekcam.tap("✖️ Tolak", message=card_of(sekcam, code))
+    await sekcam.tap("Duplikat (sudah pernah dilaporkan)")
+    await sekcam.send("Sama dengan laporan TRB-2025-0007.", reply_to=sekcam.last())
+    assert card_of(bot.official(), code)["text"].endswith(
+        "Ditutup: 18 Februari 2025 10.05 WIB\n"
+        "Terakhir: Ditolak – Duplikat (sudah pernah dilaporkan) oleh Bu Rina, "
+        "18 Februari 2025 10.05 WIB\n"
+        "Catatan: Sama dengan laporan TRB-2025-0007."
+    )
+
+
+async def test_a_long_note_is_shortened_on_the_card_and_the_card_still_fits(
+    bot: BotHarness,
+) -> None:
+    """The longest note with the longest description: the card still reaches the group,
+    with its deadlines, and the note in full is in /laporan CODE."""
+    code = await file_complaint(bot.person(), description="🚨 " + "Ramai sekali. " * 142)
+    note = ("Petugas sudah ke lokasi dan bertemu warga. " * 24)[:999] + "."
+    group = bot.official()
+    await move(group, code, "✔️ Verifikasi", note)
+    card = card_of(group, code)["text"]
+    assert utf16_length(card) <= 4096
+    *_, deadlines, last, shown = card.split("\n")
+    assert deadlines == DEADLINES
+    assert last == "Terakhir: Diverifikasi oleh Petugas, 17 Februari 2025 09.00 WIB"
+    assert shown.startswith("Catatan: Petugas sudah ke lokasi") and shown.endswith("…")
+    assert utf16_length(shown) <= len("Catatan: ") + trantib_views.CARD_NOTE_MAX
+    [detail] = await group.send(f"/laporan {code}")
+    assert f"  Catatan: {note}" in detail["text"]
+
+
+async def test_a_card_posted_late_shows_the_move_made_meanwhile(bot: BotHarness) -> None:
+    bot.api.block(TRANTIB_GROUP)
+    code = await file_complaint(bot.person())
+    bot.api.unblock(TRANTIB_GROUP)
+    private = bot.official(CAMAT_ID, in_group=False)
+    await private.send(f"/laporan {code}")
+    await private.tap("↪️ Teruskan")
+    await private.send("Diteruskan ke Satpol PP Kabupaten.", reply_to=private.last())
+    bot.clock.advance(minutes=3)
+    await complaint_card.catch_up(bot.context())
+    assert card_of(bot.official(), code)["text"].endswith(
+        "Terakhir: Diteruskan oleh Petugas, 17 Februari 2025 09.00 WIB\n"
+        "Catatan: Diteruskan ke Satpol PP Kabupaten."
+    )
