@@ -186,8 +186,17 @@ def official_detail(
     return fit(lines)
 
 
-def open_list(t: Texts, complaints: Sequence[ComplaintRecord], total: int, today: date) -> str:
-    """``/laporan``: overdue ones marked (they come first), then a hint when cut short."""
+def open_list(
+    t: Texts,
+    complaints: Sequence[ComplaintRecord],
+    total: int,
+    today: date,
+    *,
+    page: int = 0,
+    pages: int = 1,
+) -> str:
+    """A page of ``/laporan`` (``page`` counts from 0): overdue ones marked (they come first),
+    the page when there are more, and what the buttons below do."""
     if not complaints:
         return t("trantib.open_none")
     lines = [t("trantib.open_title", count=total)]
@@ -204,8 +213,9 @@ def open_list(t: Texts, complaints: Sequence[ComplaintRecord], total: int, today
                 date=format_date(c.received_on, t),
             )
         )
-    if total > len(complaints):
-        lines.append(t("trantib.open_more", count=total - len(complaints)))
+    if pages > 1:
+        lines.append(t("trantib.open_page", page=page + 1, pages=pages))
+    lines.append(t("trantib.open_hint"))
     return fit(lines)
 
 

@@ -65,6 +65,8 @@ RULES = {
     "/kegiatan": Rule(frozenset({"pmks", "sekcam", "camat"}), PRIVATE),
     "/populasi": Rule(frozenset({"sekcam", "camat"}), ANYWHERE),
     "move button": Rule(COMPLAINT_ROLES, OFFICE),
+    "list button": Rule(COMPLAINT_ROLES, OFFICE),
+    "page button": Rule(COMPLAINT_ROLES, OFFICE),
     "reopen button": Rule(frozenset({"sekcam", "camat"}), OFFICE),
 }
 PRIVATE_ONLY = t("fallback.private_only", bot="ajung_bot")
@@ -196,3 +198,33 @@ async def test_a_refused_official_cannot_complete_a_move_with_a_note(bot: BotHar
     assert "Baru" in card_of(group, code)["text"]
     await move(group, code, "✔️ Verifikasi", "Sudah dicek petugas di lokasi.")
     assert "Diverifikasi" in card_of(group, code)["text"]
+
+
+# A button of a /laporan list: a complaint's (the first one filed has id 1), a page's.
+LIST_BUTTONS = {"list button": "lo:1", "page button": "lh:0:7:0:-:0"}
+
+
+@pytest.mark.parametrize(
+    ("button", "role", "place"),
+    [
+        pytest.param(button, role, place, id=f"{button}-{role}-{place}")
+        for button in LIST_BUTTONS
+        for role in ROLES
+        for place in PLACES
+    ],
+)
+async def test_each_list_button_for_each_role_and_place(
+    bot: BotHarness, button: str, role: str, place: str
+) -> None:
+    code = await file_complaint(bot.person(), privacy="Rahasia")
+    person = someone(bot, role, place)
+    [anything, *_] = await person.send("/id")
+    shown = await person.tap_data(LIST_BUTTONS[button], message=anything)
+    said = texts(shown)
+    if RULES[button].allows(role, place):
+        assert any(code in text for text in said), said
+    else:
+        assert said == []
+        answers = [c for c in bot.api.calls if c.method == "answerCallbackQuery"]
+        assert answers[-1].params["text"] in REFUSALS
+        assert answers[-1].params["show_alert"] is True

@@ -14,13 +14,16 @@ from sqlalchemy import func, select
 from bot.driver import Person
 from bot.offline import JSONDict
 from db import complaints
+from db.complaints import NewComplaint
 from db.models import Complaint, ComplaintEvent, ComplaintPendingMove, ComplaintPhoto
 from handlers import complaint_card, note_requests, trantib
 from handlers import complaint_views as trantib_views
 from handlers.context import services_of
+from iku.complaints import Channel, Privacy
 from iku.text import utf16_length
 from tests.factories import (
     CAMAT_ID,
+    DESCRIPTION,
     PMKS_ID,
     SEKCAM_ID,
     TRANTIB_GROUP,
@@ -625,10 +628,11 @@ async def test_laporan_lists_open_complaints_overdue_first_with_filters(bot: Bot
     assert listing["text"] == (
         "Laporan terbuka: 2\n"
         f"⏰ {old} · Baru · Perjudian · Mangaran · 17 Februari 2025\n"
-        f"{newer} · Baru · Parkir liar · Ajung · 24 Februari 2025"
+        f"{newer} · Baru · Parkir liar · Ajung · 24 Februari 2025\n"
+        "Tekan kode laporan di bawah untuk membukanya."
     )
     [by_desa] = await group.send("/laporan ajung")
-    assert by_desa["text"].splitlines()[1:] == [
+    assert by_desa["text"].splitlines()[1:-1] == [
         f"{newer} · Baru · Parkir liar · Ajung · 24 Februari 2025"
     ]
     [by_category] = await group.send("/laporan judi")
@@ -1078,3 +1082,136 @@ async def test_a_card_posted_late_shows_the_move_made_meanwhile(bot: BotHarness)
         "Terakhir: Diteruskan oleh Petugas, 17 Februari 2025 09.00 WIB\n"
         "Catatan: Diteruskan ke Satpol PP Kabupaten."
     )
+
+
+# ---------------------------------------------------------------------------- /laporan buttons
+
+
+async def stored(bot: BotHarness, count: int, *, desa: str = "Ajung") -> list[str]:
+    """``count`` complaints entered by phone, straight into the database (no card)."""
+    codes = []
+    async with services_of(bot.application).database.transaction() as session:
+        for _ in range(count):
+            record = await complaints.record_complaint(
+                session,
+                NewComplaint(
+                    channel=Channel.PHONE, category="Parkir liar", desa=desa,
+                    place="depan pasar", latitude=None, longitude=None,
+                    description=DESCRIPTION, privacy=Privacy.BIASA,
+                ),
+                prefix="TRB", rules=bot.config.complaints.clock_rules,
+                tz=bot.config.kecamatan.tz, now=bot.clock(),
+            )  # fmt: skip
+            codes.append(record.code)
+    return codes
+
+
+async def test_each_complaint_of_a_list_opens_with_its_actions(bot: BotHarness) -> None:
+    """A complaint whose card is far up the group, or was never posted, is a tap away."""
+    siti = bot.person()
+    old = await file_complaint(siti, category="Perjudian", desa="Mangaran")
+    bot.clock.advance(days=7)
+    [never_posted] = await stored(bot, 1)
+    group = bot.official()
+    [listing] = await group.send("/laporan")
+    assert listing["text"] == (
+        "Laporan terbuka: 2\n"
+        f"⏰ {old} · Baru · Perjudian · Mangaran · 17 Februari 2025\n"
+        f"{never_posted} · Baru · Parkir liar · Ajung · 24 Februari 2025\n"
+        "Tekan kode laporan di bawah untuk membukanya."
+    )
+    assert group.buttons(listing) == [f"⏰ {old} · Baru", f"{never_posted} · Baru"]
+
+    [opened] = await group.tap(f"{never_posted} · Baru", message=listing)
+    [detail] = await group.send(f"/laporan {never_posted}")
+    assert opened["text"] == detail["text"]
+    assert group.buttons(opened) == ["✔️ Verifikasi", "▶️ Proses", "↪️ Teruskan", "✖️ Tolak"]
+    await group.tap("✔️ Verifikasi", message=opened)
+    [*_, done] = await group.send(NOTE, reply_to=group.last())
+    assert done["text"] == f"✅ {never_posted} sekarang Diverifikasi. Catatan tersimpan."
+    assert await status_of(bot, never_posted) == "diverifikasi"
+
+    # In a private chat the same, with only the buttons this official may use.
+    camat = bot.official(CAMAT_ID, in_group=False)
+    [private_listing] = await camat.send("/laporan")
+    [private_opened] = await camat.tap(f"⏰ {old} · Baru", message=private_listing)
+    assert private_opened["text"].startswith(f"📣 Laporan {old} · Baru\n")
+    assert camat.buttons(private_opened) == ["✔️ Verifikasi", "▶️ Proses", "↪️ Teruskan", "✖️ Tolak"]
+
+
+async def test_a_long_list_is_paged_in_place_and_keeps_its_filter(bot: BotHarness) -> None:
+    mangaran = await stored(bot, 3, desa="Mangaran")
+    ajung = await stored(bot, 23)
+    group = bot.official()
+    [first] = await group.send("/laporan ajung")
+    lines = first["text"].splitlines()
+    assert lines[0] == "Laporan terbuka: 23"
+    assert [line.split(" · ")[0] for line in lines[1:11]] == ajung[:10]
+    assert lines[11:] == ["Halaman 1 dari 3", "Tekan kode laporan di bawah untuk membukanya."]
+    assert group.buttons(first) == [f"{code} · Baru" for code in ajung[:10]] + ["Berikutnya »"]
+
+    [second] = await group.tap("Berikutnya »", message=first)
+    assert second["message_id"] == first["message_id"]  # the list is edited in place
+    assert [line.split(" · ")[0] for line in second["text"].splitlines()[1:11]] == ajung[10:20]
+    assert group.buttons(second)[-2:] == ["« Sebelumnya", "Berikutnya »"]
+    [third] = await group.tap("Berikutnya »", message=second)
+    assert group.buttons(third) == [f"{code} · Baru" for code in ajung[20:]] + ["« Sebelumnya"]
+    assert "Halaman 3 dari 3" in third["text"]
+    assert not set(mangaran) & set(third["text"].split())
+    [back] = await group.tap("« Sebelumnya", message=third)
+    assert group.buttons(back)[0] == f"{ajung[10]} · Baru"
+
+
+async def test_a_page_of_the_longest_labels_fits_in_one_message(database_url: str) -> None:
+    long_desa = "D" * 99 + "🏠"  # 101 UTF-16 units, the longest label a config allows
+    config = make_config(
+        database_url,
+        kecamatan={"desa": (long_desa, "Ajung")},
+        complaints={"categories": ("Parkir liar", "P" * 100)},
+    )
+    harness = BotHarness(config)
+    await harness.start()
+    try:
+        await stored(harness, 30, desa=long_desa)
+        [page] = await harness.official().send("/laporan")
+        assert utf16_length(page["text"]) <= 4096
+        assert page["text"].endswith(
+            "Halaman 1 dari 3\nTekan kode laporan di bawah untuk membukanya."
+        )
+        assert len(harness.official().buttons(page)) == 11
+    finally:
+        await harness.stop()
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["lh:0:8:0:-:0", "lh:0:7:9:-:0", "lh:0:7:0:fff:0", "lh:0:7:0:-:2", "lh:x:7:0:-:0", "lo:x"],
+)
+async def test_forged_list_buttons_show_nothing(bot: BotHarness, data: str) -> None:
+    await stored(bot, 1)
+    group = bot.official()
+    [listing] = await group.send("/laporan")
+    assert await group.tap_data(data, message=listing) == []
+    assert last_answer(bot)["text"] == (
+        "Tombol ini sudah tidak berlaku. Silakan pilih dari menu terbaru."
+    )
+
+
+async def test_an_old_list_button_of_a_page_that_emptied_shows_the_last_page(
+    bot: BotHarness,
+) -> None:
+    codes = await stored(bot, 12)
+    group = bot.official()
+    [listing] = await group.send("/laporan")
+    to_second = listing["reply_markup"]["inline_keyboard"][-1][-1]["callback_data"]
+    [second] = await group.tap("Berikutnya »", message=listing)
+    for code in codes[:3]:
+        await group.tap_data(f"lo:{int(code.rsplit('-', 1)[1])}", message=listing)  # id = number
+        await group.tap("↪️ Teruskan")
+        await group.send("Diteruskan ke Satpol PP.", reply_to=group.last())
+    [still] = await group.tap_data(to_second, message=second)  # pressed on an older screen
+    assert still["text"].splitlines()[0] == "Laporan terbuka: 9"
+    assert "Halaman" not in still["text"]
+    assert group.buttons(still) == [f"{code} · Baru" for code in codes[3:]]
+    assert await group.tap_data("lo:999", message=listing) == []
+    assert last_answer(bot)["text"] == "Laporan itu tidak ditemukan."
