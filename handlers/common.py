@@ -13,6 +13,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from db import residents
 from handlers.context import AppContext, MenuEntry
+from handlers.officials import offer_menu
 from handlers.replies import PrivateOnly, answer_button, is_private, keyboard, main_menu, reply
 from i18n import LANGUAGES
 
@@ -76,11 +77,13 @@ async def start(update: Update, context: AppContext) -> None:
         "start.greeting", kecamatan=kecamatan.name, kabupaten=kecamatan.kabupaten, menu=menu_text
     )
     await reply(update, text, reply_markup=main_menu(context))
+    await offer_menu(update, context, with_commands=False)
 
 
 async def show_help(update: Update, context: AppContext) -> None:
     await answer_button(update)
     await reply(update, context.texts("help.text", kecamatan=context.config.kecamatan.name))
+    await offer_menu(update, context, with_commands=True)
 
 
 async def choose_language(update: Update, context: AppContext) -> None:

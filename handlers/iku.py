@@ -15,19 +15,24 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.reporting import build_report
 from handlers.context import AppContext
+from handlers.officials import button_data, roles_of
 from handlers.replies import answer_button, has_role, keyboard, reply
 from iku.periods import Period, current_keys, local_today, read_period, relative_period
 from iku.report import format_date, render_text
 
-OFFICIAL_ROLES = ("camat", "sekcam", "trantib", "pmks")
+OFFICIAL_ROLES = roles_of("iku")
 # The periods offered as buttons, two per row (labels: iku.period.<name>).
 PERIOD_BUTTONS = ("this_week", "last_week", "this_month", "this_year")
+# Every button that shows a period: the period buttons, and "IKU this week" of the officials' menu.
+BUTTON_PERIODS = {f"iku:{name}": name for name in PERIOD_BUTTONS} | {
+    button_data("iku"): "this_week"
+}
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     return [
         CommandHandler("iku", show_iku),
-        CallbackQueryHandler(on_period_button, pattern=rf"^iku:({'|'.join(PERIOD_BUTTONS)})$"),
+        *(CallbackQueryHandler(on_period_button, pattern=f"^{data}$") for data in BUTTON_PERIODS),
     ]
 
 
@@ -72,7 +77,7 @@ async def on_period_button(update: Update, context: AppContext) -> None:
         await answer_button(update, context.texts("plans.not_allowed"), alert=True)
         return
     await answer_button(update)
-    period = relative_period(query.data.removeprefix("iku:"), _today(context))
+    period = relative_period(BUTTON_PERIODS[query.data], _today(context))
     await show_report(update, context, period)
 
 

@@ -35,6 +35,7 @@ from handlers.complaint_form import (
     save_complaint,
 )
 from handlers.context import AppContext, services_of
+from handlers.officials import button_data, roles_of
 from handlers.replies import NUMBER, answer_button, edit_or_send, keyboard, main_menu, reply
 from iku.complaints import (
     NOTE_MAX,
@@ -53,7 +54,7 @@ from iku.text import clean_text, utf16_length
 
 log = logging.getLogger(__name__)
 
-OFFICIAL_ROLES = ("trantib", "sekcam", "camat")
+OFFICIAL_ROLES = roles_of("laporan")
 # Who may reopen a closed complaint: a correction above the officer who closed it.
 REOPEN_ROLES = ("camat", "sekcam")
 NEW_MESSAGE = filters.UpdateType.MESSAGE & ~filters.COMMAND
@@ -68,6 +69,7 @@ def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     return [
         CallbackQueryHandler(on_move_button, pattern=r"^tr:[0-9]{1,9}:"),
         CommandHandler("laporan", show_complaints),
+        CallbackQueryHandler(show_complaints, pattern=f"^{button_data('laporan')}$"),
         CallbackQueryHandler(on_open_button, pattern=rf"^lo:{NUMBER}$"),
         CallbackQueryHandler(on_page_button, pattern=r"^lh:"),
         CommandHandler(["batal", "cancel"], cancel_move),
@@ -314,9 +316,11 @@ async def cancel_move(update: Update, context: AppContext) -> None:
 
 
 async def show_complaints(update: Update, context: AppContext) -> None:
-    """``/laporan [status] [desa] [words of a category] [terlambat]`` or ``/laporan CODE``."""
+    """``/laporan [status] [desa] [words of a category] [terlambat]`` or ``/laporan CODE``;
+    the officials' menu button is ``/laporan``."""
     if await _refuse_complaints(update, context):
         return
+    await answer_button(update)
     args = context.args or []
     code = parse_tracking_code(" ".join(args)) if len(args) == 1 else None
     if code is not None:
@@ -328,7 +332,7 @@ async def show_complaints(update: Update, context: AppContext) -> None:
     if isinstance(parsed, str):
         await reply(update, context.texts("trantib.filter_unknown", word=parsed))
         return
-    await _show_page(update, context, lists.ListPage(parsed))
+    await _show_page(update, context, lists.ListPage(parsed), in_place=False)
 
 
 async def on_open_button(update: Update, context: AppContext) -> None:
@@ -357,7 +361,7 @@ async def on_page_button(update: Update, context: AppContext) -> None:
         await answer_button(update, context.texts("fallback.stale_button"))
         return
     await answer_button(update)
-    await _show_page(update, context, shown)
+    await _show_page(update, context, shown, in_place=True)
 
 
 async def _refuse_complaints(update: Update, context: AppContext) -> bool:
@@ -383,9 +387,12 @@ def _choices(context: AppContext) -> lists.Choices:
     return lists.Choices(context.config.kecamatan.desa, context.config.complaints.categories)
 
 
-async def _show_page(update: Update, context: AppContext, shown: lists.ListPage) -> None:
-    """A page of the list with its buttons: new after the command, in place after a page
-    button. A page emptied meanwhile (complaints closed) shows the list's last page."""
+async def _show_page(
+    update: Update, context: AppContext, shown: lists.ListPage, *, in_place: bool
+) -> None:
+    """A page of the list with its buttons, ``in_place`` of the message whose button was
+    pressed (a page button) or new. A page emptied meanwhile (complaints closed) shows the
+    list's last page."""
     t = context.texts
     today = local_today(context.config.kecamatan.tz, context.services.clock())
     async with context.database.sessions() as session:
@@ -399,7 +406,7 @@ async def _show_page(update: Update, context: AppContext, shown: lists.ListPage)
         params["reply_markup"] = lists.list_buttons(
             t, _choices(context), found, shown, total, today
         )
-    if update.callback_query is not None:
+    if in_place:
         await edit_or_send(update, text, **params)
     else:
         await reply(update, text, **params)
@@ -446,6 +453,7 @@ def entry_form() -> ComplaintForm:
         prefix="ct",
         steps=OFFICE_STEPS,
         command="catat",
+        menu_data=button_data("catat"),
         begin=begin_entry,
         submit=submit_entry,
     )

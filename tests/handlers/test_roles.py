@@ -228,3 +228,102 @@ async def test_each_list_button_for_each_role_and_place(
         answers = [c for c in bot.api.calls if c.method == "answerCallbackQuery"]
         assert answers[-1].params["text"] in REFUSALS
         assert answers[-1].params["show_alert"] is True
+
+
+# ---------------------------------------------------------------------------- the officials' menu
+
+# Each button of the officials' menu, the command it stands for (its rule and what it shows).
+MENU_BUTTONS = {
+    "📋 Laporan terbuka": ("menu:laporan", "/laporan"),
+    "📝 Catat laporan": ("menu:catat", "/catat"),
+    "📊 IKU minggu ini": ("menu:iku", "/iku tahun ini"),
+    "🎯 Indikator program": ("menu:program", "/program"),
+    "🤝 Kegiatan pemberdayaan": ("menu:kegiatan", "/kegiatan"),
+    "👥 Pengguna layanan": ("menu:populasi", "/populasi"),
+}
+OFFICIALS_MENU = "Menu petugas kecamatan:"
+
+
+def menu_of(role: str) -> list[str]:
+    """The buttons the rule book gives ``role`` in a private chat, in menu order."""
+    return [
+        label
+        for label, (_, command) in MENU_BUTTONS.items()
+        if RULES[command].allows(role, "private")
+    ]
+
+
+def officials_menus(shown: list[JSONDict]) -> list[JSONDict]:
+    return [message for message in shown if message["text"].startswith(OFFICIALS_MENU)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_start_and_help_add_the_officials_menu_of_each_role(
+    bot: BotHarness, role: str
+) -> None:
+    person = someone(bot, role, "private")
+    started = await person.send("/start")
+    assert "Laporkan gangguan" in person.buttons(started[0])  # the residents' menu, for all
+    helped = await person.send("/bantuan")
+    if role == "resident":
+        assert officials_menus(started) == officials_menus(helped) == []
+        return
+    [menu] = officials_menus(started)
+    assert menu is started[-1]  # below the residents' menu
+    assert menu["text"] == OFFICIALS_MENU
+    assert person.buttons(menu) == menu_of(role)
+    [menu] = officials_menus(helped)
+    assert person.buttons(menu) == menu_of(role)
+    lines = menu["text"].splitlines()
+    assert lines[0] == OFFICIALS_MENU
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        f"• {command.split()[0]}"
+        for _, command in MENU_BUTTONS.values()
+        if RULES[command].allows(role, "private")
+    ]
+
+
+async def test_the_officials_menu_is_never_posted_in_a_group(bot: BotHarness) -> None:
+    group = someone(bot, "camat", "trantib_group")
+    assert officials_menus(await group.send("/bantuan")) == []
+
+
+async def test_the_officials_menu_in_english(bot: BotHarness) -> None:
+    camat = someone(bot, "camat", "private")
+    await camat.send("/bahasa en")
+    [*_, menu] = await camat.send("/start")
+    assert menu["text"] == "Officials' menu:"
+    assert camat.buttons(menu) == [
+        "📋 Open reports", "📝 Record a report", "📊 IKU this week", "🎯 Program indicators",
+        "🤝 Empowerment activities", "👥 Service users",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("label", "role", "place"),
+    [
+        pytest.param(label, role, place, id=f"{data}-{role}-{place}")
+        for label, (data, _) in MENU_BUTTONS.items()
+        for role in ROLES
+        for place in PLACES
+    ],
+)
+async def test_each_menu_button_does_what_its_command_does(
+    bot: BotHarness, label: str, role: str, place: str
+) -> None:
+    """The same rule as the command (a forged press where the menu is never shown included),
+    and on the same empty office the same answer."""
+    data, command = MENU_BUTTONS[label]
+    code = await file_complaint(bot.person(), privacy="Rahasia")
+    person = someone(bot, role, place)
+    [anything, *_] = await person.send("/id")
+    shown = await person.tap_data(data, message=anything)
+    said = texts(shown)
+    if RULES[command].allows(role, place):
+        assert ALLOWED_COMMANDS[command](shown, code), said
+        assert not set(said) & REFUSALS
+        return
+    answers = [c.params for c in bot.api.calls if c.method == "answerCallbackQuery"]
+    refused = said or [answers[-1].get("text")]
+    assert len(refused) == 1 and refused[0] in REFUSALS, (said, answers[-1])
+    assert "depan pasar" not in refused[0] and code not in refused[0]
