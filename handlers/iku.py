@@ -7,7 +7,7 @@ both read by :func:`iku.periods.read_period`.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from telegram import Update
@@ -57,10 +57,10 @@ async def show_iku(update: Update, context: AppContext) -> None:
 async def offer_periods(update: Update, context: AppContext, today: date) -> None:
     """The period buttons, saying what "this week" covers (Monday up to today)."""
     t = context.texts
-    monday = today - timedelta(days=today.weekday())
+    this_week = relative_period("this_week", today)
     text = t(
         "iku.choose",
-        monday=format_date(monday, t),
+        monday=format_date(this_week.start, t),
         today=format_date(today, t),
         **current_keys(today),
     )
