@@ -35,6 +35,7 @@ from db.base import utcnow
 from db.engine import Database
 from handlers import common, complaint, iku, plans, survey, trantib
 from handlers.context import AppContext, Services, services_of, settle
+from handlers.officials import ALL_ROLES, OFFICIAL_COMMANDS
 from i18n import catalog
 
 log = logging.getLogger(__name__)
@@ -57,15 +58,6 @@ COMMANDS = (
     ("bahasa", "commands.language"),
     ("batal", "commands.cancel"),
     ("id", "commands.id"),
-)
-# Shown in addition, in each official's private chat only: residents never see them.
-OFFICIAL_COMMANDS = (
-    ("laporan", "commands.complaints", ("camat", "sekcam", "trantib")),
-    ("catat", "commands.record", ("camat", "sekcam", "trantib")),
-    ("iku", "commands.iku", ("camat", "sekcam", "trantib", "pmks")),
-    ("program", "commands.program", ("camat", "sekcam")),
-    ("kegiatan", "commands.kegiatan", ("camat", "sekcam", "pmks")),
-    ("populasi", "commands.population", ("camat", "sekcam")),
 )
 
 
@@ -263,16 +255,15 @@ async def _initialize_with_retries(application: BotApplication, attempts: int) -
 async def publish_commands(application: BotApplication) -> None:
     """Telegram's command menu, in Indonesian by default and in English for English phones.
 
-    Officials get their own commands added in their private chat. An official who has not yet
+    Officials get their own commands (:data:`handlers.officials.OFFICIAL_COMMANDS`, those their
+    role may use) added in their private chat. An official who has not yet
     opened a chat with the bot cannot be given a menu ("chat not found"); that is logged, and
     the next start tries again.
     """
     services = services_of(application)
     texts = services.catalog.for_language
     roles = services.config.roles
-    officials = {
-        user for role in ("camat", "sekcam", "trantib", "pmks") for user in getattr(roles, role)
-    }
+    officials = {user for role in ALL_ROLES for user in getattr(roles, role)}
     for language in ("id", "en"):
         t = texts(language)
         code = None if language == "id" else language
@@ -280,9 +271,9 @@ async def publish_commands(application: BotApplication) -> None:
         await application.bot.set_my_commands(everyone, language_code=code)
         for user_id in sorted(officials):
             extra = [
-                BotCommand(name, t(key))
-                for name, key, allowed in OFFICIAL_COMMANDS
-                if roles.has(user_id, *allowed)
+                BotCommand(command.name, t(command.description))
+                for command in OFFICIAL_COMMANDS
+                if roles.has(user_id, *command.roles)
             ]
             try:
                 await application.bot.set_my_commands(

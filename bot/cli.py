@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     report = _command(commands, "report", show_report, "the four IKU figures of a period")
     report.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="first day")
     report.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="last day")
+    report.add_argument(
+        "--period",
+        metavar="PERIOD",
+        help='instead of --from/--to: words ("bulan lalu", "minggu ini") or a code (2025-Q1)',
+    )
     report.add_argument("--format", choices=("text", "json"), default="text")
     report.add_argument("--lang", choices=("id", "en"), default="id", help="language of the text")
 
@@ -315,13 +320,30 @@ def export_workbook(args: argparse.Namespace) -> int:
 
 
 def _period(config: Config, args: argparse.Namespace, now: datetime) -> Period:
-    """The period of ``--from``/``--to`` (default: the year to date); a UsageError if reversed."""
+    """The period of ``--from``/``--to`` (default: the year to date), or of ``--period`` where
+    the command has it; a UsageError if reversed or unknown."""
     from bot.reporting import period_from_args
 
+    words = getattr(args, "period", None)
+    if words is not None:
+        return _named_period(config, args, words, now)
     try:
         return period_from_args(config, args.start, args.end, now)
     except ValueError as error:
         raise UsageError(str(error)) from None
+
+
+def _named_period(config: Config, args: argparse.Namespace, words: str, now: datetime) -> Period:
+    from iku.periods import local_today, read_period
+
+    if args.start is not None or args.end is not None:
+        raise UsageError("give --period or --from/--to, not both")
+    try:
+        return read_period(words, local_today(config.kecamatan.tz, now))
+    except ValueError:
+        raise UsageError(
+            f'--period: unknown period {words!r}; e.g. "bulan lalu", "minggu ini", 2025-Q1'
+        ) from None
 
 
 def _on_database(config: Config, work: Callable[[Database], Awaitable[T]]) -> T:

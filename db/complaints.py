@@ -197,7 +197,8 @@ class OpenFilter:
 
     statuses: frozenset[Status] = OPEN_STATUSES
     desa: str | None = None
-    category_words: tuple[str, ...] = ()
+    # Of these categories only (none of them: nothing matches); None: of any category.
+    categories: frozenset[str] | None = None
     overdue_only: bool = False
 
 
@@ -914,18 +915,17 @@ async def fetch_overdue_not_noticed(session: AsyncSession, today: date) -> list[
 
 
 async def fetch_open(
-    session: AsyncSession, today: date, filters: OpenFilter, *, limit: int
+    session: AsyncSession, today: date, filters: OpenFilter, *, limit: int, offset: int = 0
 ) -> tuple[list[ComplaintRecord], int]:
-    """Complaints matching ``filters``, overdue ones first then oldest first; and their total."""
+    """Complaints matching ``filters``, overdue ones first then oldest first, ``limit`` of them
+    from ``offset`` on (a page); and the total that match."""
     conditions: list[ColumnElement[bool]] = [
         Complaint.status.in_([s.value for s in filters.statuses])
     ]
     if filters.desa is not None:
         conditions.append(Complaint.desa == filters.desa)
-    conditions += [
-        func.lower(Complaint.category).contains(word.lower(), autoescape=True)
-        for word in filters.category_words
-    ]
+    if filters.categories is not None:
+        conditions.append(Complaint.category.in_(sorted(filters.categories)))
     if filters.overdue_only:
         conditions.append(overdue_condition(today))
     total = await session.scalar(select(func.count()).select_from(Complaint).where(*conditions))
@@ -935,6 +935,7 @@ async def fetch_open(
         .where(*conditions)
         .order_by(overdue_first, Complaint.received_at, Complaint.id)
         .limit(limit)
+        .offset(offset)
     )
     return [_record(row[0], row[1], row[2]) for row in rows], int(total or 0)
 

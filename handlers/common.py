@@ -16,6 +16,7 @@ from bot.config import KecamatanConfig
 from db import complaints, residents
 from handlers.context import AppContext, MenuEntry
 from handlers.notify import rating_rows
+from handlers.officials import offer_menu
 from handlers.replies import (
     PrivateOnly,
     answer_button,
@@ -90,6 +91,7 @@ async def start(update: Update, context: AppContext) -> None:
         "start.greeting", kecamatan=kecamatan.name, kabupaten=kecamatan.kabupaten, menu=menu_text
     )
     await reply(update, text, reply_markup=main_menu(context))
+    await offer_menu(update, context, with_commands=False)
 
 
 async def show_help(update: Update, context: AppContext) -> None:
@@ -102,6 +104,7 @@ async def show_help(update: Update, context: AppContext) -> None:
         contact=office_contact(context.texts, kecamatan),
     )
     await reply(update, text)
+    await offer_menu(update, context, with_commands=True)
 
 
 def office_contact(texts: Texts, kecamatan: KecamatanConfig) -> str:

@@ -91,13 +91,11 @@ async def post_card(application: Any, complaint_id: int) -> None:
     if not chat_id:
         log.warning("[telegram] trantib_chat_id is not set: complaint cards are not posted")
         return
-    async with services.database.sessions() as session:
-        complaint = await complaints.fetch_complaint(session, complaint_id)
-    if complaint is None or complaint.card_message_id is not None:
+    found = await _complaint_and_card(services, complaint_id)
+    if found is None or found[0].card_message_id is not None:
         return
+    complaint, text = found
     t = group_texts(services)
-    today = local_today(services.config.kecamatan.tz, services.clock())
-    text = views.card_text(t, complaint, services.config.kecamatan.tz, today)
     try:
         card = await application.bot.send_message(
             chat_id, text, reply_markup=move_buttons(t, complaint)
@@ -135,18 +133,33 @@ async def edit_card(application: Any, complaint_id: int) -> None:
     was never posted is left to :func:`post_card`, which posts it as it is then.
     """
     services = services_of(application)
-    async with services.database.sessions() as session:
-        complaint = await complaints.fetch_complaint(session, complaint_id)
-    if complaint is None or complaint.card_chat_id is None or complaint.card_message_id is None:
+    found = await _complaint_and_card(services, complaint_id)
+    if found is None:
         return
-    t = group_texts(services)
-    today = local_today(services.config.kecamatan.tz, services.clock())
+    complaint, text = found
+    if complaint.card_chat_id is None or complaint.card_message_id is None:
+        return
     await application.bot.edit_message_text(
-        views.card_text(t, complaint, services.config.kecamatan.tz, today),
+        text,
         chat_id=complaint.card_chat_id,
         message_id=complaint.card_message_id,
-        reply_markup=move_buttons(t, complaint),
+        reply_markup=move_buttons(group_texts(services), complaint),
     )
+
+
+async def _complaint_and_card(
+    services: Services, complaint_id: int
+) -> tuple[ComplaintRecord, str] | None:
+    """The complaint and its card's text as it is now, with its latest move."""
+    async with services.database.sessions() as session:
+        complaint = await complaints.fetch_complaint(session, complaint_id)
+        if complaint is None:
+            return None
+        events = await complaints.fetch_events(session, complaint_id)
+    tz = services.config.kecamatan.tz
+    today = local_today(tz, services.clock())
+    last = views.last_move(events)
+    return complaint, views.card_text(group_texts(services), complaint, tz, today, last)
 
 
 async def refresh_card(application: Any, complaint: ComplaintRecord) -> None:

@@ -20,6 +20,9 @@ from iku.text import pack, truncate, utf16_length
 
 # A line is not shortened below this many UTF-16 units (beyond it, the text's tail is cut).
 SHORTEST_CUT = 40
+# The last move's note on a card is cut to this many UTF-16 units: the card is read in a
+# busy group, and the whole note is in /laporan CODE.
+CARD_NOTE_MAX = 300
 
 
 def format_when(moment: datetime, t: Texts, tz: ZoneInfo) -> str:
@@ -33,6 +36,17 @@ def status_label(t: Texts, status: Status, reason: RejectReason | None = None) -
     if reason is None:
         return label
     return t("status.reason", status=label, reason=t(f"complaint.reason.{reason.value}"))
+
+
+def move_confirmation(
+    t: Texts, code: str, status: Status, reason: RejectReason | None, *, reopened: bool = False
+) -> str:
+    """What the official who completed a move reads: the outcome with its own mark (a tick
+    only for a step forward, not for a forward to another body or a rejection)."""
+    label = status_label(t, status, reason)
+    if reopened:
+        return t("trantib.reopened", code=code, status=label)
+    return t("trantib.moved", mark=t(f"trantib.mark.{status.value}"), code=code, status=label)
 
 
 def line(t: Texts, field: str, value: str) -> str:
@@ -71,8 +85,18 @@ def fit(lines: Iterable[str], limit: int = MAX_TEXT) -> str:
 # ---------------------------------------------------------------------------- officials
 
 
-def card_text(t: Texts, complaint: ComplaintRecord, tz: ZoneInfo, today: date) -> str:
-    """The card in the Trantib group; no reporter identity for anonim complaints."""
+def card_text(
+    t: Texts,
+    complaint: ComplaintRecord,
+    tz: ZoneInfo,
+    today: date,
+    last: EventRecord | None = None,
+) -> str:
+    """The card in the Trantib group; no reporter identity for anonim complaints.
+
+    ``last``, the latest move, ends the card: who made it, when, and its note (shortened),
+    so that the group sees at a glance what was done last without opening the history.
+    """
     c = complaint
     lines = [
         t("trantib.card_title", code=c.code, status=status_label(t, c.status, c.reject_reason))
@@ -91,7 +115,29 @@ def card_text(t: Texts, complaint: ComplaintRecord, tz: ZoneInfo, today: date) -
         lines.append(line(t, "photos", str(len(c.photos))))
     lines += _people(t, c)
     lines += _clock(t, c, tz, today)
+    if last is not None:
+        lines += _last_move(t, last, tz)
     return fit(lines)
+
+
+def last_move(events: Sequence[EventRecord]) -> EventRecord | None:
+    """The latest move of an official (the receipt of a complaint is not a move)."""
+    moves = [event for event in events if event.from_status is not None]
+    return moves[-1] if moves else None
+
+
+def _last_move(t: Texts, event: EventRecord, tz: ZoneInfo) -> list[str]:
+    lines = [
+        t(
+            "trantib.last_move",
+            status=status_label(t, event.to_status, event.reason),
+            actor=event.actor_name or t("trantib.official"),
+            when=format_when(event.at, t, tz),
+        )
+    ]
+    if event.note:
+        lines.append(t("trantib.last_note", note=truncate(event.note, CARD_NOTE_MAX)))
+    return lines
 
 
 def _people(t: Texts, c: ComplaintRecord) -> list[str]:
@@ -140,8 +186,17 @@ def official_detail(
     return fit(lines)
 
 
-def open_list(t: Texts, complaints: Sequence[ComplaintRecord], total: int, today: date) -> str:
-    """``/laporan``: overdue ones marked (they come first), then a hint when cut short."""
+def open_list(
+    t: Texts,
+    complaints: Sequence[ComplaintRecord],
+    total: int,
+    today: date,
+    *,
+    page: int = 0,
+    pages: int = 1,
+) -> str:
+    """A page of ``/laporan`` (``page`` counts from 0): overdue ones marked (they come first),
+    the page when there are more, and what the buttons below do."""
     if not complaints:
         return t("trantib.open_none")
     lines = [t("trantib.open_title", count=total)]
@@ -158,8 +213,9 @@ def open_list(t: Texts, complaints: Sequence[ComplaintRecord], total: int, today
                 date=format_date(c.received_on, t),
             )
         )
-    if total > len(complaints):
-        lines.append(t("trantib.open_more", count=total - len(complaints)))
+    if pages > 1:
+        lines.append(t("trantib.open_page", page=page + 1, pages=pages))
+    lines.append(t("trantib.open_hint"))
     return fit(lines)
 
 

@@ -14,6 +14,7 @@ from db import indicators
 from db.indicators import ActivityView, ProgramView
 from handlers.context import AppContext
 from handlers.dialogue import Dialogue, clear_draft, draft_of
+from handlers.officials import button_data, roles_of
 from handlers.replies import (
     NUMBER,
     answer_button,
@@ -30,8 +31,8 @@ from iku.periods import local_today
 from iku.report import format_date
 from iku.text import clean_text, utf16_length
 
-PROGRAM_ROLES = ("sekcam", "camat")
-ACTIVITY_ROLES = ("pmks", "sekcam", "camat")
+PROGRAM_ROLES = roles_of("program")
+ACTIVITY_ROLES = roles_of("kegiatan")
 TEXT = filters.TEXT & ~filters.COMMAND
 
 
@@ -56,7 +57,10 @@ def dialogues() -> list[Dialogue]:
 def program_dialogue() -> Dialogue:
     return Dialogue(
         "program",
-        entry_points=[CommandHandler("program", start_program)],
+        entry_points=[
+            CommandHandler("program", start_program),
+            CallbackQueryHandler(start_program, pattern=f"^{button_data('program')}$"),
+        ],
         states={
             ProgramStep.PICK: [
                 CallbackQueryHandler(list_programs, pattern=rf"^pg:page:{NUMBER}$"),
@@ -76,7 +80,10 @@ def program_dialogue() -> Dialogue:
 def activity_dialogue() -> Dialogue:
     return Dialogue(
         "kegiatan",
-        entry_points=[CommandHandler("kegiatan", start_activity)],
+        entry_points=[
+            CommandHandler("kegiatan", start_activity),
+            CallbackQueryHandler(start_activity, pattern=f"^{button_data('kegiatan')}$"),
+        ],
         states={
             ActivityStep.PICK: [
                 CallbackQueryHandler(list_activities, pattern=rf"^kg:page:{NUMBER}$"),
@@ -108,6 +115,7 @@ async def _refuse(update: Update, context: AppContext, roles: tuple[str, ...]) -
     """Whether to stop: data entry is for the named roles (and, as every dialogue, happens in
     a private chat: see handlers.dialogue)."""
     if not has_role(update, context, *roles):
+        await answer_button(update)  # a menu button: otherwise the list answers it
         await reply(update, context.texts("plans.not_allowed"))
         return True
     return False

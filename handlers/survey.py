@@ -29,6 +29,7 @@ from bot.survey_files import Refused, check_population, population_line
 from db import surveys
 from handlers.context import AppContext, MenuEntry
 from handlers.dialogue import Dialogue
+from handlers.officials import button_data, roles_of
 from handlers.replies import (
     MAX_TEXT,
     answer_button,
@@ -57,7 +58,7 @@ from iku.text import clean_text, truncate, utf16_length
 NAME = "survey"
 MENU = (MenuEntry("menu.survey", "menu:survey"),)
 DEEP_LINK_PREFIX = "skm_"
-OFFICIAL_ROLES = ("camat", "sekcam")
+OFFICIAL_ROLES = roles_of("populasi")
 
 
 class Step(enum.IntEnum):
@@ -155,7 +156,10 @@ def dialogue() -> Dialogue:
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     """The officials' command, registered with the global handlers."""
-    return [CommandHandler("populasi", record_population)]
+    return [
+        CommandHandler("populasi", record_population),
+        CallbackQueryHandler(record_population, pattern=f"^{button_data('populasi')}$"),
+    ]
 
 
 def draft(context: AppContext) -> dict[str, Any]:
@@ -538,8 +542,10 @@ def service_name(context: AppContext, code: str) -> str:
 
 
 async def record_population(update: Update, context: AppContext) -> None:
-    """``/populasi 2025-01 KTP 250``: how many people a service served in a month."""
+    """``/populasi 2025-01 KTP 250``: how many people a service served in a month (the
+    officials' menu button shows how to use it)."""
     assert update.effective_user is not None
+    await answer_button(update)
     t = context.texts
     config = context.config
     if not config.roles.has(update.effective_user.id, *OFFICIAL_ROLES):

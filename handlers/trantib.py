@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import ForceReply, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 from telegram.helpers import mention_html
 
 from db import complaints
-from db.complaints import OpenFilter, PendingMove
+from db.complaints import ComplaintRecord, PendingMove
 from handlers import common, complaint_card, delivery, note_requests, notify
+from handlers import complaint_list as lists
 from handlers import complaint_views as views
 from handlers.complaint_form import (
     OFFICE_STEPS,
@@ -32,11 +35,11 @@ from handlers.complaint_form import (
     save_complaint,
 )
 from handlers.context import AppContext, services_of
-from handlers.replies import answer_button, keyboard, main_menu, reply
+from handlers.officials import button_data, roles_of
+from handlers.replies import NUMBER, answer_button, edit_or_send, keyboard, main_menu, reply
 from iku.complaints import (
     NOTE_MAX,
     NOTE_MIN_LETTERS,
-    OPEN_STATUSES,
     Channel,
     RejectReason,
     Status,
@@ -51,11 +54,9 @@ from iku.text import clean_text, utf16_length
 
 log = logging.getLogger(__name__)
 
-OFFICIAL_ROLES = ("trantib", "sekcam", "camat")
+OFFICIAL_ROLES = roles_of("laporan")
 # Who may reopen a closed complaint: a correction above the officer who closed it.
 REOPEN_ROLES = ("camat", "sekcam")
-# Most complaints listed by /laporan in one message.
-LIST_LIMIT = 30
 NEW_MESSAGE = filters.UpdateType.MESSAGE & ~filters.COMMAND
 GROUP_MESSAGE = filters.ChatType.GROUPS & NEW_MESSAGE
 # In a private chat only replies can be notes (the request asks for one); everything else
@@ -68,6 +69,9 @@ def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     return [
         CallbackQueryHandler(on_move_button, pattern=r"^tr:[0-9]{1,9}:"),
         CommandHandler("laporan", show_complaints),
+        CallbackQueryHandler(show_complaints, pattern=f"^{button_data('laporan')}$"),
+        CallbackQueryHandler(on_open_button, pattern=rf"^lo:{NUMBER}$"),
+        CallbackQueryHandler(on_page_button, pattern=r"^lh:"),
         CommandHandler(["batal", "cancel"], cancel_move),
         MessageHandler(GROUP_MESSAGE | PRIVATE_REPLY, on_official_message),
     ]
@@ -257,24 +261,27 @@ async def _complete_move(update: Update, context: AppContext, move: PendingMove,
     assert update.message is not None
     t = context.texts
     now = context.services.clock()
+    reopened = can_reopen(move.expected, move.target)
     async with context.database.transaction() as session:
         moved = await complaints.complete_move(session, move, note, now)
         complaint = await complaints.fetch_complaint(session, move.complaint_id)
         assert complaint is not None
         if moved:
-            reopened = can_reopen(move.expected, move.target)
             await notify.queue_move_news(
                 session, context.services, complaint, note, now, reopened=reopened
             )
-    status = views.status_label(t, complaint.status, complaint.reject_reason)
     if not moved:
+        status = views.status_label(t, complaint.status, complaint.reject_reason)
         await update.message.reply_text(
             t("trantib.already_moved", code=complaint.code, status=status)
         )
         return
     log.info("complaint %s moved to %s", complaint.code, complaint.status)
     delivery.kick(context.application)
-    await update.message.reply_text(t("trantib.moved", code=complaint.code, status=status))
+    done = views.move_confirmation(
+        t, complaint.code, complaint.status, complaint.reject_reason, reopened=reopened
+    )
+    await update.message.reply_text(done)
 
 
 async def cancel_move(update: Update, context: AppContext) -> None:
@@ -309,75 +316,130 @@ async def cancel_move(update: Update, context: AppContext) -> None:
 
 
 async def show_complaints(update: Update, context: AppContext) -> None:
-    """``/laporan [status] [desa] [words of a category] [terlambat]`` or ``/laporan CODE``."""
-    assert update.effective_user is not None
-    t = context.texts
-    if not is_official(context, update.effective_user.id):
-        await reply(update, t("trantib.officials_only"))
+    """``/laporan [status] [desa] [words of a category] [terlambat]`` or ``/laporan CODE``;
+    the officials' menu button is ``/laporan``."""
+    if await _refuse_complaints(update, context):
         return
-    if not in_office_chat(update, context):
-        log.info("/laporan refused: not in the Trantib group or a private chat")
-        await reply(update, t("trantib.office_chats_only"))
-        return
+    await answer_button(update)
     args = context.args or []
     code = parse_tracking_code(" ".join(args)) if len(args) == 1 else None
     if code is not None:
-        await _show_one(update, context, code)
+        async with context.database.sessions() as session:
+            found = await complaints.fetch_complaint_by_code(session, code)
+        await _show_one(update, context, found)
         return
-    parsed = _parse_filter(context, args)
+    parsed = lists.read_filter(_choices(context), context.texts, args)
     if isinstance(parsed, str):
-        await reply(update, t("trantib.filter_unknown", word=parsed))
+        await reply(update, context.texts("trantib.filter_unknown", word=parsed))
         return
+    await _show_page(update, context, lists.ListPage(parsed), in_place=False)
+
+
+async def on_open_button(update: Update, context: AppContext) -> None:
+    """A complaint's button in a list: the complaint as ``/laporan CODE`` shows it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    if await _refuse_complaints(update, context):
+        return
+    async with context.database.sessions() as session:
+        found = await complaints.fetch_complaint(session, int(query.data.removeprefix("lo:")))
+    if found is None:
+        await answer_button(update, context.texts("trantib.not_found"))
+        return
+    await answer_button(update)
+    await _show_one(update, context, found)
+
+
+async def on_page_button(update: Update, context: AppContext) -> None:
+    """Another page of a list, in place of the one shown."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    if await _refuse_complaints(update, context):
+        return
+    shown = lists.ListPage.parse(_choices(context), query.data)
+    if shown is None:
+        await answer_button(update, context.texts("fallback.stale_button"))
+        return
+    await answer_button(update)
+    await _show_page(update, context, shown, in_place=True)
+
+
+async def _refuse_complaints(update: Update, context: AppContext) -> bool:
+    """Whether to refuse (and say why): complaints are for officials, in the office's chats.
+    A command is answered in the chat, a button on the button only."""
+    assert update.effective_user is not None
+    refusal = None
+    if not is_official(context, update.effective_user.id):
+        refusal = "trantib.officials_only"
+    elif not in_office_chat(update, context):
+        log.info("/laporan refused: not in the Trantib group or a private chat")
+        refusal = "trantib.office_chats_only"
+    if refusal is None:
+        return False
+    if update.callback_query is not None:
+        await answer_button(update, context.texts(refusal), alert=True)
+    else:
+        await reply(update, context.texts(refusal))
+    return True
+
+
+def _choices(context: AppContext) -> lists.Choices:
+    return lists.Choices(context.config.kecamatan.desa, context.config.complaints.categories)
+
+
+async def _show_page(
+    update: Update, context: AppContext, shown: lists.ListPage, *, in_place: bool
+) -> None:
+    """A page of the list with its buttons, ``in_place`` of the message whose button was
+    pressed (a page button) or new. A page emptied meanwhile (complaints closed) shows the
+    list's last page."""
+    t = context.texts
     today = local_today(context.config.kecamatan.tz, context.services.clock())
     async with context.database.sessions() as session:
-        found, total = await complaints.fetch_open(session, today, parsed, limit=LIST_LIMIT)
-    await reply(update, views.open_list(t, found, total, today))
+        found, total = await _fetch_page(session, today, shown)
+        if not found and total:
+            shown = replace(shown, page=lists.pages(total) - 1)
+            found, total = await _fetch_page(session, today, shown)
+    text = views.open_list(t, found, total, today, page=shown.page, pages=lists.pages(total))
+    params: dict[str, Any] = {}
+    if found:
+        params["reply_markup"] = lists.list_buttons(
+            t, _choices(context), found, shown, total, today
+        )
+    if in_place:
+        await edit_or_send(update, text, **params)
+    else:
+        await reply(update, text, **params)
 
 
-async def _show_one(update: Update, context: AppContext, code: str) -> None:
+async def _fetch_page(
+    session: AsyncSession, today: date, shown: lists.ListPage
+) -> tuple[list[ComplaintRecord], int]:
+    offset = shown.page * lists.PAGE_SIZE
+    return await complaints.fetch_open(
+        session, today, shown.filter, limit=lists.PAGE_SIZE, offset=offset
+    )
+
+
+async def _show_one(update: Update, context: AppContext, complaint: ComplaintRecord | None) -> None:
     """One complaint with its history and the card's buttons, so that it can be moved from
     here too, in the group or in a private chat: a complaint whose card never reached the
     group (Telegram refused it, the group was unreachable) is still in officials' hands."""
     assert update.effective_user is not None
-    async with context.database.sessions() as session:
-        found = await complaints.fetch_complaint_with_events(session, code)
-    if found is None:
+    if complaint is None:
         await reply(update, context.texts("trantib.not_found"))
         return
+    async with context.database.sessions() as session:
+        events = await complaints.fetch_events(session, complaint.id)
     tz = context.config.kecamatan.tz
     today = local_today(tz, context.services.clock())
     t = context.texts
     # In the group everyone sees the buttons, as on the card; in private only usable ones.
     private = update.effective_chat is not None and update.effective_chat.type == "private"
     reopen = not private or may_reopen(context, update.effective_user.id)
-    buttons = complaint_card.move_buttons(t, found[0], reopen=reopen)
-    await reply(update, views.official_detail(t, *found, tz, today), reply_markup=buttons)
-
-
-def _parse_filter(context: AppContext, words: list[str]) -> OpenFilter | str:
-    """The filter the words describe, or the first word that means nothing."""
-    statuses = {s.value: s for s in OPEN_STATUSES}
-    desa = {name.lower(): name for name in context.config.kecamatan.desa}
-    categories = [label.lower() for label in context.config.complaints.categories]
-    chosen: set[Status] = set()
-    village, category_words, overdue_only = None, [], False
-    for word in (w.lower() for w in words):
-        if word in statuses:
-            chosen.add(statuses[word])
-        elif word in desa:
-            village = desa[word]
-        elif word == context.texts("trantib.filter_overdue"):
-            overdue_only = True
-        elif any(word in label for label in categories):
-            category_words.append(word)
-        else:
-            return word
-    return OpenFilter(
-        statuses=frozenset(chosen) or OPEN_STATUSES,
-        desa=village,
-        category_words=tuple(category_words),
-        overdue_only=overdue_only,
-    )
+    buttons = complaint_card.move_buttons(t, complaint, reopen=reopen)
+    text = views.official_detail(t, complaint, events, tz, today)
+    await reply(update, text, reply_markup=buttons)
 
 
 # ---------------------------------------------------------------------------- /catat
@@ -391,6 +453,7 @@ def entry_form() -> ComplaintForm:
         prefix="ct",
         steps=OFFICE_STEPS,
         command="catat",
+        menu_data=button_data("catat"),
         begin=begin_entry,
         submit=submit_entry,
     )

@@ -20,6 +20,10 @@ year        ``2025``                    1 January to 31 December
 ytd         ``2025-01-01..2025-02-16``  1 January to "today" (same key as a range)
 range       ``2025-01-01..2025-02-16``  any two dates, both inclusive
 ==========  ==========================  =========================================
+
+People also name periods in words, relative to today: "minggu ini", "bulan lalu", "last
+year" (:data:`PERIOD_WORDS`). :func:`read_period` reads both the words and the keys; a period
+"this ..." runs from its first day up to today, a period "last ..." is the whole calendar one.
 """
 
 from __future__ import annotations
@@ -216,3 +220,99 @@ def local_today(tz: ZoneInfo, now: datetime | None = None) -> date:
     elif now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("local_today() needs a timezone-aware datetime")
     return now.astimezone(tz).date()
+
+
+# Periods named relative to today, in the order offered to people.
+RELATIVE_PERIODS = (
+    "this_week",
+    "last_week",
+    "this_month",
+    "last_month",
+    "this_quarter",
+    "last_quarter",
+    "this_half",
+    "last_half",
+    "this_year",
+    "last_year",
+)
+
+# What officials type for them, in Indonesian and in English (lower case, single spaces).
+PERIOD_WORDS = {
+    "minggu ini": "this_week",
+    "pekan ini": "this_week",
+    "this week": "this_week",
+    "minggu lalu": "last_week",
+    "pekan lalu": "last_week",
+    "last week": "last_week",
+    "bulan ini": "this_month",
+    "this month": "this_month",
+    "bulan lalu": "last_month",
+    "last month": "last_month",
+    "triwulan ini": "this_quarter",
+    "this quarter": "this_quarter",
+    "triwulan lalu": "last_quarter",
+    "last quarter": "last_quarter",
+    "semester ini": "this_half",
+    "this half": "this_half",
+    "this semester": "this_half",
+    "semester lalu": "last_half",
+    "last half": "last_half",
+    "last semester": "last_half",
+    "tahun ini": "this_year",
+    "this year": "this_year",
+    "tahun lalu": "last_year",
+    "last year": "last_year",
+}
+
+
+def relative_period(name: str, today: date) -> Period:
+    """The period :data:`RELATIVE_PERIODS` ``name`` means on ``today``.
+
+    "this ..." is its first day up to ``today`` (this week: Monday to today), since the rest
+    has not happened; "last ..." is the whole calendar period before the current one.
+    """
+    if name == "this_year":
+        return year_to_date(today)
+    if name == "last_year":
+        return year(today.year - 1)
+    current = _current(name.removeprefix("this_").removeprefix("last_"), today)
+    if name.startswith("this_"):
+        return date_range(current.start, today)
+    if name.startswith("last_"):
+        return _current(current.kind, current.start - _ONE_DAY)
+    raise ValueError(f"unknown relative period {name!r}")
+
+
+def _current(kind: str, day: date) -> Period:
+    """The week, month, quarter or half that holds ``day``."""
+    if kind == "week":
+        iso = day.isocalendar()
+        return iso_week(iso.year, iso.week)
+    if kind == "month":
+        return month(day.year, day.month)
+    if kind == "quarter":
+        return quarter(day.year, (day.month - 1) // 3 + 1)
+    if kind == "half":
+        return half(day.year, (day.month - 1) // 6 + 1)
+    raise ValueError(f"unknown relative period kind {kind!r}")
+
+
+def read_period(text: str, today: date) -> Period:
+    """What a person typed: words (:data:`PERIOD_WORDS`, any case and spacing) or a key
+    (:func:`parse_period`). ValueError for anything else."""
+    words = " ".join(text.lower().split())
+    name = PERIOD_WORDS.get(words)
+    if name is not None:
+        return relative_period(name, today)
+    return parse_period(text)
+
+
+def current_keys(today: date) -> dict[str, str]:
+    """The keys of the year, quarter, month and ISO week holding ``today``: examples of what
+    to type that are real periods of now, not of the year the help was written."""
+    return {
+        "year": year(today.year).key,
+        "quarter": _current("quarter", today).key,
+        "month": _current("month", today).key,
+        "week": _current("week", today).key,
+    }

@@ -145,3 +145,35 @@ def test_files_with_personal_data_are_private(tmp_path: Path) -> None:
 
 def mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
+
+
+def test_report_takes_a_period_in_words_or_as_a_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/x.db"\n', encoding="utf-8"
+    )
+
+    def period(*args: str) -> dict[str, str]:
+        capsys.readouterr()
+        assert main(["--config", str(config), "report", "--format", "json", *args]) == 0
+        return dict(json.loads(capsys.readouterr().out)["period"])
+
+    assert period("--period", "2025-Q1") == {"from": "2025-01-01", "to": "2025-03-31"}
+    assert period("--period", "2024") == {"from": "2024-01-01", "to": "2024-12-31"}
+    first_of_month = datetime.now(ZoneInfo("Asia/Jakarta")).date().replace(day=1)
+    last_month_end = first_of_month - timedelta(days=1)
+    assert period("--period", "bulan lalu") == {
+        "from": last_month_end.replace(day=1).isoformat(),
+        "to": last_month_end.isoformat(),
+    }
+    assert main(["--config", str(config), "report", "--period", "kemarin dulu"]) == 2
+    assert capsys.readouterr().err.startswith("ajung-bot: --period: unknown period 'kemarin dulu'")
+    both = ["report", "--period", "2025", "--from", "2025-01-01"]
+    assert main(["--config", str(config), *both]) == 2
+    assert "--period or --from/--to, not both" in capsys.readouterr().err

@@ -101,7 +101,7 @@ async def test_pmks_marks_an_activity_facilitated(plans: BotHarness) -> None:
         'Tercatat: "Pelatihan UMKM" difasilitasi pada 10 Februari 2025 dengan 30 peserta. '
         "Terima kasih."
     )
-    [report] = await plans.person(CAMAT_ID).send("/iku")
+    [report] = await plans.person(CAMAT_ID).send("/iku tahun ini")
     assert "3. Kegiatan pemberdayaan terfasilitasi: 1 dari 2 kegiatan, 50,00%" in report["text"]
     await pmks.send("/kegiatan")
     assert pmks.buttons() == ["Mar · Posyandu remaja"]

@@ -60,10 +60,13 @@ RULES = {
     "/laporan CODE": Rule(COMPLAINT_ROLES, OFFICE),
     "/catat": Rule(COMPLAINT_ROLES, PRIVATE),
     "/iku": Rule(frozenset({"trantib", "sekcam", "camat", "pmks"}), ANYWHERE),
+    "/iku tahun ini": Rule(frozenset({"trantib", "sekcam", "camat", "pmks"}), ANYWHERE),
     "/program": Rule(frozenset({"sekcam", "camat"}), PRIVATE),
     "/kegiatan": Rule(frozenset({"pmks", "sekcam", "camat"}), PRIVATE),
     "/populasi": Rule(frozenset({"sekcam", "camat"}), ANYWHERE),
     "move button": Rule(COMPLAINT_ROLES, OFFICE),
+    "list button": Rule(COMPLAINT_ROLES, OFFICE),
+    "page button": Rule(COMPLAINT_ROLES, OFFICE),
     "reopen button": Rule(frozenset({"sekcam", "camat"}), OFFICE),
 }
 PRIVATE_ONLY = t("fallback.private_only", bot="ajung_bot")
@@ -88,7 +91,8 @@ ALLOWED_COMMANDS = {
     "/laporan": lambda shown, code: t("trantib.open_title", count=1) in texts(shown)[0],
     "/laporan CODE": lambda shown, code: texts(shown)[0].startswith(f"📣 Laporan {code} "),
     "/catat": lambda shown, code: t("complaint.ask_category") in texts(shown)[0],
-    "/iku": lambda shown, code: "IKU" in texts(shown)[0] and "\n" in texts(shown)[0],
+    "/iku": lambda shown, code: texts(shown)[0].startswith("Angka IKU untuk periode mana?"),
+    "/iku tahun ini": lambda shown, code: texts(shown)[0].startswith("Laporan IKU Kecamatan"),
     "/program": lambda shown, code: texts(shown) == [t("plans.no_programs", year=2025)],
     "/kegiatan": lambda shown, code: texts(shown) == [t("plans.no_activities", year=2025)],
     "/populasi": lambda shown, code: texts(shown)[0].startswith("Cara memakai: /populasi"),
@@ -194,3 +198,132 @@ async def test_a_refused_official_cannot_complete_a_move_with_a_note(bot: BotHar
     assert "Baru" in card_of(group, code)["text"]
     await move(group, code, "✔️ Verifikasi", "Sudah dicek petugas di lokasi.")
     assert "Diverifikasi" in card_of(group, code)["text"]
+
+
+# A button of a /laporan list: a complaint's (the first one filed has id 1), a page's.
+LIST_BUTTONS = {"list button": "lo:1", "page button": "lh:0:7:0:-:0"}
+
+
+@pytest.mark.parametrize(
+    ("button", "role", "place"),
+    [
+        pytest.param(button, role, place, id=f"{button}-{role}-{place}")
+        for button in LIST_BUTTONS
+        for role in ROLES
+        for place in PLACES
+    ],
+)
+async def test_each_list_button_for_each_role_and_place(
+    bot: BotHarness, button: str, role: str, place: str
+) -> None:
+    code = await file_complaint(bot.person(), privacy="Rahasia")
+    person = someone(bot, role, place)
+    [anything, *_] = await person.send("/id")
+    shown = await person.tap_data(LIST_BUTTONS[button], message=anything)
+    said = texts(shown)
+    if RULES[button].allows(role, place):
+        assert any(code in text for text in said), said
+    else:
+        assert said == []
+        answers = [c for c in bot.api.calls if c.method == "answerCallbackQuery"]
+        assert answers[-1].params["text"] in REFUSALS
+        assert answers[-1].params["show_alert"] is True
+
+
+# ---------------------------------------------------------------------------- the officials' menu
+
+# Each button of the officials' menu, the command it stands for (its rule and what it shows).
+MENU_BUTTONS = {
+    "📋 Laporan terbuka": ("menu:laporan", "/laporan"),
+    "📝 Catat laporan": ("menu:catat", "/catat"),
+    "📊 IKU minggu ini": ("menu:iku", "/iku tahun ini"),
+    "🎯 Indikator program": ("menu:program", "/program"),
+    "🤝 Kegiatan pemberdayaan": ("menu:kegiatan", "/kegiatan"),
+    "👥 Pengguna layanan": ("menu:populasi", "/populasi"),
+}
+OFFICIALS_MENU = "Menu petugas kecamatan:"
+
+
+def menu_of(role: str) -> list[str]:
+    """The buttons the rule book gives ``role`` in a private chat, in menu order."""
+    return [
+        label
+        for label, (_, command) in MENU_BUTTONS.items()
+        if RULES[command].allows(role, "private")
+    ]
+
+
+def officials_menus(shown: list[JSONDict]) -> list[JSONDict]:
+    return [message for message in shown if message["text"].startswith(OFFICIALS_MENU)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_start_and_help_add_the_officials_menu_of_each_role(
+    bot: BotHarness, role: str
+) -> None:
+    person = someone(bot, role, "private")
+    started = await person.send("/start")
+    assert "Laporkan gangguan" in person.buttons(started[0])  # the residents' menu, for all
+    helped = await person.send("/bantuan")
+    if role == "resident":
+        assert officials_menus(started) == officials_menus(helped) == []
+        return
+    [menu] = officials_menus(started)
+    assert menu is started[-1]  # below the residents' menu
+    assert menu["text"] == OFFICIALS_MENU
+    assert person.buttons(menu) == menu_of(role)
+    [menu] = officials_menus(helped)
+    assert person.buttons(menu) == menu_of(role)
+    lines = menu["text"].splitlines()
+    assert lines[0] == OFFICIALS_MENU
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        f"• {command.split()[0]}"
+        for _, command in MENU_BUTTONS.values()
+        if RULES[command].allows(role, "private")
+    ]
+
+
+async def test_the_officials_menu_is_never_posted_in_a_group(bot: BotHarness) -> None:
+    group = someone(bot, "camat", "trantib_group")
+    assert officials_menus(await group.send("/bantuan")) == []
+
+
+async def test_the_officials_menu_in_english(bot: BotHarness) -> None:
+    camat = someone(bot, "camat", "private")
+    await camat.send("/bahasa en")
+    [*_, menu] = await camat.send("/start")
+    assert menu["text"] == "Officials' menu:"
+    assert camat.buttons(menu) == [
+        "📋 Open reports", "📝 Record a report", "📊 IKU this week", "🎯 Program indicators",
+        "🤝 Empowerment activities", "👥 Service users",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("label", "role", "place"),
+    [
+        pytest.param(label, role, place, id=f"{data}-{role}-{place}")
+        for label, (data, _) in MENU_BUTTONS.items()
+        for role in ROLES
+        for place in PLACES
+    ],
+)
+async def test_each_menu_button_does_what_its_command_does(
+    bot: BotHarness, label: str, role: str, place: str
+) -> None:
+    """The same rule as the command (a forged press where the menu is never shown included),
+    and on the same empty office the same answer."""
+    data, command = MENU_BUTTONS[label]
+    code = await file_complaint(bot.person(), privacy="Rahasia")
+    person = someone(bot, role, place)
+    [anything, *_] = await person.send("/id")
+    shown = await person.tap_data(data, message=anything)
+    said = texts(shown)
+    if RULES[command].allows(role, place):
+        assert ALLOWED_COMMANDS[command](shown, code), said
+        assert not set(said) & REFUSALS
+        return
+    answers = [c.params for c in bot.api.calls if c.method == "answerCallbackQuery"]
+    refused = said or [answers[-1].get("text")]
+    assert len(refused) == 1 and refused[0] in REFUSALS, (said, answers[-1])
+    assert "depan pasar" not in refused[0] and code not in refused[0]

@@ -14,11 +14,17 @@ from sqlalchemy import func, select
 from bot.driver import Person
 from bot.offline import JSONDict
 from db import complaints
+from db.complaints import NewComplaint
 from db.models import Complaint, ComplaintEvent, ComplaintPendingMove, ComplaintPhoto
 from handlers import complaint_card, note_requests, trantib
+from handlers import complaint_views as trantib_views
 from handlers.context import services_of
+from i18n import catalog
+from iku.complaints import Channel, Privacy, RejectReason, Status
+from iku.text import utf16_length
 from tests.factories import (
     CAMAT_ID,
+    DESCRIPTION,
     PMKS_ID,
     SEKCAM_ID,
     TRANTIB_GROUP,
@@ -112,10 +118,10 @@ async def test_ditolak_asks_for_the_reason_then_the_note(bot: BotHarness) -> Non
         "Di luar kewenangan kecamatan",
     ]
     [prompt] = await group.tap("Palsu/tidak benar")
-    assert "→ Ditolak (Palsu/tidak benar): penjelasan untuk pelapor." in prompt["text"]
+    assert "→ Ditolak – Palsu/tidak benar: penjelasan untuk pelapor." in prompt["text"]
     await group.send("Tidak ditemukan kejadian di lokasi.", reply_to=prompt)
     assert siti.last()["text"] == (
-        f"Kabar laporan {code}: Ditolak (Palsu/tidak benar).\n"
+        f"Kabar laporan {code}: Ditolak – Palsu/tidak benar.\n"
         "Laporan ini tidak dapat kami tindak lanjuti.\n"
         "Catatan petugas: Tidak ditemukan kejadian di lokasi."
     )
@@ -334,7 +340,7 @@ async def test_a_forgotten_rejection_is_not_completed_by_a_reply_to_another_card
     shown = await group.send("Tidak ditemukan kejadian.", reply_to=request)
     [notice] = [m for m in shown if m["message_id"] != request["message_id"]]
     assert notice["text"] == (
-        f"⌛ Petugas, permintaan catatan untuk {first} → Ditolak (Palsu/tidak benar) sudah lewat "
+        f"⌛ Petugas, permintaan catatan untuk {first} → Ditolak – Palsu/tidak benar sudah lewat "
         "30 menit dan tidak berlaku lagi. Tidak ada yang diubah; tekan lagi tombolnya di kartu "
         "laporan bila masih perlu."
     )
@@ -374,7 +380,7 @@ async def test_a_newer_button_on_the_same_complaint_voids_the_older_request_visi
     await group.send("Sama dengan laporan kemarin.", reply_to=reject_request)
     assert await status_of(bot, code) == "ditolak"
     [news] = news_of(siti)
-    assert news.startswith(f"Kabar laporan {code}: Ditolak (Duplikat (sudah pernah dilaporkan)).")
+    assert news.startswith(f"Kabar laporan {code}: Ditolak – Duplikat (sudah pernah dilaporkan).")
 
 
 async def test_pressing_the_same_button_again_voids_the_first_request(bot: BotHarness) -> None:
@@ -507,7 +513,7 @@ async def close(bot: BotHarness, code: str, closing: str) -> None:
     [
         ("selesai", "Selesai", (1, 0, 1, 0)),
         ("diteruskan", "Diteruskan", (1, 0, 1, 0)),
-        ("ditolak", "Ditolak (Palsu/tidak benar)", (1, 1, 0, 0)),
+        ("ditolak", "Ditolak – Palsu/tidak benar", (1, 1, 0, 0)),
     ],
 )
 @pytest.mark.parametrize("official_id", [CAMAT_ID, SEKCAM_ID], ids=["camat", "sekcam"])
@@ -530,7 +536,7 @@ async def test_camat_and_sekcam_reopen_a_closed_complaint_with_a_note(
         "kembali. Ketik /batal untuk membatalkan."
     )
     shown = await group.send("Warga melapor masih terjadi, mohon ditangani.", reply_to=prompt)
-    assert f"✅ {code} sekarang Diproses. Catatan tersimpan." in texts(shown)
+    assert f"🔄 {code} dibuka kembali, sekarang Diproses. Catatan tersimpan." in texts(shown)
 
     card = card_of(group, code)
     assert card["text"].startswith(f"📣 Laporan {code} · Diproses\n")
@@ -624,14 +630,19 @@ async def test_laporan_lists_open_complaints_overdue_first_with_filters(bot: Bot
     assert listing["text"] == (
         "Laporan terbuka: 2\n"
         f"⏰ {old} · Baru · Perjudian · Mangaran · 17 Februari 2025\n"
-        f"{newer} · Baru · Parkir liar · Ajung · 24 Februari 2025"
+        f"{newer} · Baru · Parkir liar · Ajung · 24 Februari 2025\n"
+        "Tekan kode laporan di bawah untuk membukanya."
     )
     [by_desa] = await group.send("/laporan ajung")
-    assert by_desa["text"].splitlines()[1:] == [
+    assert by_desa["text"].splitlines()[1:-1] == [
         f"{newer} · Baru · Parkir liar · Ajung · 24 Februari 2025"
     ]
     [by_category] = await group.send("/laporan judi")
     assert by_category["text"].splitlines()[0] == "Laporan terbuka: 1"
+    [two_words] = await group.send("/laporan liar parkir")  # both words in one category
+    assert two_words["text"].splitlines()[1:-1] == by_desa["text"].splitlines()[1:-1]
+    [no_category] = await group.send("/laporan parkir judi")  # no category holds both
+    assert no_category["text"] == "Tidak ada laporan terbuka yang cocok."
     [overdue] = await group.send("/laporan terlambat")
     assert overdue["text"].splitlines()[1].startswith(f"⏰ {old}")
     [none] = await group.send("/laporan diproses")
@@ -881,3 +892,335 @@ async def test_a_photo_that_could_not_be_downloaded_is_kept_later(bot: BotHarnes
     await complaint_card.catch_up(bot.context())
     kept = Path(bot.config.complaints.photo_dir) / "TRB-2025-0001-1.jpg"
     assert kept.read_bytes() == b"\xff\xd8\xff\xe0 offline jpeg"  # what the phone sent
+
+
+# ---------------------------------------------------------------------------- what officials read
+
+
+def nested_brackets(text: str) -> bool:
+    """Whether a pair of brackets sits inside another: "Ditolak (Duplikat (sudah ...))"."""
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth > 1:
+            return True
+    return False
+
+
+NOTE = "Sudah dicek petugas di lokasi."
+
+
+@pytest.mark.parametrize(
+    ("moves", "confirmation"),
+    [
+        pytest.param([["✔️ Verifikasi"]], "✅ {code} sekarang Diverifikasi.", id="verified"),
+        pytest.param(
+            [["✔️ Verifikasi"], ["▶️ Proses"]], "✅ {code} sekarang Diproses.", id="in-progress"
+        ),
+        pytest.param(
+            [["✔️ Verifikasi"], ["▶️ Proses"], ["✅ Selesai"]],
+            "✅ {code} sekarang Selesai.",
+            id="resolved",
+        ),
+        pytest.param([["↪️ Teruskan"]], "↪️ {code} sekarang Diteruskan.", id="forwarded"),
+        pytest.param(
+            [["✖️ Tolak", "Duplikat (sudah pernah dilaporkan)"]],
+            "✖️ {code} sekarang Ditolak – Duplikat (sudah pernah dilaporkan).",
+            id="rejected-duplicate",
+        ),
+        pytest.param(
+            [["✖️ Tolak", "Palsu/tidak benar"]],
+            "✖️ {code} sekarang Ditolak – Palsu/tidak benar.",
+            id="rejected-false",
+        ),
+        pytest.param(
+            [["✖️ Tolak", "Di luar kewenangan kecamatan"]],
+            "✖️ {code} sekarang Ditolak – Di luar kewenangan kecamatan.",
+            id="rejected-outside",
+        ),
+    ],
+)
+async def test_each_outcome_is_confirmed_with_its_own_mark_and_no_nested_brackets(
+    bot: BotHarness, moves: list[list[str]], confirmation: str
+) -> None:
+    """✅ says a complaint moved on; a forward or a rejection is not a tick. The reason of a
+    rejection is never a bracket inside another bracket, wherever the status is named."""
+    siti = bot.person()
+    code = await file_complaint(siti)
+    group = bot.official()
+    for presses in moves:
+        await group.tap(presses[0], message=card_of(group, code))
+        for label in presses[1:]:
+            await group.tap(label)
+        request = group.last()
+        shown = await group.send(NOTE, reply_to=request)
+    told = [text for text in texts(shown) if not text.startswith("📣")]  # the card, edited
+    assert told == [f"{confirmation.format(code=code)} Catatan tersimpan."]
+    status = confirmation.split(" sekarang ", 1)[1].removesuffix(".")
+    assert request["text"].startswith(f"Petugas, balas pesan ini dengan catatan untuk {code} → "
+                                       f"{status}: ")  # fmt: skip
+    assert card_of(group, code)["text"].startswith(f"📣 Laporan {code} · {status}\n")
+    assert news_of(siti)[-1].startswith(f"Kabar laporan {code}: {status}.\n")
+    said = [*texts(group.inbox()), *news_of(siti)]
+    assert [text for text in said if nested_brackets(text)] == []
+
+
+OFFICIALS_READ = (
+    "trantib.card_title",
+    "trantib.moved",
+    "trantib.reopened",
+    "trantib.last_move",
+    "trantib.ask_note",
+    "trantib.already_moved",
+    "trantib.request_replaced",
+    "trantib.request_cancelled",
+    "trantib.request_expired",
+    "trantib.move_cancelled",
+    "status.detail",
+    "status.update",
+    "status.event",
+    "trantib.event",
+    "trantib.open_item",
+    "trantib.overdue_item",
+)
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_no_status_text_nests_brackets_in_any_language(language: str) -> None:
+    """Every text that names a status, with every status and every reason of a rejection."""
+    t = catalog().for_language(language)
+    labels = [trantib_views.status_label(t, status) for status in Status]
+    labels += [trantib_views.status_label(t, Status.DITOLAK, r) for r in RejectReason]
+    for key in OFFICIALS_READ:
+        filler = {name: "X" for name in catalog().placeholders(language, key)}
+        for label in labels:
+            text = t(key, **{**filler, "status": label})
+            assert not nested_brackets(text), text
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_only_a_step_forward_is_ticked(language: str) -> None:
+    t = catalog().for_language(language)
+    ticked = {
+        (status, reason): trantib_views.move_confirmation(
+            t, "TRB-2025-0001", status, reason
+        ).startswith("✅")
+        for status, reason in [
+            (Status.DIVERIFIKASI, None),
+            (Status.DIPROSES, None),
+            (Status.SELESAI, None),
+            (Status.DITERUSKAN, None),
+            *[(Status.DITOLAK, reason) for reason in RejectReason],
+        ]
+    }
+    assert {key for key, tick in ticked.items() if tick} == {
+        (Status.DIVERIFIKASI, None),
+        (Status.DIPROSES, None),
+        (Status.SELESAI, None),
+    }
+    reopened = trantib_views.move_confirmation(
+        t, "TRB-2025-0001", Status.DIPROSES, None, reopened=True
+    )
+    assert reopened.startswith("🔄 TRB-2025-0001 ")
+
+
+# ---------------------------------------------------------------------------- the card's last move
+
+DEADLINES = (
+    "Batas waktu: verifikasi 20 Februari 2025, rencana tindak lanjut 27 Februari 2025, "
+    "selesai 12 Mei 2025"
+)
+
+
+def official_named(bot: BotHarness, user_id: int, name: str) -> Person:
+    return bot.person(
+        user_id, first_name=name, chat_id=TRANTIB_GROUP, chat_type="supergroup",
+        chat_title="Trantib Ajung",
+    )  # fmt: skip
+
+
+async def test_the_card_shows_the_last_move_who_when_and_the_note(bot: BotHarness) -> None:
+    code = await file_complaint(bot.person())
+    assert card_of(bot.official(), code)["text"].endswith(DEADLINES)  # no move yet
+    bot.clock.advance(hours=1, minutes=5)
+    await move(official_named(bot, TRANTIB_ID, "Pak Joko"), code, "✔️ Verifikasi", NOTE)
+    assert card_of(bot.official(), code)["text"].endswith(
+        f"{DEADLINES}\n"
+        "Terakhir: Diverifikasi oleh Pak Joko, 17 Februari 2025 10.05 WIB\n"
+        f"Catatan: {NOTE}"
+    )
+    bot.clock.advance(days=1)
+    sekcam = official_named(bot, SEKCAM_ID, "Bu Rina")
+    await sekcam.tap("✖️ Tolak", message=card_of(sekcam, code))
+    await sekcam.tap("Duplikat (sudah pernah dilaporkan)")
+    await sekcam.send("Sama dengan laporan TRB-2025-0007.", reply_to=sekcam.last())
+    assert card_of(bot.official(), code)["text"].endswith(
+        "Ditutup: 18 Februari 2025 10.05 WIB\n"
+        "Terakhir: Ditolak – Duplikat (sudah pernah dilaporkan) oleh Bu Rina, "
+        "18 Februari 2025 10.05 WIB\n"
+        "Catatan: Sama dengan laporan TRB-2025-0007."
+    )
+
+
+async def test_a_long_note_is_shortened_on_the_card_and_the_card_still_fits(
+    bot: BotHarness,
+) -> None:
+    """The longest note with the longest description: the card still reaches the group,
+    with its deadlines, and the note in full is in /laporan CODE."""
+    code = await file_complaint(bot.person(), description="🚨 " + "Ramai sekali. " * 142)
+    note = ("Petugas sudah ke lokasi dan bertemu warga. " * 24)[:999] + "."
+    group = bot.official()
+    await move(group, code, "✔️ Verifikasi", note)
+    card = card_of(group, code)["text"]
+    assert utf16_length(card) <= 4096
+    *_, deadlines, last, shown = card.split("\n")
+    assert deadlines == DEADLINES
+    assert last == "Terakhir: Diverifikasi oleh Petugas, 17 Februari 2025 09.00 WIB"
+    assert shown.startswith("Catatan: Petugas sudah ke lokasi") and shown.endswith("…")
+    assert utf16_length(shown) <= len("Catatan: ") + trantib_views.CARD_NOTE_MAX
+    [detail] = await group.send(f"/laporan {code}")
+    assert f"  Catatan: {note}" in detail["text"]
+
+
+async def test_a_card_posted_late_shows_the_move_made_meanwhile(bot: BotHarness) -> None:
+    bot.api.block(TRANTIB_GROUP)
+    code = await file_complaint(bot.person())
+    bot.api.unblock(TRANTIB_GROUP)
+    private = bot.official(CAMAT_ID, in_group=False)
+    await private.send(f"/laporan {code}")
+    await private.tap("↪️ Teruskan")
+    await private.send("Diteruskan ke Satpol PP Kabupaten.", reply_to=private.last())
+    bot.clock.advance(minutes=3)
+    await complaint_card.catch_up(bot.context())
+    assert card_of(bot.official(), code)["text"].endswith(
+        "Terakhir: Diteruskan oleh Petugas, 17 Februari 2025 09.00 WIB\n"
+        "Catatan: Diteruskan ke Satpol PP Kabupaten."
+    )
+
+
+# ---------------------------------------------------------------------------- /laporan buttons
+
+
+async def stored(bot: BotHarness, count: int, *, desa: str = "Ajung") -> list[str]:
+    """``count`` complaints entered by phone, straight into the database (no card)."""
+    codes = []
+    async with services_of(bot.application).database.transaction() as session:
+        for _ in range(count):
+            record = await complaints.record_complaint(
+                session,
+                NewComplaint(
+                    channel=Channel.PHONE, category="Parkir liar", desa=desa,
+                    place="depan pasar", latitude=None, longitude=None,
+                    description=DESCRIPTION, privacy=Privacy.BIASA,
+                ),
+                prefix="TRB", rules=bot.config.complaints.clock_rules,
+                tz=bot.config.kecamatan.tz, now=bot.clock(),
+            )  # fmt: skip
+            codes.append(record.code)
+    return codes
+
+
+async def test_each_complaint_of_a_list_opens_with_its_actions(bot: BotHarness) -> None:
+    """A complaint whose card is far up the group, or was never posted, is a tap away."""
+    siti = bot.person()
+    old = await file_complaint(siti, category="Perjudian", desa="Mangaran")
+    bot.clock.advance(days=7)
+    [never_posted] = await stored(bot, 1)
+    group = bot.official()
+    [listing] = await group.send("/laporan")
+    assert listing["text"].endswith("\nTekan kode laporan di bawah untuk membukanya.")
+    assert group.buttons(listing) == [f"⏰ {old} · Baru", f"{never_posted} · Baru"]
+
+    [opened] = await group.tap(f"{never_posted} · Baru", message=listing)
+    [detail] = await group.send(f"/laporan {never_posted}")
+    assert opened["text"] == detail["text"]
+    assert group.buttons(opened) == ["✔️ Verifikasi", "▶️ Proses", "↪️ Teruskan", "✖️ Tolak"]
+    await group.tap("✔️ Verifikasi", message=opened)
+    [*_, done] = await group.send(NOTE, reply_to=group.last())
+    assert done["text"] == f"✅ {never_posted} sekarang Diverifikasi. Catatan tersimpan."
+    assert await status_of(bot, never_posted) == "diverifikasi"
+
+    # In a private chat the same, with only the buttons this official may use.
+    camat = bot.official(CAMAT_ID, in_group=False)
+    [private_listing] = await camat.send("/laporan")
+    [private_opened] = await camat.tap(f"⏰ {old} · Baru", message=private_listing)
+    assert private_opened["text"].startswith(f"📣 Laporan {old} · Baru\n")
+    assert camat.buttons(private_opened) == ["✔️ Verifikasi", "▶️ Proses", "↪️ Teruskan", "✖️ Tolak"]
+
+
+async def test_a_long_list_is_paged_in_place_and_keeps_its_filter(bot: BotHarness) -> None:
+    mangaran = await stored(bot, 3, desa="Mangaran")
+    ajung = await stored(bot, 23)
+    group = bot.official()
+    [first] = await group.send("/laporan ajung")
+    lines = first["text"].splitlines()
+    assert lines[0] == "Laporan terbuka: 23"
+    assert [line.split(" · ")[0] for line in lines[1:11]] == ajung[:10]
+    assert lines[11:] == ["Halaman 1 dari 3", "Tekan kode laporan di bawah untuk membukanya."]
+    assert group.buttons(first) == [f"{code} · Baru" for code in ajung[:10]] + ["Berikutnya »"]
+
+    [second] = await group.tap("Berikutnya »", message=first)
+    assert second["message_id"] == first["message_id"]  # the list is edited in place
+    assert [line.split(" · ")[0] for line in second["text"].splitlines()[1:11]] == ajung[10:20]
+    assert group.buttons(second)[-2:] == ["« Sebelumnya", "Berikutnya »"]
+    [third] = await group.tap("Berikutnya »", message=second)
+    assert group.buttons(third) == [f"{code} · Baru" for code in ajung[20:]] + ["« Sebelumnya"]
+    assert "Halaman 3 dari 3" in third["text"]
+    assert not set(mangaran) & set(third["text"].split())
+    [back] = await group.tap("« Sebelumnya", message=third)
+    assert group.buttons(back)[0] == f"{ajung[10]} · Baru"
+
+
+async def test_a_page_of_the_longest_labels_fits_in_one_message(database_url: str) -> None:
+    long_desa = "D" * 99 + "🏠"  # 101 UTF-16 units, the longest label a config allows
+    config = make_config(
+        database_url,
+        kecamatan={"desa": (long_desa, "Ajung")},
+        complaints={"categories": ("Parkir liar", "P" * 100)},
+    )
+    harness = BotHarness(config)
+    await harness.start()
+    try:
+        await stored(harness, 30, desa=long_desa)
+        [page] = await harness.official().send("/laporan")
+        assert utf16_length(page["text"]) <= 4096
+        assert page["text"].endswith(
+            "Halaman 1 dari 3\nTekan kode laporan di bawah untuk membukanya."
+        )
+        assert len(harness.official().buttons(page)) == 11
+    finally:
+        await harness.stop()
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["lh:0:8:0:-:0", "lh:0:7:9:-:0", "lh:0:7:0:fff:0", "lh:0:7:0:-:2", "lh:x:7:0:-:0", "lo:x"],
+)
+async def test_forged_list_buttons_show_nothing(bot: BotHarness, data: str) -> None:
+    await stored(bot, 1)
+    group = bot.official()
+    [listing] = await group.send("/laporan")
+    assert await group.tap_data(data, message=listing) == []
+    assert last_answer(bot)["text"] == (
+        "Tombol ini sudah tidak berlaku. Silakan pilih dari menu terbaru."
+    )
+
+
+async def test_an_old_list_button_of_a_page_that_emptied_shows_the_last_page(
+    bot: BotHarness,
+) -> None:
+    codes = await stored(bot, 12)
+    group = bot.official()
+    [listing] = await group.send("/laporan")
+    to_second = listing["reply_markup"]["inline_keyboard"][-1][-1]["callback_data"]
+    [second] = await group.tap("Berikutnya »", message=listing)
+    for code in codes[:3]:
+        await group.tap_data(f"lo:{int(code.rsplit('-', 1)[1])}", message=listing)  # id = number
+        await group.tap("↪️ Teruskan")
+        await group.send("Diteruskan ke Satpol PP.", reply_to=group.last())
+    [still] = await group.tap_data(to_second, message=second)  # pressed on an older screen
+    assert still["text"].splitlines()[0] == "Laporan terbuka: 9"
+    assert "Halaman" not in still["text"]
+    assert group.buttons(still) == [f"{code} · Baru" for code in codes[3:]]
+    assert await group.tap_data("lo:999", message=listing) == []
+    assert last_answer(bot)["text"] == "Laporan itu tidak ditemukan."

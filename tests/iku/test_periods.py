@@ -263,3 +263,94 @@ def test_local_today_defaults_to_now_and_rejects_naive() -> None:
     assert isinstance(periods.local_today(WIB), date)
     with pytest.raises(ValueError, match="aware"):
         periods.local_today(WIB, datetime(2025, 2, 16, 12, 0))
+
+
+# ---------------------------------------------------------------------------- words and codes
+
+THURSDAY = date(2026, 11, 19)  # ISO week 2026-W47, triwulan IV, semester 2
+
+
+# (typed, today, first day, last day); "today" is THURSDAY unless given.
+READ = [
+    ("minggu ini", None, "2026-11-16", "2026-11-19"),  # Monday up to today
+    ("pekan ini", None, "2026-11-16", "2026-11-19"),
+    ("this week", None, "2026-11-16", "2026-11-19"),
+    ("minggu ini", "2026-11-16", "2026-11-16", "2026-11-16"),  # on a Monday: one day
+    ("minggu lalu", None, "2026-11-09", "2026-11-15"),
+    ("last week", "2026-11-22", "2026-11-09", "2026-11-15"),  # a Sunday is in its own week
+    ("minggu lalu", "2027-01-04", "2026-12-28", "2027-01-03"),  # 2026-W53
+    ("bulan ini", None, "2026-11-01", "2026-11-19"),
+    ("this month", "2026-11-01", "2026-11-01", "2026-11-01"),
+    ("bulan lalu", None, "2026-10-01", "2026-10-31"),
+    ("last month", "2026-01-15", "2025-12-01", "2025-12-31"),
+    ("bulan lalu", "2024-03-31", "2024-02-01", "2024-02-29"),
+    ("triwulan ini", None, "2026-10-01", "2026-11-19"),
+    ("this quarter", "2026-02-03", "2026-01-01", "2026-02-03"),
+    ("triwulan lalu", None, "2026-07-01", "2026-09-30"),
+    ("last quarter", "2026-02-03", "2025-10-01", "2025-12-31"),
+    ("semester ini", None, "2026-07-01", "2026-11-19"),
+    ("semester lalu", None, "2026-01-01", "2026-06-30"),
+    ("last half", "2026-03-01", "2025-07-01", "2025-12-31"),
+    ("tahun ini", None, "2026-01-01", "2026-11-19"),
+    ("this year", None, "2026-01-01", "2026-11-19"),
+    ("tahun lalu", None, "2025-01-01", "2025-12-31"),
+    ("last year", None, "2025-01-01", "2025-12-31"),
+    ("  Bulan   LALU ", None, "2026-10-01", "2026-10-31"),
+    ("2026-W47", None, "2026-11-16", "2026-11-22"),
+    ("2026-w47", None, "2026-11-16", "2026-11-22"),
+    ("2026-11", None, "2026-11-01", "2026-11-30"),
+    ("2026-Q3", None, "2026-07-01", "2026-09-30"),
+    ("2026-H1", None, "2026-01-01", "2026-06-30"),
+    ("2026", None, "2026-01-01", "2026-12-31"),
+    ("2026-01-01..2026-02-16", None, "2026-01-01", "2026-02-16"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "start", "end"),
+    [pytest.param(*case, id=f"{case[0].strip()}-{case[1] or 'thursday'}") for case in READ],
+)
+def test_read_period_understands_words_and_codes(
+    text: str, today: str | None, start: str, end: str
+) -> None:
+    day = date.fromisoformat(today) if today else THURSDAY
+    period = periods.read_period(text, day)
+    assert (period.start.isoformat(), period.end.isoformat()) == (start, end)
+
+
+def test_the_kinds_of_what_is_read() -> None:
+    """Whole calendar periods keep their kind and key; "this ..." runs up to today."""
+    assert periods.read_period("bulan lalu", THURSDAY).key == "2026-10"
+    assert periods.read_period("minggu lalu", THURSDAY).key == "2026-W46"
+    assert periods.read_period("triwulan lalu", THURSDAY).key == "2026-Q3"
+    assert periods.read_period("tahun lalu", THURSDAY).key == "2025"
+    assert periods.read_period("tahun ini", THURSDAY).kind == "ytd"
+    assert periods.read_period("minggu ini", THURSDAY).key == "2026-11-16..2026-11-19"
+
+
+@pytest.mark.parametrize(
+    "text", ["", "kemarin dulu", "bulan depan", "minggu", "2026-13", "2026-W54", "ini bulan"]
+)
+def test_read_period_refuses_what_it_does_not_know(text: str) -> None:
+    with pytest.raises(ValueError, match=r"period|week|month"):
+        periods.read_period(text, THURSDAY)
+
+
+def test_every_relative_period_has_words_in_both_languages() -> None:
+    named = set(periods.PERIOD_WORDS.values())
+    assert named == set(periods.RELATIVE_PERIODS)
+    for name in periods.RELATIVE_PERIODS:
+        words = [w for w, n in periods.PERIOD_WORDS.items() if n == name]
+        assert any(w.endswith((" ini", " lalu")) for w in words), name
+        assert any(w.startswith(("this ", "last ")) for w in words), name
+
+
+def test_current_keys_give_examples_of_this_year() -> None:
+    assert periods.current_keys(THURSDAY) == {
+        "year": "2026",
+        "quarter": "2026-Q4",
+        "month": "2026-11",
+        "week": "2026-W47",
+    }
+    # On 1 January 2027 the current ISO week is still 2026-W53: the example is a real week.
+    assert periods.current_keys(date(2027, 1, 1))["week"] == "2026-W53"
