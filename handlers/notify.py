@@ -24,14 +24,14 @@ log = logging.getLogger(__name__)
 
 
 async def send_to_person(
-    application: Any, external_id: str, text: str, markup: InlineKeyboardMarkup | None = None
+    application: Any, person: int, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> bool:
-    """Send ``text`` to the private chat of ``external_id``; False when it did not arrive."""
+    """Send ``text`` to the private chat of ``person``; False when it did not arrive."""
     try:
-        await application.bot.send_message(int(external_id), text, reply_markup=markup)
+        await application.bot.send_message(person, text, reply_markup=markup)
     except Forbidden:
         async with services_of(application).database.transaction() as session:
-            await residents.mark_blocked(session, external_id)
+            await residents.mark_blocked(session, person)
         log.info("a reporter has blocked the bot; marked, will not retry")
         return False
     except TelegramError as error:
@@ -58,5 +58,5 @@ async def tell_reporter(application: Any, complaint: ComplaintRecord, note: str)
             ]
         )
     return await send_to_person(
-        application, contact.external_id, views.news_text(t, complaint, note), markup
+        application, contact.person, views.news_text(t, complaint, note), markup
     )

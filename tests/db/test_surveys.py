@@ -59,10 +59,10 @@ async def test_chat_answers_count_on_the_kecamatan_day(database: Database) -> No
     late = datetime(2025, 2, 28, 17, 30, tzinfo=UTC)  # 1 March 00:30 WIB
     async with database.transaction() as session:
         assert await surveys.record_chat_response(
-            session, external_id=42, answers=answers(3), answered_at=late, tz=WIB, daily_limit=1
+            session, person=42, answers=answers(3), answered_at=late, tz=WIB, daily_limit=1
         )
         assert not await surveys.record_chat_response(
-            session, external_id=42, answers=answers(4), answered_at=late, tz=WIB, daily_limit=1
+            session, person=42, answers=answers(4), answered_at=late, tz=WIB, daily_limit=1
         )
     async with database.sessions() as session:
         assert await surveys.fetch_chat_responses_today(session, 42, "KTP", date(2025, 3, 1)) == 1
@@ -75,7 +75,7 @@ async def test_the_daily_limit_counts_one_service_of_one_resident(database: Data
     def record(service: str, limit: int, person: int = 7) -> Any:
         return surveys.record_chat_response(
             session,
-            external_id=person,
+            person=person,
             answers=answers(2, service, age=41),
             answered_at=NOW,
             tz=WIB,
