@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.config import Config, ConfigError, load_config, resolve_path
+from bot.config import Config, ConfigError, check_webhooks, load_config, resolve_path
 from iku.survey_forms import COLUMNS as FORM_COLUMNS
 
 if TYPE_CHECKING:
@@ -129,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = _command(commands, "check-config", check_config, "validate the configuration")
     check.add_argument("--for-run", action="store_true", help="also require the bot token")
+    check.add_argument(
+        "--webhook", metavar="URL", help="as `run --webhook URL` would use it (ports must differ)"
+    )
     return parser
 
 
@@ -183,6 +186,8 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 def run_bot(args: argparse.Namespace) -> int:
     config = _config(args, require_token=True)
+    if args.webhook:
+        check_webhooks(config_path(args), config)
     configure_logging()
     from bot.runner import serve
 
@@ -528,7 +533,9 @@ def _date(text: str) -> date:
 
 def check_config(args: argparse.Namespace) -> int:
     path = resolve_path(args.config)
-    load_config(path, require_token=args.for_run)
+    config = load_config(path, require_token=args.for_run)
+    if args.webhook:
+        check_webhooks(path, config)
     print(f"{path}: OK")
     return EXIT_OK
 

@@ -22,6 +22,12 @@ from iku.complaints import ClockRules
 
 ENV_CONFIG = "AJUNG_BOT_CONFIG"
 ENV_TOKEN = "TELEGRAM_BOT_TOKEN"
+# WhatsApp's secrets may come from the environment too: (key of [whatsapp], variable).
+WHATSAPP_ENV = (
+    ("access_token", "WHATSAPP_ACCESS_TOKEN"),
+    ("app_secret", "WHATSAPP_APP_SECRET"),
+    ("verify_token", "WHATSAPP_VERIFY_TOKEN"),
+)
 DEFAULT_PATH = Path("config.toml")
 # The example doubles as the configuration of local mode when nobody wrote a config.toml yet.
 EXAMPLE_PATH = Path(__file__).resolve().parent.parent / "config.example.toml"
@@ -234,6 +240,47 @@ class ComplaintsConfig(_Section):
         return time(hour, minute, tzinfo=tz)
 
 
+class WhatsAppTemplates(_Section):
+    """Message templates approved by Meta, sent when a resident's 24-hour window is closed."""
+
+    status_update: str = Field(default="ajung_kabar_laporan", pattern=r"^[a-z0-9_]{1,512}$")
+    # WhatsApp's language code of each bot language the templates were approved in.
+    language_id: str = Field(default="id", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+    language_en: str = Field(default="en", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+
+    def language(self, bot_language: str) -> str:
+        """The template language for a resident who reads ``bot_language`` (id or en)."""
+        return self.language_en if bot_language == "en" else self.language_id
+
+
+class WhatsAppConfig(_Section):
+    """Residents on WhatsApp (Cloud API); officials stay in Telegram."""
+
+    enabled: bool = False
+    phone_number_id: str = Field(default="", pattern=r"^\d*$")
+    display_number: str = Field(default="", pattern=r"^(\d{8,15})?$")
+    access_token: str = ""
+    app_secret: str = ""
+    verify_token: str = ""
+    graph_url: str = Field(default="https://graph.facebook.com", pattern=r"^https?://[^\s/]+")
+    api_version: str = Field(default="v23.0", pattern=r"^v\d+\.\d+$")
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8443, ge=1, le=65535)
+    path: str = Field(default="/whatsapp", pattern=r"^/[A-Za-z0-9_\-./]*$")
+    templates: WhatsAppTemplates = WhatsAppTemplates()
+
+    @field_validator("phone_number_id", mode="before")
+    @classmethod
+    def _digits_as_text(cls, value: object) -> object:
+        # The id is a long number; TOML lets people write it with or without quotes.
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @property
+    def messages_url(self) -> str:
+        """Where messages are sent: ``{graph_url}/{api_version}/{phone_number_id}/messages``."""
+        return f"{self.graph_url.rstrip('/')}/{self.api_version}/{self.phone_number_id}/messages"
+
+
 class Config(_Section):
     kecamatan: KecamatanConfig = KecamatanConfig()
     telegram: TelegramConfig = TelegramConfig()
@@ -244,6 +291,7 @@ class Config(_Section):
     bot: BotConfig = BotConfig()
     survey: SurveyConfig = SurveyConfig()
     complaints: ComplaintsConfig = ComplaintsConfig()
+    whatsapp: WhatsAppConfig = WhatsAppConfig()
 
 
 def resolve_path(cli_path: str | None, *, fallback_to_example: bool = False) -> Path:
@@ -264,10 +312,8 @@ def resolve_path(cli_path: str | None, *, fallback_to_example: bool = False) -> 
 def load_config(path: Path, *, require_token: bool = False) -> Config:
     """Read and validate ``path``; raise :class:`ConfigError` with a one-line reason."""
     raw = _read_toml(path)
-    if token := os.environ.get(ENV_TOKEN):
-        raw.setdefault("telegram", {})
-        if isinstance(raw["telegram"], dict):
-            raw["telegram"]["token"] = token
+    _from_environment(raw, "telegram", (("token", ENV_TOKEN),))
+    _from_environment(raw, "whatsapp", WHATSAPP_ENV)
     try:
         config = Config.model_validate(_tuples(raw))
     except ValidationError as exc:
@@ -276,7 +322,46 @@ def load_config(path: Path, *, require_token: bool = False) -> Config:
         raise ConfigError(
             f"{path}: [telegram] token: missing; set it in the file or in ${ENV_TOKEN}"
         )
+    if require_token:
+        _check_whatsapp(path, config.whatsapp)
     return config
+
+
+def _from_environment(raw: dict[str, Any], section: str, keys: tuple[tuple[str, str], ...]) -> None:
+    """Secrets set in the environment win over the file."""
+    for key, variable in keys:
+        if value := os.environ.get(variable):
+            raw.setdefault(section, {})
+            if isinstance(raw[section], dict):
+                raw[section][key] = value
+
+
+def _check_whatsapp(path: Path, whatsapp: WhatsAppConfig) -> None:
+    """What ``run`` needs when WhatsApp is on: the number's id and the three secrets."""
+    if not whatsapp.enabled:
+        return
+    if not whatsapp.phone_number_id:
+        raise ConfigError(
+            f"{path}: [whatsapp] phone_number_id: missing (WhatsApp Manager, API Setup)"
+        )
+    for key, variable in WHATSAPP_ENV:
+        if not getattr(whatsapp, key):
+            raise ConfigError(
+                f"{path}: [whatsapp] {key}: missing; set it in the file or in ${variable}"
+            )
+
+
+def check_webhooks(path: Path, config: Config) -> None:
+    """With ``run --webhook``, Telegram's webhook server and WhatsApp's cannot share a port."""
+    telegram, whatsapp = config.telegram, config.whatsapp
+    if whatsapp.enabled and (telegram.webhook_listen, telegram.webhook_port) == (
+        whatsapp.listen,
+        whatsapp.port,
+    ):
+        raise ConfigError(
+            f"{path}: [whatsapp] port: {whatsapp.port} on {whatsapp.listen} is already "
+            "[telegram] webhook_port; give one of them another port"
+        )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

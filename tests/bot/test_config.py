@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -190,3 +191,98 @@ def test_run_refuses_bad_config_with_one_line_and_exit_2(
     assert err.startswith(f"ajung-bot: {path}: ")
     assert expected in err
     assert "Traceback" not in err
+
+
+WHATSAPP_ON = """[telegram]
+token = "123:abc"
+[whatsapp]
+enabled = true
+phone_number_id = 106540352242922
+access_token = "EAAG-file"
+app_secret = "file-secret"
+verify_token = "file-verify"
+"""
+WHATSAPP_VARIABLES = ("WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN")
+
+
+def test_whatsapp_keys_are_read_and_secrets_from_the_environment_win(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variable in WHATSAPP_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("WHATSAPP_APP_SECRET", "env-secret")
+    whatsapp = load_config(write(tmp_path, WHATSAPP_ON), require_token=True).whatsapp
+    assert whatsapp.phone_number_id == "106540352242922"  # written as a number, kept as digits
+    assert (whatsapp.access_token, whatsapp.app_secret) == ("EAAG-file", "env-secret")
+    assert whatsapp.messages_url == ("https://graph.facebook.com/v23.0/106540352242922/messages")
+    assert (whatsapp.listen, whatsapp.port, whatsapp.path) == ("127.0.0.1", 8443, "/whatsapp")
+    assert whatsapp.templates.language("en") == "en"
+    assert whatsapp.templates.language("id") == "id"
+
+
+@pytest.mark.parametrize(
+    ("removed", "message"),
+    [
+        pytest.param("phone_number_id", "[whatsapp] phone_number_id: missing", id="number-id"),
+        pytest.param(
+            "access_token",
+            "[whatsapp] access_token: missing; set it in the file or in $WHATSAPP_ACCESS_TOKEN",
+            id="token",
+        ),
+        pytest.param("app_secret", "[whatsapp] app_secret: missing", id="app-secret"),
+        pytest.param("verify_token", "[whatsapp] verify_token: missing", id="verify-token"),
+    ],
+)
+def test_check_config_for_run_needs_whatsapps_keys_when_enabled(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    removed: str,
+    message: str,
+) -> None:
+    for variable in WHATSAPP_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    text = "\n".join(line for line in WHATSAPP_ON.splitlines() if not line.startswith(removed))
+    path = write(tmp_path, text)
+    assert main(["--config", str(path), "check-config"]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(path), "check-config", "--for-run"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ajung-bot: {path}: {message}")
+    assert err.count("\n") == 1
+    disabled = write(tmp_path, text.replace("enabled = true", "enabled = false"))
+    assert main(["--config", str(disabled), "check-config", "--for-run"]) == 0
+
+
+def test_whatsapps_webhook_cannot_take_the_telegram_webhooks_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both default to 127.0.0.1:8443: fine with polling, a clash with ``--webhook``."""
+    for variable in WHATSAPP_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    path = write(tmp_path, WHATSAPP_ON)
+    assert main(["--config", str(path), "check-config", "--for-run"]) == 0
+    capsys.readouterr()
+    url = "https://bot.example.id/telegram"
+    assert main(["--config", str(path), "check-config", "--for-run", "--webhook", url]) == 2
+    assert "[whatsapp] port: 8443 on 127.0.0.1 is already [telegram] webhook_port" in (
+        capsys.readouterr().err
+    )
+    assert main(["--config", str(path), "run", "--webhook", url]) == 2
+    moved = write(tmp_path, WHATSAPP_ON + "port = 8444\n")
+    assert main(["--config", str(moved), "check-config", "--for-run", "--webhook", url]) == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        pytest.param("display_number = '+62 812'", "[whatsapp] display_number", id="display"),
+        pytest.param("api_version = '23'", "[whatsapp] api_version", id="version"),
+        pytest.param("path = 'whatsapp'", "[whatsapp] path", id="path"),
+        pytest.param("graph_url = 'graph.facebook.com'", "[whatsapp] graph_url", id="url"),
+        pytest.param("[whatsapp.templates]\nstatus_update = 'Kabar'", "status_update", id="name"),
+    ],
+)
+def test_whatsapp_mistakes_name_the_key(tmp_path: Path, line: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(write(tmp_path, f"[whatsapp]\n{line}\n"))
