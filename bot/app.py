@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from telegram import BotCommand, BotCommandScopeChat
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
@@ -24,12 +25,14 @@ from telegram.ext import (
     ContextTypes,
     TypeHandler,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import jobs
 from bot.config import Config
 from bot.persistence import DatabasePersistence
 from bot.processor import PerChatUpdateProcessor
+from bot.whatsapp.channel import BOT_DATA_KEY, WhatsAppChannel, whatsapp_of
+from bot.whatsapp.request import ChannelRouter
 from db import migrate
 from db.base import utcnow
 from db.engine import Database
@@ -77,13 +80,15 @@ def build_application(
     rate_limit: bool = True,
     extra_dialogues: Sequence[BaseHandler[Any, Any, Any]] = (),
     update_processor: PerChatUpdateProcessor | None = None,
+    whatsapp_transport: httpx.AsyncBaseTransport | None = None,
 ) -> BotApplication:
     """The bot, ready for ``run_polling``/``run_webhook`` or for driving in-process.
 
     ``request``/``updates_request`` replace the network (the offline Bot API of local mode and
     tests); ``clock`` replaces the wall clock in tests; ``extra_dialogues`` are registered with
     the bot's own dialogues (tests use it for a dialogue of their own); ``update_processor``
-    replaces the per-chat processor (benchmarks time every update with a subclass).
+    replaces the per-chat processor (benchmarks time every update with a subclass);
+    ``whatsapp_transport`` replaces the Graph API's network (an in-process stand-in).
     """
     database = Database(config.database.url)
     builder = (
@@ -105,9 +110,19 @@ def build_application(
         # Retries only RetryAfter (429) answers, never a timeout: a timed-out message may have
         # arrived, and sending it twice confuses a resident more than a missing one.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
-    if request is not None:
+    whatsapp = None
+    if config.whatsapp.enabled:
+        # Every Bot API call passes the router; those for WhatsApp chats never reach Telegram.
+        whatsapp = WhatsAppChannel(config, database, transport=whatsapp_transport)
+        builder = builder.request(ChannelRouter(request or _telegram_request(), whatsapp))
+        if request is not None:
+            builder = builder.get_updates_request(updates_request or request)
+    elif request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     application: BotApplication = builder.build()
+    if whatsapp is not None:
+        application.bot_data[BOT_DATA_KEY] = whatsapp
+        whatsapp.bind(application)
     menu = (*complaint.MENU, *survey.MENU, *common.MENU)
     application.bot_data["services"] = Services(
         config=config, database=database, catalog=catalog(), menu=menu, clock=clock
@@ -159,13 +174,20 @@ async def running(application: BotApplication, *, set_commands: bool = True) -> 
             if set_commands:
                 await publish_commands(application)
             await application.start()
+            whatsapp = whatsapp_of(application)
+            if whatsapp is not None:
+                await whatsapp.resume()
             with settled_memory():
                 try:
                     yield
                 finally:
+                    if whatsapp is not None:
+                        await whatsapp.settle()
                     await application.stop()
                     # What the last updates started (a complaint's card) still gets done.
                     await settle(application)
+                    if whatsapp is not None:
+                        await whatsapp.close()
     finally:
         await database.dispose()
 
@@ -194,6 +216,11 @@ def settled_memory(young_threshold: int = GC_YOUNG_THRESHOLD) -> Iterator[None]:
     finally:
         gc.set_threshold(*previous)
         gc.unfreeze()
+
+
+def _telegram_request() -> BaseRequest:
+    """The request python-telegram-bot would have built itself for the Bot API calls."""
+    return HTTPXRequest(connection_pool_size=256)
 
 
 async def _initialize(application: BotApplication, attempts: int = 8) -> None:

@@ -24,11 +24,21 @@ log = logging.getLogger(__name__)
 
 
 async def send_to_person(
-    application: Any, person: int, text: str, markup: InlineKeyboardMarkup | None = None
+    application: Any,
+    person: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    template: dict[str, Any] | None = None,
 ) -> bool:
-    """Send ``text`` to the private chat of ``person``; False when it did not arrive."""
+    """Send ``text`` to the private chat of ``person``; False when it did not arrive.
+
+    ``template`` is what a channel that limits free-form messages sends instead (WhatsApp,
+    24 hours after the person's last message): ``{"name": <[whatsapp.templates] key>,
+    "parameters": [...]}``. Telegram never sees it.
+    """
+    extra = {"template": template} if template is not None else None
     try:
-        await application.bot.send_message(person, text, reply_markup=markup)
+        await application.bot.send_message(person, text, reply_markup=markup, api_kwargs=extra)
     except Forbidden:
         async with services_of(application).database.transaction() as session:
             await residents.mark_blocked(session, person)
@@ -57,6 +67,8 @@ async def tell_reporter(application: Any, complaint: ComplaintRecord, note: str)
                 for score in RATING_SCORES
             ]
         )
+    status = views.status_label(t, complaint.status, complaint.reject_reason)
+    template = {"name": "status_update", "parameters": [complaint.code, status, note]}
     return await send_to_person(
-        application, contact.person, views.news_text(t, complaint, note), markup
+        application, contact.person, views.news_text(t, complaint, note), markup, template
     )

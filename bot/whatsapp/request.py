@@ -1,0 +1,85 @@
+"""The one place where the bot's Bot API calls split between Telegram and WhatsApp.
+
+:class:`ChannelRouter` is the ``BaseRequest`` python-telegram-bot sends every call through. A
+call aimed at a WhatsApp chat (or at a WhatsApp button press or media) is answered by the
+:class:`~bot.whatsapp.channel.WhatsAppChannel` in Telegram's shape; everything else goes to the
+real Telegram request unchanged, except two things Telegram must not see: the ``template`` a
+message may carry for WhatsApp (stripped), and a WhatsApp photo posted to the Trantib group
+under a complaint's card (its bytes are fetched from WhatsApp and uploaded instead).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from telegram import InputFile
+from telegram.request import BaseRequest, RequestData
+from telegram.request._requestparameter import RequestParameter
+
+from bot.whatsapp.channel import TEMPLATE_PARAM, WhatsAppChannel
+from bot.whatsapp.inbound import MEDIA_PREFIX
+
+
+class ChannelRouter(BaseRequest):
+    """Routes each call to Telegram (``telegram``) or to WhatsApp (``channel``)."""
+
+    __slots__ = ("channel", "telegram")
+
+    def __init__(self, telegram: BaseRequest, channel: WhatsAppChannel) -> None:
+        self.telegram = telegram
+        self.channel = channel
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.telegram.read_timeout
+
+    async def initialize(self) -> None:
+        await self.telegram.initialize()
+
+    async def shutdown(self) -> None:
+        await self.telegram.shutdown()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if request_data is not None:
+            params = request_data.parameters
+            if self.channel.owns(params):
+                api_method = url.rstrip("/").rsplit("/", 1)[-1]
+                status, body = await self.channel.call(api_method, dict(params))
+                return status, json.dumps(body, ensure_ascii=False).encode()
+            request_data = await self._for_telegram(request_data, params)
+        elif method == "GET" and self.channel.owns_download(url):
+            return await self.channel.download(url)
+        return await self.telegram.do_request(
+            url,
+            method,
+            request_data,
+            read_timeout=read_timeout,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+        )
+
+    async def _for_telegram(self, data: RequestData, params: dict[str, Any]) -> RequestData:
+        photo = params.get("photo")
+        whatsapp_photo = isinstance(photo, str) and photo.startswith(MEDIA_PREFIX)
+        if TEMPLATE_PARAM not in params and not whatsapp_photo:
+            return data
+        kept = [p for p in data._parameters if p.name not in (TEMPLATE_PARAM, "photo")]
+        if whatsapp_photo:
+            assert isinstance(photo, str)
+            content = await self.channel.media_bytes(photo)
+            upload = InputFile(content, filename="photo.jpg")
+            kept.append(RequestParameter.from_input("photo", upload))
+        elif "photo" in params:
+            kept += [p for p in data._parameters if p.name == "photo"]
+        return RequestData(kept)
