@@ -90,9 +90,11 @@ class OfflineGraphApi:
 
     # ------------------------------------------------------------------ for tests and drivers
 
-    def add_media(self, content: bytes, mime_type: str = "image/jpeg") -> str:
+    def add_media(
+        self, content: bytes, mime_type: str = "image/jpeg", *, media_id: str | None = None
+    ) -> str:
         """Register a resident's media (as WhatsApp keeps an uploaded image); its media id."""
-        media_id = f"{next(self._ids) + 880000000000000}"
+        media_id = media_id or f"{next(self._ids) + 880000000000000}"
         self._media[media_id] = _Media(content, mime_type)
         return media_id
 
