@@ -126,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--all", action="store_true", help="one poster per configured service")
     qr.add_argument("--out", required=True, metavar="PATH", help="FILE.png, or a folder")
     qr.add_argument("--bot-username", metavar="NAME", help="default: [survey] bot_username")
+    qr.add_argument(
+        "--channel",
+        choices=("telegram", "whatsapp"),
+        default="telegram",
+        help="whatsapp: a wa.me link to [whatsapp] display_number with the service in the text",
+    )
 
     check = _command(commands, "check-config", check_config, "validate the configuration")
     check.add_argument("--for-run", action="store_true", help="also require the bot token")
@@ -486,13 +492,8 @@ def survey_export(args: argparse.Namespace) -> int:
 
 def make_posters(args: argparse.Namespace) -> int:
     config = _config(args)
-    from pathlib import Path
-
     if bool(args.all) == bool(args.service):
         raise UsageError("name one SERVICE, or give --all (not both)")
-    username = args.bot_username or config.survey.bot_username
-    if not username:
-        raise UsageError("no bot username: pass --bot-username NAME or set [survey] bot_username")
     if args.all:
         services = list(config.survey.services)
     else:
@@ -501,27 +502,51 @@ def make_posters(args: argparse.Namespace) -> int:
             codes = ", ".join(s.code for s in config.survey.services)
             raise UsageError(f"unknown service {args.service!r}; codes: {codes}")
         services = [found]
-    from bot.posters import deep_link, poster_png
+    from bot.posters import poster_png
     from i18n import catalog
 
-    try:
-        links = [deep_link(username, service.code) for service in services]
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    t = catalog().for_language("id")  # the posters hang in an Indonesian office
+    links = _poster_links(args, config, services, t)
     out = Path(args.out)
+    suffix = "_whatsapp" if args.channel == "whatsapp" else ""
     if args.all or out.is_dir():
         out.mkdir(parents=True, exist_ok=True)
-        targets = [out / f"skm_{service.code}.png" for service in services]
+        targets = [out / f"skm_{service.code}{suffix}.png" for service in services]
     else:
         targets = [out]
-    t = catalog().for_language("id")  # the posters hang in an Indonesian office
-    for service, link, target in zip(services, links, targets, strict=True):
+    for service, (link, shown), target in zip(services, links, targets, strict=True):
         try:
-            target.write_bytes(poster_png(service, link, config.kecamatan.name, t))
+            target.write_bytes(poster_png(service, link, config.kecamatan.name, t, shown=shown))
         except OSError as error:
             raise UsageError(f"{target}: cannot be written: {error.strerror}") from None
         print(f"{target}: {service.code} {link}")
     return EXIT_OK
+
+
+def _poster_links(
+    args: argparse.Namespace, config: Config, services: list[Any], t: Any
+) -> list[tuple[str, str | None]]:
+    """Each service's link, and what the poster prints under the code (None: the link)."""
+    from bot.posters import deep_link, whatsapp_link
+
+    if args.channel == "whatsapp":
+        number = config.whatsapp.display_number
+        if not number:
+            raise UsageError("no WhatsApp number: set [whatsapp] display_number")
+        return [
+            (
+                whatsapp_link(number, t("whatsapp.survey_prefill", service=s.name, code=s.code)),
+                f"WhatsApp +{number}",
+            )
+            for s in services
+        ]
+    username = args.bot_username or config.survey.bot_username
+    if not username:
+        raise UsageError("no bot username: pass --bot-username NAME or set [survey] bot_username")
+    try:
+        return [(deep_link(username, service.code), None) for service in services]
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def _date(text: str) -> date:

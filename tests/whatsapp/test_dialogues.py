@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.whatsapp.channel import whatsapp_of
 from bot.whatsapp.driver import body_of, options
 from bot.whatsapp.rules import HELD_PAYLOAD
+from db import whatsapp as queries
 from db.models import ComplaintRating, Resident, SurveyResponse
 from handlers.context import services_of
 from iku.skm import UNSUR, UNSUR_KEYS
@@ -214,3 +216,35 @@ async def test_edits_become_new_messages(bot: BotHarness) -> None:
     [gender] = await budi.tap("Surat keterangan")
     assert len(budi.inbox()) == before + 1
     assert body_of(gender).startswith("Layanan: Surat keterangan")
+
+
+async def test_a_message_stored_but_not_handled_before_a_crash_is_handled_at_start(
+    bot: BotHarness,
+) -> None:
+    """The webhook answered 200 once the message was stored; the bot died before handling it."""
+    siti = bot.whatsapp_person()
+    payload = siti.payload({"type": "text", "text": {"body": "/lapor"}})
+    [message] = payload["entry"][0]["changes"][0]["value"]["messages"]
+    new = queries.NewInbound(
+        message["id"],
+        WA_ID,
+        bot.clock(),
+        {
+            "wa_id": WA_ID,
+            "name": "Siti",
+            "sent_at": int(bot.clock().timestamp()),
+            "message": message,
+        },
+    )
+    async with services_of(bot.application).database.transaction() as session:
+        await queries.record_inbound(session, [new], bot.clock())
+    assert siti.inbox() == []
+    await bot.restart_after_crash()
+    channel = whatsapp_of(bot.application)
+    assert channel is not None
+    await channel.settle()
+    [categories] = bot.graph.messages_to(WA_ID)
+    assert body_of(categories).startswith("⚠️ Darurat")
+    await channel.settle()
+    async with services_of(bot.application).database.sessions() as session:
+        assert await queries.fetch_pending_inbound(session) == []
