@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     chat = _command(commands, "chat", chat_locally, "talk to the bot in this terminal (no network)")
     chat.add_argument("--as", dest="role", choices=ROLES, default="resident", help="who you play")
     chat.add_argument("--database", metavar="URL", help="database URL (default: the config's)")
+    chat.add_argument(
+        "--channel",
+        choices=("telegram", "whatsapp"),
+        default="telegram",
+        help="whatsapp: the resident's dialogues as WhatsApp shows them",
+    )
 
     database = _command(commands, "db", None, "database schema migrations")
     db_commands = database.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -204,8 +210,15 @@ def run_bot(args: argparse.Namespace) -> int:
 def chat_locally(args: argparse.Namespace) -> int:
     config = _config(args, local=True)
     configure_logging(logging.WARNING)
-    from bot.local import chat
+    from bot.local import chat, local_config
 
+    if args.channel == "whatsapp":
+        if args.role != "resident":
+            raise UsageError("--channel whatsapp plays a resident: officials work in Telegram")
+        from bot.whatsapp import local
+
+        asyncio.run(local.chat(local_config(config, "resident", args.database)))
+        return EXIT_OK
     asyncio.run(chat(config, role=args.role, database_url=args.database))
     return EXIT_OK
 
