@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from db import surveys
 from db.engine import Database
-from db.models import SurveyResponse
+from db.models import Resident, SurveyResponse
+from db.residents import WA_BASE
 from iku.skm import UNSUR_KEYS
 from iku.survey_forms import PaperForm, SurveyAnswers
 
@@ -95,6 +96,27 @@ async def test_the_daily_limit_counts_one_service_of_one_resident(database: Data
     }
     assert len({row.resident_id for row in rows}) == 2
     assert None not in {row.resident_id for row in rows}
+
+
+async def test_the_daily_limit_counts_each_channel_identity_apart(database: Database) -> None:
+    """The same digits on Telegram and on WhatsApp are two people to the bot."""
+    whatsapp = WA_BASE + 6281234567890
+
+    def record(person: int) -> Any:
+        return surveys.record_chat_response(
+            session, person=person, answers=answers(3), answered_at=NOW, tz=WIB, daily_limit=1
+        )
+
+    async with database.transaction() as session:
+        assert [await record(whatsapp), await record(whatsapp)] == [True, False]
+        assert await record(6281234567890)  # a Telegram id with the same digits
+    day = NOW.astimezone(WIB).date()
+    async with database.sessions() as session:
+        assert await surveys.fetch_chat_responses_today(session, whatsapp, "KTP", day) == 1
+        channels = await session.scalars(
+            select(Resident.channel).join(SurveyResponse).order_by(SurveyResponse.id)
+        )
+        assert list(channels) == ["whatsapp", "telegram"]
 
 
 async def test_population_sums_the_months_that_overlap_the_period(database: Database) -> None:

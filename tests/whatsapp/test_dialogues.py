@@ -248,3 +248,36 @@ async def test_a_message_stored_but_not_handled_before_a_crash_is_handled_at_sta
     await channel.settle()
     async with services_of(bot.application).database.sessions() as session:
         assert await queries.fetch_pending_inbound(session) == []
+
+
+async def test_a_failed_status_for_the_window_sends_the_template_and_holds_the_news(
+    bot: BotHarness,
+) -> None:
+    """WhatsApp may accept a message and report 131047 later, in a status callback."""
+    code = await report_by_whatsapp(bot)
+    siti = bot.whatsapp_person()
+    await move(bot.official(), code, "✔️ Verifikasi", "Sudah dicek ke lokasi oleh petugas.")
+    news = bot.graph.sent[-1]
+    status = {
+        "id": news.message_id,
+        "status": "failed",
+        "timestamp": "1739757660",
+        "recipient_id": WA_ID,
+        "errors": [{"code": 131047, "title": "Re-engagement message"}],
+    }
+    value = {"messaging_product": "whatsapp", "metadata": {"phone_number_id": "106540352242922"}}
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "1",
+                "changes": [{"field": "messages", "value": {**value, "statuses": [status]}}],
+            }
+        ],
+    }
+    seen = len(siti.inbox())
+    assert await siti.deliver(body) != []
+    [template] = siti.inbox()[seen:]
+    assert body_of(template).startswith(f"[ajung_kabar_laporan] {code} | Diverifikasi |")
+    [again, _menu] = await siti.send("halo")
+    assert body_of(again) == body_of(news.message)
