@@ -18,7 +18,6 @@ import httpx
 from telegram import BotCommand, BotCommandScopeChat
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseHandler,
@@ -32,7 +31,7 @@ from bot.config import Config
 from bot.persistence import DatabasePersistence
 from bot.processor import PerChatUpdateProcessor
 from bot.whatsapp.channel import BOT_DATA_KEY, WhatsAppChannel, whatsapp_of
-from bot.whatsapp.request import ChannelRouter
+from bot.whatsapp.request import ChannelRouter, TelegramRateLimiter
 from db import migrate
 from db.base import utcnow
 from db.engine import Database
@@ -109,7 +108,7 @@ def build_application(
     if rate_limit:
         # Retries only RetryAfter (429) answers, never a timeout: a timed-out message may have
         # arrived, and sending it twice confuses a resident more than a missing one.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(TelegramRateLimiter(max_retries=3))  # type: ignore[arg-type]
     whatsapp = None
     if config.whatsapp.enabled:
         # Every Bot API call passes the router; those for WhatsApp chats never reach Telegram.

@@ -115,3 +115,8 @@ async def fetch_held_messages(
 async def delete_held_message(session: AsyncSession, held_id: int) -> None:
     """A held message went out."""
     await session.execute(delete(WhatsAppHeld).where(WhatsAppHeld.id == held_id))
+
+
+async def fetch_residents_with_held_messages(session: AsyncSession) -> set[str]:
+    """Who has messages waiting for their next message (read once at start)."""
+    return set(await session.scalars(select(WhatsAppHeld.wa_id).distinct()))

@@ -94,6 +94,8 @@ class WhatsAppChannel:
         self._last_message: dict[str, datetime] = {}
         self._offered: dict[int, tuple[Choice, ...]] = {}
         self._sent: OrderedDict[str, _Sent] = OrderedDict()
+        # Residents with held messages (loaded at start): the others cost no query per message.
+        self._holding: set[str] = set()
         self._message_ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -254,9 +256,12 @@ class WhatsAppChannel:
         async with self.database.transaction() as session:
             for message in messages:
                 await queries.hold_message(session, wa_id, message, self.now())
+        self._holding.add(wa_id)
 
     async def _deliver_held(self, wa_id: str) -> None:
         """What was held for the resident, now that they wrote (the window is open again)."""
+        if wa_id not in self._holding:
+            return
         async with self.database.sessions() as session:
             held = await queries.fetch_held_messages(session, wa_id)
         for held_id, message in held:
@@ -264,6 +269,7 @@ class WhatsAppChannel:
             self._remember(message_id, _Sent(wa_id, message, None))
             async with self.database.transaction() as session:
                 await queries.delete_held_message(session, held_id)
+        self._holding.discard(wa_id)
 
     async def _window_open(self, wa_id: str) -> bool:
         last = self._last_message.get(wa_id)
@@ -326,6 +332,7 @@ class WhatsAppChannel:
             await queries.delete_handled_inbound(session, self.now() - KEEP_HANDLED)
         async with self.database.sessions() as session:
             pending = await queries.fetch_pending_inbound(session)
+            self._holding = await queries.fetch_residents_with_held_messages(session)
         if pending:
             log.info("handling %d WhatsApp messages received before the last stop", len(pending))
         for row in pending:

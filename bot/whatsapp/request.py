@@ -11,9 +11,12 @@ under a complaint's card (its bytes are fetched from WhatsApp and uploaded inste
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import InputFile
+from telegram._utils.types import JSONDict
+from telegram.ext import AIORateLimiter
 from telegram.request import BaseRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
@@ -83,3 +86,24 @@ class ChannelRouter(BaseRequest):
         elif "photo" in params:
             kept += [p for p in data._parameters if p.name == "photo"]
         return RequestData(kept)
+
+
+class TelegramRateLimiter(AIORateLimiter):
+    """python-telegram-bot's limiter (30 messages a second overall, 20 a minute per group),
+    for Telegram's calls only: WhatsApp has its own throughput, and the Graph client backs off
+    on WhatsApp's 429 itself. Sharing Telegram's budget made every WhatsApp resident wait."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        if WhatsAppChannel.owns(data):
+            return await callback(*args, **kwargs)
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
