@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from telegram import BotCommand, BotCommandScopeChat
@@ -31,15 +31,19 @@ from bot.config import Config
 from bot.persistence import DatabasePersistence
 from bot.processor import PerChatUpdateProcessor
 from bot.whatsapp.channel import BOT_DATA_KEY, WhatsAppChannel, whatsapp_of
+from bot.whatsapp.delivery import WhatsAppSender
 from bot.whatsapp.request import ChannelRouter, TelegramRateLimiter
 from db import migrate
 from db.base import utcnow
 from db.engine import Database
-from handlers import common, complaint, iku, plans, survey, trantib
+from db.residents import WHATSAPP
+from handlers import common, complaint, delivery, iku, plans, survey, trantib
 from handlers.context import AppContext, Services, services_of, settle
 from i18n import catalog
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 BotApplication = Application[Any, AppContext, dict[str, Any], dict[str, Any], dict[str, Any], Any]
 
@@ -122,6 +126,8 @@ def build_application(
     if whatsapp is not None:
         application.bot_data[BOT_DATA_KEY] = whatsapp
         whatsapp.bind(application)
+        # The outbox's entries for WhatsApp residents go through the channel, not the Bot API.
+        delivery.add_sender(application, WHATSAPP, WhatsAppSender(whatsapp))
     menu = (*complaint.MENU, *survey.MENU, *common.MENU)
     application.bot_data["services"] = Services(
         config=config, database=database, catalog=catalog(), menu=menu, clock=clock
@@ -137,7 +143,8 @@ def register(
     """Handlers in the order they must be tried.
 
     group -1: bookkeeping that sees every update (who is talking) and never answers.
-    group 0: the dialogues first, so that inside a dialogue its own steps win (the resident's
+    group 0: buttons no handler may see (forged, without data) are refused; then the
+             dialogues, so that inside a dialogue its own steps win (the resident's
              report form before the rating, whose comment step lets other input pass; the
              survey's ``/start skm_<SERVICE>`` deep link before the global /start); then the
              feature commands and buttons, including the officials' group messages (their
@@ -153,22 +160,52 @@ def register(
         *plans.dialogues(),
     ]
     others = [*complaint.handlers(), *trantib.handlers(), *survey.handlers(), *iku.handlers()]
-    for handler in [*dialogues, *others, *common.handlers(), *common.catch_all()]:
+    everything = [*common.guards(), *dialogues, *others, *common.handlers(), *common.catch_all()]
+    for handler in everything:
         application.add_handler(handler)
     application.add_error_handler(common.on_error)
 
 
+class Stopped(Exception):
+    """Asked to stop (SIGTERM, SIGINT) before the bot was ready."""
+
+
+async def unless_stopped(work: Awaitable[T], stop: asyncio.Event | None) -> T:
+    """``await work``, or cancel it and raise :class:`Stopped` as soon as ``stop`` is set.
+
+    For the waits of the start (a Bot API server that keeps failing is retried for minutes, or
+    for ever) that must not outlast a SIGTERM: systemd kills what does not stop in time.
+    """
+    task = asyncio.ensure_future(work)
+    if stop is None:
+        return await task
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait((task, stopping), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if not task.done():
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        raise Stopped
+    return task.result()
+
+
 @asynccontextmanager
-async def running(application: BotApplication, *, set_commands: bool = True) -> AsyncIterator[None]:
+async def running(
+    application: BotApplication, *, set_commands: bool = True, stop: asyncio.Event | None = None
+) -> AsyncIterator[None]:
     """The application started (database migrated, state loaded, jobs on) for the ``with`` body.
 
     Migrations come first because initialising the application loads the persisted
     conversations from their tables. On the way out the state is flushed, then the engine closed.
+    Setting ``stop`` while the Bot API is still being waited for raises :class:`Stopped`.
     """
     database = services_of(application).database
     await migrate.upgrade_if_needed(database)
     try:
-        await _initialize(application)
+        await _initialize(application, stop)
         async with application:
             if set_commands:
                 await publish_commands(application)
@@ -222,8 +259,20 @@ def _telegram_request() -> BaseRequest:
     return HTTPXRequest(connection_pool_size=256)
 
 
-async def _initialize(application: BotApplication, attempts: int = 8) -> None:
-    """Initialise, riding out a Bot API server that is briefly down or throttling at start."""
+async def _initialize(
+    application: BotApplication, stop: asyncio.Event | None, attempts: int = 8
+) -> None:
+    """Initialise, riding out a Bot API server that is briefly down or throttling at start,
+    unless asked to stop meanwhile; the connections opened for the tries are closed on failure.
+    """
+    try:
+        await unless_stopped(_initialize_with_retries(application, attempts), stop)
+    except BaseException:
+        await application.bot.shutdown()
+        raise
+
+
+async def _initialize_with_retries(application: BotApplication, attempts: int) -> None:
     delay = 1.0
     for attempt in range(1, attempts + 1):
         try:

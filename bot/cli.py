@@ -11,12 +11,14 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot import logs
 from bot.config import Config, ConfigError, check_webhooks, load_config, resolve_path
 from iku.survey_forms import COLUMNS as FORM_COLUMNS
 
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+# The database, the photos and the exports hold residents' data: whatever a command creates is
+# readable by the account that runs the bot only (files 0600, folders 0700).
+PRIVATE_UMASK = 0o077
 ROLES = ("resident", "trantib", "camat", "sekcam", "pmks")
 
 
@@ -37,17 +42,28 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    configure_logging(logging.WARNING)
+    previous_umask = os.umask(PRIVATE_UMASK)
     try:
         return int(args.handler(args) or EXIT_OK)
     except (ConfigError, UsageError) as error:
-        print(f"ajung-bot: {error}", file=sys.stderr)
+        _fail(str(error))
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_OK
     except Exception as error:
         logging.getLogger("ajung_bot").debug("command failed", exc_info=True)
-        print(f"ajung-bot: {type(error).__name__}: {error}", file=sys.stderr)
+        _fail(f"{type(error).__name__}: {error}")
         return EXIT_FAILURE
+    finally:
+        os.umask(previous_umask)  # for a caller in the same process (the tests)
+
+
+def _fail(reason: str) -> None:
+    """The error as one line on standard error, secrets masked (exceptions may quote the token;
+    a database error's first line says what failed, the rest is the statement)."""
+    lines = logs.redact(reason).splitlines() or [""]
+    print(f"ajung-bot: {lines[0]}", file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,11 +201,14 @@ def _config(
     args: argparse.Namespace, *, require_token: bool = False, local: bool = False
 ) -> Config:
     path = resolve_path(args.config, fallback_to_example=local)
-    return load_config(path, require_token=require_token)
+    config = load_config(path, require_token=require_token)
+    logs.keep_secret(config.telegram.token, config.telegram.webhook_secret)
+    return config
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Log lines on standard error, secrets masked (see bot.logs); every command has it."""
+    logs.configure(level)
     # httpx logs every request URL at INFO, and Telegram URLs carry the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     for chatty in ("apscheduler", "alembic"):
@@ -402,7 +421,7 @@ def send_summary(args: argparse.Namespace) -> int:
             return await deliver_summary(bot, database, config, week, now, force=args.force)
 
     outcome = _on_database(config, send)
-    print(f"{week.key}: {outcome}")
+    print(f"{week.key}: {logs.redact(outcome)}")
     return EXIT_FAILURE if outcome.startswith("failed") else EXIT_OK
 
 

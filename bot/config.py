@@ -14,9 +14,17 @@ import tomllib
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from iku.complaints import ClockRules
 
@@ -44,6 +52,21 @@ class _Section(BaseModel):
 
 
 ChatId = Annotated[int, Field(description="Telegram chat id; 0 means not set")]
+# The drivers the bot is built and tested for: both are asynchronous.
+DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+# Telegram's rule for a webhook's secret_token.
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# A bot token from @BotFather: the bot's numeric id, a colon, the secret part.
+BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
+
+
+def _distinct_labels(value: tuple[str, ...], one: str, many: str) -> tuple[str, ...]:
+    """Choices people tap (desa, categories): each 1 to 100 characters, no two alike."""
+    if any(not label.strip() or len(label) > 100 for label in value):
+        raise ValueError(f"every {one} needs 1 to 100 characters")
+    if len(set(value)) != len(value):
+        raise ValueError(f"{many} must be different from each other")
+    return value
 
 
 class KecamatanConfig(_Section):
@@ -59,6 +82,13 @@ class KecamatanConfig(_Section):
         "Sukamakmur",
         "Wirowongso",
     )
+
+    @field_validator("desa")
+    @classmethod
+    def _desa(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one desa is needed: residents choose theirs when reporting")
+        return _distinct_labels(value, "desa", "desa")
 
     @field_validator("timezone")
     @classmethod
@@ -84,12 +114,49 @@ class TelegramConfig(_Section):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: str = ""
 
+    # The values below are secrets: a message about them never repeats them.
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: str) -> str:
+        if value and not BOT_TOKEN.fullmatch(value):
+            raise ValueError("not a bot token like 123456789:AAH... from @BotFather")
+        return value
+
+    @field_validator("base_url", "base_file_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("not an http:// or https:// URL")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: str) -> str:
+        if value and not WEBHOOK_SECRET.fullmatch(value):
+            raise ValueError(
+                "Telegram accepts 1 to 256 of A-Z, a-z, 0-9, _ and - (empty: a random one)"
+            )
+        return value
+
 
 class RolesConfig(_Section):
     camat: tuple[int, ...] = ()
     sekcam: tuple[int, ...] = ()
     trantib: tuple[int, ...] = ()
     pmks: tuple[int, ...] = ()
+
+    @field_validator("camat", "sekcam", "trantib", "pmks")
+    @classmethod
+    def _people(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        # /id in a group answers with the group's id too, which is negative.
+        for user_id in value:
+            if user_id <= 0:
+                raise ValueError(
+                    f"{user_id} is a group's id; a role lists people's ids (from /id in a "
+                    "private chat with the bot)"
+                )
+        return value
 
     def has(self, user_id: int, *roles: str) -> bool:
         """Whether ``user_id`` holds any of ``roles`` (names of this section's fields)."""
@@ -98,6 +165,24 @@ class RolesConfig(_Section):
 
 class DatabaseConfig(_Section):
     url: str = "sqlite+aiosqlite:///data/ajung.db"
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        # The URL may hold a password: a message about it names the driver at most.
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        usage = "sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PASSWORD@HOST:PORT/NAME"
+        try:
+            url = make_url(value)
+        except (ArgumentError, ValueError):
+            raise ValueError(f"not a database URL; use {usage}") from None
+        if url.drivername not in DATABASE_DRIVERS:
+            raise ValueError(f"{url.drivername!r} is not supported; use {usage}")
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            raise ValueError("names no database file; use sqlite+aiosqlite:///PATH")
+        return value
 
 
 class ScheduleConfig(_Section):
@@ -191,18 +276,32 @@ class ComplaintsConfig(_Section):
     limit_days: int = Field(default=60, ge=1)
     holidays: tuple[str, ...] = ()
     overdue_report_time: str = "07:30"
-    photo_dir: str = "data/photos"
+    photo_dir: str = Field(default="data/photos", min_length=1)
     max_photos: int = Field(default=3, ge=0, le=10)
     description_min: int = Field(default=10, ge=1)
     description_max: int = Field(default=2000, ge=1, le=3500)
+    note_timeout_minutes: int = Field(default=30, ge=1, le=1440)
 
     @field_validator("categories")
     @classmethod
     def _labels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if any(not label.strip() or len(label) > 100 for label in value):
-            raise ValueError("every category needs 1 to 100 characters")
-        if len(set(value)) != len(value):
-            raise ValueError("categories must be different from each other")
+        return _distinct_labels(value, "category", "categories")
+
+    @field_validator("limit_days")
+    @classmethod
+    def _limit_after_plan(cls, value: int, info: ValidationInfo) -> int:
+        # The plan is due verify_days + plan_days after receipt: it must not come after the end.
+        verify, plan = info.data.get("verify_days"), info.data.get("plan_days")
+        if verify is not None and plan is not None and value < verify + plan:
+            raise ValueError(f"{value} is below verify_days + plan_days ({verify + plan})")
+        return value
+
+    @field_validator("description_max")
+    @classmethod
+    def _max_above_min(cls, value: int, info: ValidationInfo) -> int:
+        minimum = info.data.get("description_min")
+        if minimum is not None and value < minimum:
+            raise ValueError(f"{value} is below description_min ({minimum})")
         return value
 
     @field_validator("holidays")
@@ -366,17 +465,24 @@ def check_webhooks(path: Path, config: Config) -> None:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        content = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: file not found; copy config.example.toml to config.toml, "
             f"or point --config or ${ENV_CONFIG} at your file"
         ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+    try:
+        # "-sig": a byte-order mark, as some Windows editors write, is not an error.
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}: not UTF-8 text (line {line}); save it as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
 def _tuples(value: Any) -> Any:

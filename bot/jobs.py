@@ -19,7 +19,7 @@ from telegram.ext import Application
 from bot.config import Config
 from bot.summary import deliver_summary, due_week
 from db import conversations
-from handlers import complaint_card, trantib
+from handlers import complaint_card, delivery, note_requests, trantib
 from handlers.context import AppContext, services_of
 from handlers.dialogue import Dialogue
 
@@ -67,6 +67,13 @@ def schedule(config: Config) -> tuple[Job, ...]:
         ),
         # Cards and photos a stop of the bot left unpublished.
         Job("complaints.catch_up", complaint_card.catch_up, every=300, first=30),
+        # What moves owe to reporters and to the cards: at start (a kill right after a move),
+        # and every few seconds for the entries waiting to be tried again. Each move also
+        # starts a delivery itself, so this is the safety net, not the usual path.
+        Job("outbox.deliver", delivery.deliver_job, every=delivery.TICK_SECONDS, first=1),
+        # Note requests left unanswered past [complaints] note_timeout_minutes end, and their
+        # officials are told; at start too, for those that ran out while the bot was down.
+        Job("complaints.expire_note_requests", note_requests.expire_note_requests, every=60),
     )
 
 
@@ -135,8 +142,11 @@ async def _expire(application: Any, dialogue: Dialogue, key: tuple[int | str, ..
     chat_id, user_id = int(key[0]), int(key[1])
     user_data = application.user_data.get(user_id)
     dialogue.expire(key, user_data)
-    if dialogue.quiet_expiry:
-        await application.update_persistence()
+    # Saved before the notice, as every step is: a crash cannot resurrect it, nor repeat it.
+    await dialogue.save(application, key)
+    # A private chat's id is the person's id. A dialogue left in a group by an older version
+    # (they happen in private chats only now) ends without a word to the group.
+    if dialogue.quiet_expiry or chat_id != user_id:
         return
     services = services_of(application)
     texts = services.catalog.for_language(
@@ -151,5 +161,3 @@ async def _expire(application: Any, dialogue: Dialogue, key: tuple[int | str, ..
         log.warning(
             "conversation %s expired; notice not sent: %s", dialogue.name, type(error).__name__
         )
-    # Persist the end now rather than at the next interval, so a crash cannot resurrect it.
-    await application.update_persistence()

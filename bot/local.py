@@ -212,9 +212,18 @@ class _Session:
             "/grup": self.switch_chat,
         }.get(command)
         if action is None:
-            await self.person.send(text)
+            await self.person.send(text, reply_to=self.forced_reply())
         else:
             await action(rest)
+
+    def forced_reply(self) -> JSONDict | None:
+        """The bot's newest message here when it asked for a reply (ForceReply, as a note
+        request does): a Telegram app then makes the next typed text a reply to it."""
+        newest = self.person.api.last_bot_message(self.person.chat_id)
+        if newest is None:
+            return None
+        markup = self.person.api.sent_markup(self.person.chat_id, int(newest["message_id"]))
+        return newest if markup and markup.get("force_reply") else None
 
     async def press(self, number: int) -> None:
         if not 1 <= number <= len(self.terminal.buttons):

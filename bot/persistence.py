@@ -4,11 +4,12 @@ What is kept: conversation states (so a restart in the middle of a dialogue resu
 per-user data (the person's language, dialogue drafts). Chat data, bot-wide data and callback
 data are not persisted: the bot keeps none of them (the ``chat_data`` table stays empty).
 
-Each dialogue step is saved as it happens (:meth:`DatabasePersistence.save_step`); besides,
-python-telegram-bot calls the ``update_*`` methods concurrently, once per changed key, every
-``update_interval`` seconds. Writing each in its own transaction would make SQLite serialise
-hundreds of tiny commits; instead the calls of one round are gathered and written in one short
-transaction (see :class:`_WriteBehind`), and every caller awaits that write.
+Each dialogue step is saved as it happens (:meth:`DatabasePersistence.save_step`), and that is
+the only way a conversation state is written. Besides, python-telegram-bot calls the
+``update_*`` methods concurrently, once per changed key, every ``update_interval`` seconds.
+Writing each in its own transaction would make SQLite serialise hundreds of tiny commits;
+instead the calls of one round are gathered and written in one short transaction (see
+:class:`_WriteBehind`), and every caller awaits that write.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
@@ -27,6 +28,10 @@ from db.base import utcnow
 from db.engine import Database
 
 Json = dict[str, Any]
+
+# A step that keeps its conversation's state still writes it when the row is this old, so the
+# row's time (what the idle sweep reads after a restart) follows a person who is still answering.
+ACTIVITY_REFRESH = timedelta(minutes=1)
 
 
 class DatabasePersistence(BasePersistence[Json, Json, Json]):
@@ -44,9 +49,12 @@ class DatabasePersistence(BasePersistence[Json, Json, Json]):
             update_interval=update_interval,
         )
         self.database = database
+        self.clock = clock
         self._writes = _WriteBehind(database, clock)
         # What each row holds now (as JSON text), so that unchanged data costs no statement.
         self._written: dict[tuple[Any, ...], str] = {}
+        # When each conversation row was last staged, for ACTIVITY_REFRESH.
+        self._touched: dict[tuple[Any, ...], datetime] = {}
 
     async def get_user_data(self) -> dict[int, Json]:
         async with self.database.sessions() as session:
@@ -72,7 +80,12 @@ class DatabasePersistence(BasePersistence[Json, Json, Json]):
     async def update_conversation(
         self, name: str, key: tuple[int | str, ...], new_state: object | None
     ) -> None:
-        await self._put(("conversation", name, key), new_state)
+        """Ignored: every change of a conversation is saved by its own step (:meth:`save_step`).
+
+        The library hands over a copy of the states taken a moment before it writes them; in
+        between, a dialogue can end and delete its row, and writing the copy brought the
+        finished dialogue back, to be "closed for inactivity" after the next restart.
+        """
 
     async def update_user_data(self, user_id: int, data: Json) -> None:
         await self._put_data(("user", user_id), data)
@@ -94,7 +107,15 @@ class DatabasePersistence(BasePersistence[Json, Json, Json]):
         self, name: str, key: tuple[int | str, ...], state: object | None, user: int, data: Json
     ) -> None:
         """A dialogue step: its conversation state and the person's data, in one write."""
-        self._stage(("conversation", name, key), state)
+        slot = ("conversation", name, key)
+        now = self.clock()
+        touched = self._touched.get(slot)
+        if state is None:
+            self._touched.pop(slot, None)
+        elif touched is None or now - touched >= ACTIVITY_REFRESH:
+            self._touched[slot] = now
+            self._written.pop(slot, None)  # written again, if only to move its time
+        self._stage(slot, state)
         self._stage(("user", user), dict(data) if data else None)
         await self._writes.drain()
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.app import BotApplication, build_application, running
+from bot.app import BotApplication, Stopped, build_application, running, unless_stopped
 from bot.config import Config
 from bot.whatsapp.channel import whatsapp_of
 from bot.whatsapp.webhook import WebhookServer
@@ -25,21 +25,38 @@ log = logging.getLogger(__name__)
 
 
 async def serve(config: Config, *, webhook_url: str | None = None) -> None:
+    """Serve until SIGTERM or SIGINT, which also end the waits for the Bot API at start."""
     application = build_application(config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with running(application):
-        await _receive_updates(application, config, webhook_url)
+    try:
+        async with running(application, stop=stop):
+            await _serve_until(stop, application, config, webhook_url)
+    except Stopped:
+        log.info("stopped before the bot was ready")
+
+
+async def _serve_until(
+    stop: asyncio.Event, application: BotApplication, config: Config, webhook_url: str | None
+) -> None:
+    updater = application.updater
+    assert updater is not None
+    whatsapp = None
+    try:
+        # Its first call (deleteWebhook or setWebhook) is retried for as long as it fails.
+        await unless_stopped(_receive_updates(application, config, webhook_url), stop)
         whatsapp = await _serve_whatsapp(application, config)
         how = "webhook" if webhook_url else "long polling"
         log.info("ready: %s%s", how, " and the WhatsApp webhook" if whatsapp else "")
         await stop.wait()
+    finally:
         log.info("stopping: finishing the updates in hand and saving state")
         if whatsapp is not None:
             await whatsapp.stop()
-        await application.updater.stop()  # type: ignore[union-attr]
+        if updater.running:
+            await updater.stop()
 
 
 async def _serve_whatsapp(application: BotApplication, config: Config) -> WebhookServer | None:

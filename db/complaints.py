@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     case,
     delete,
@@ -150,18 +151,28 @@ class EventRecord:
 
 @dataclass(frozen=True)
 class ReporterContact:
-    """Where to send a reporter the news of their complaint (never shown to officials).
+    """Where to send a reporter the news of their complaint (never shown to officials): the
+    channel and the channel's own id, as the outbox stores them; :attr:`person` is the private
+    chat id the bot knows them by (see ``db.residents.identity``)."""
 
-    ``person`` is the private chat id, on whichever channel (see ``db.residents.identity``).
-    """
-
-    person: int
+    channel: str
+    external_id: str
     language: str
     blocked: bool
+
+    @property
+    def person(self) -> int:
+        return person_of(self.channel, self.external_id)
 
 
 @dataclass(frozen=True)
 class PendingMove:
+    """A move an official started with a button, waiting for their note.
+
+    ``prompt_message_id`` is the note request: only a reply to it completes the move.
+    ``created_at`` (when the button was pressed) and ``code`` are filled in when read back.
+    """
+
     official_id: int
     complaint_id: int
     chat_id: int
@@ -169,6 +180,8 @@ class PendingMove:
     target: Status
     reason: RejectReason | None
     prompt_message_id: int | None
+    created_at: datetime | None = None
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -398,7 +411,11 @@ async def rate_complaint(
     it is not Selesai; "already" when it was rated before.
     """
     complaint = await session.get(Complaint, complaint_id)
-    if complaint is None or complaint.reporter_id != await resident_id(session, rater):
+    # A complaint entered by an official has no reporter, and a rater who never wrote to the
+    # bot has no resident id: None == None must not make them its owner.
+    if complaint is None or complaint.reporter_id is None:
+        return "not_found", ""
+    if complaint.reporter_id != await resident_id(session, rater):
         return "not_found", ""
     if complaint.status != Status.SELESAI.value:
         return "not_done", complaint.code
@@ -417,9 +434,15 @@ async def record_card(
     )
 
 
-async def record_photo_download(session: AsyncSession, photo_id: int, path: str | None) -> None:
-    """Count a download attempt; ``path`` is where the copy now is (None: it failed)."""
-    values: dict[str, Any] = {"download_attempts": ComplaintPhoto.download_attempts + 1}
+async def record_photo_download(
+    session: AsyncSession, photo_id: int, path: str | None, *, retry_at: datetime | None = None
+) -> None:
+    """Count a download attempt; ``path`` is where the copy now is (None: it failed, and the
+    next try is due at ``retry_at``; None there too: given up)."""
+    values: dict[str, Any] = {
+        "download_attempts": ComplaintPhoto.download_attempts + 1,
+        "next_attempt_at": None if path is not None else retry_at,
+    }
     if path is not None:
         values["local_path"] = path
     await session.execute(
@@ -428,7 +451,8 @@ async def record_photo_download(session: AsyncSession, photo_id: int, path: str 
 
 
 async def save_pending_move(session: AsyncSession, move: PendingMove, now: datetime) -> None:
-    """Start (or restart) an official's move of a complaint, waiting for the note."""
+    """Start an official's move of a complaint, waiting for the note (see
+    :func:`take_pending_move` for the one it replaces)."""
     await delete_pending_move(session, move.official_id, move.complaint_id)
     session.add(
         ComplaintPendingMove(
@@ -454,15 +478,63 @@ async def delete_pending_move(session: AsyncSession, official_id: int, complaint
     )
 
 
+async def take_pending_move(
+    session: AsyncSession, official_id: int, complaint_id: int
+) -> PendingMove | None:
+    """Remove the official's pending move of the complaint (a newer button press replaces it);
+    the move removed, so its request can be marked void, or None."""
+    row = (
+        await session.execute(
+            _pending_query().where(
+                ComplaintPendingMove.official_id == official_id,
+                ComplaintPendingMove.complaint_id == complaint_id,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    await delete_pending_move(session, official_id, complaint_id)
+    return _pending(row[0], row[1])
+
+
 async def drop_pending_move(
-    session: AsyncSession, official_id: int, chat_id: int
-) -> ComplaintRecord | None:
-    """Cancel the official's latest pending move in the chat; the complaint it was for."""
-    move = await fetch_pending_move(session, official_id, chat_id)
+    session: AsyncSession, official_id: int, chat_id: int, prompt_message_id: int | None = None
+) -> tuple[PendingMove, ComplaintRecord] | None:
+    """Cancel (``/batal``) the official's move whose request ``prompt_message_id`` is, else
+    their latest one in the chat; the move and its complaint, or None."""
+    if prompt_message_id is not None:
+        move = await fetch_pending_by_prompt(session, official_id, chat_id, prompt_message_id)
+    else:
+        moves = await fetch_pending_in_chat(session, official_id, chat_id)
+        move = moves[0] if moves else None
     if move is None:
         return None
     await delete_pending_move(session, official_id, move.complaint_id)
-    return await fetch_complaint(session, move.complaint_id)
+    complaint = await fetch_complaint(session, move.complaint_id)
+    return None if complaint is None else (move, complaint)
+
+
+async def expire_pending_moves(session: AsyncSession, before: datetime) -> list[PendingMove]:
+    """Remove the pending moves started at or before ``before``; the ones removed.
+
+    Each is deleted only if it is still the one read (same start time), so a move restarted
+    meanwhile by a newer button press is left alone.
+    """
+    rows = await session.execute(
+        _pending_query().where(ComplaintPendingMove.created_at <= before).limit(100)
+    )
+    expired = []
+    for row, code in list(rows):
+        result = await session.execute(
+            delete(ComplaintPendingMove).where(
+                ComplaintPendingMove.official_id == row.official_id,
+                ComplaintPendingMove.complaint_id == row.complaint_id,
+                ComplaintPendingMove.created_at == row.created_at,
+            )
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            expired.append(_pending(row, code))
+    return expired
 
 
 async def record_rating(
@@ -712,34 +784,48 @@ async def fetch_reporter_contact(
             .where(Complaint.id == complaint_id)
         )
     ).first()
-    if row is None:
-        return None
-    return ReporterContact(person_of(row[0], row[1]), row[2], row[3])
+    return None if row is None else ReporterContact(row[0], row[1], row[2], row[3])
 
 
-async def fetch_pending_move(
-    session: AsyncSession, official_id: int, chat_id: int, prompt_message_id: int | None = None
-) -> PendingMove | None:
-    """The move this official is writing a note for in this chat.
-
-    With ``prompt_message_id`` (the official replied to a prompt) that prompt's move; otherwise
-    the official's most recent one in the chat.
-    """
-    query = select(ComplaintPendingMove).where(
-        ComplaintPendingMove.official_id == official_id,
-        ComplaintPendingMove.chat_id == chat_id,
+def _pending_query() -> Select[ComplaintPendingMove, str]:
+    return select(ComplaintPendingMove, Complaint.code).join(
+        Complaint, Complaint.id == ComplaintPendingMove.complaint_id
     )
-    if prompt_message_id is not None:
-        replied = await session.scalar(
-            query.where(ComplaintPendingMove.prompt_message_id == prompt_message_id)
+
+
+async def fetch_pending_by_prompt(
+    session: AsyncSession, official_id: int, chat_id: int, prompt_message_id: int
+) -> PendingMove | None:
+    """The official's move whose note request is message ``prompt_message_id`` of the chat:
+    the only move a reply to that message may complete."""
+    row = (
+        await session.execute(
+            _pending_query().where(
+                ComplaintPendingMove.official_id == official_id,
+                ComplaintPendingMove.chat_id == chat_id,
+                ComplaintPendingMove.prompt_message_id == prompt_message_id,
+            )
         )
-        if replied is not None:
-            return _pending(replied)
-    latest = await session.scalar(query.order_by(ComplaintPendingMove.created_at.desc()).limit(1))
-    return None if latest is None else _pending(latest)
+    ).first()
+    return None if row is None else _pending(row[0], row[1])
 
 
-def _pending(row: ComplaintPendingMove) -> PendingMove:
+async def fetch_pending_in_chat(
+    session: AsyncSession, official_id: int, chat_id: int
+) -> list[PendingMove]:
+    """The official's pending moves in the chat, newest first."""
+    rows = await session.execute(
+        _pending_query()
+        .where(
+            ComplaintPendingMove.official_id == official_id,
+            ComplaintPendingMove.chat_id == chat_id,
+        )
+        .order_by(ComplaintPendingMove.created_at.desc())
+    )
+    return [_pending(row, code) for row, code in rows]
+
+
+def _pending(row: ComplaintPendingMove, code: str = "") -> PendingMove:
     return PendingMove(
         official_id=row.official_id,
         complaint_id=row.complaint_id,
@@ -748,6 +834,8 @@ def _pending(row: ComplaintPendingMove) -> PendingMove:
         target=Status(row.target),
         reason=RejectReason(row.reason) if row.reason else None,
         prompt_message_id=row.prompt_message_id,
+        created_at=row.created_at,
+        code=code,
     )
 
 
@@ -769,17 +857,32 @@ async def fetch_without_card(
     return list(rows)
 
 
+@dataclass(frozen=True)
+class PhotoToKeep:
+    """A photo whose copy is due: the code of its complaint, and the tries made so far."""
+
+    code: str
+    photo: PhotoRecord
+    attempts: int
+
+
 async def fetch_photos_to_download(
-    session: AsyncSession, *, max_attempts: int, complaint_id: int | None = None, limit: int = 20
-) -> list[tuple[str, PhotoRecord]]:
-    """(code, photo) of photos not yet kept locally and not given up on; of one complaint, or
-    of all of them."""
+    session: AsyncSession,
+    *,
+    now: datetime,
+    max_attempts: int,
+    complaint_id: int | None = None,
+    limit: int = 20,
+) -> list[PhotoToKeep]:
+    """Photos not yet kept locally, not given up on, whose next try is due at ``now``; of one
+    complaint, or of all of them."""
     query = (
         select(Complaint.code, ComplaintPhoto)
         .join(Complaint, Complaint.id == ComplaintPhoto.complaint_id)
         .where(
             ComplaintPhoto.local_path.is_(None),
             ComplaintPhoto.download_attempts < max_attempts,
+            or_(ComplaintPhoto.next_attempt_at.is_(None), ComplaintPhoto.next_attempt_at <= now),
         )
         .order_by(ComplaintPhoto.id)
         .limit(limit)
@@ -787,7 +890,7 @@ async def fetch_photos_to_download(
     if complaint_id is not None:
         query = query.where(ComplaintPhoto.complaint_id == complaint_id)
     rows = await session.execute(query)
-    return [(code, _photo(photo)) for code, photo in rows]
+    return [PhotoToKeep(code, _photo(photo), photo.download_attempts) for code, photo in rows]
 
 
 def overdue_condition(today: date) -> ColumnElement[bool]:

@@ -4,18 +4,23 @@ SQLite (the default) runs in WAL mode with a busy timeout and foreign keys on, s
 concurrent chats and a CLI export can use the same file; PostgreSQL is chosen by the URL alone.
 Queries never commit: the handler or job that owns the unit of work uses
 :meth:`Database.transaction`.
+
+A failed statement never carries a person's data into a log or onto the terminal: the engine
+hides the statement's parameters, and the row values PostgreSQL quotes in its error details are
+removed from the error (see :func:`_without_row_values`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,6 +31,13 @@ from sqlalchemy.ext.asyncio import (
 from db.sqlite_driver import one_trip_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# What a driver's error quotes of the row it refused: PostgreSQL's DETAIL line ("Failing row
+# contains (...)", "Key (external_id)=(5550001) already exists") and asyncpg's value it could
+# not encode ("invalid input for query argument $3: 'Siti' (...)").
+ROW_VALUES = (
+    (re.compile(r"\nDETAIL: .*?(?=\nHINT: |\Z)", re.DOTALL), "\nDETAIL:  (hidden)"),
+    (re.compile(r"(invalid input for query argument \$\d+): .*"), r"\1: (hidden)"),
+)
 
 
 class Database:
@@ -36,9 +48,11 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
             _ensure_parent_dir(self.url.database)
+        # Parameters are residents' ids, names and words: a failed write logs the statement only.
         self.engine: AsyncEngine = create_async_engine(
-            self.url, echo=echo, **_engine_options(self.is_sqlite)
+            self.url, echo=echo, hide_parameters=True, **_engine_options(self.is_sqlite)
         )
+        event.listen(self.engine.sync_engine, "handle_error", _without_row_values)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -72,6 +86,31 @@ def _engine_options(is_sqlite: bool) -> dict[str, Any]:
             "pool_reset_on_return": None,
         }
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+
+
+def _without_row_values(context: ExceptionContext) -> None:
+    """Remove the refused row's values from a failed statement's error, before anyone logs it.
+
+    The values are in the text of every exception of the chain (the driver's, SQLAlchemy's
+    wrapper of it, SQLAlchemy's own), and asyncpg also keeps the DETAIL apart and adds it to
+    its text each time the error is printed.
+    """
+    seen: set[int] = set()
+    # SQLAlchemy's exception is raised "from" the driver's after this hook: two chains to walk.
+    for error in (context.sqlalchemy_exception, context.original_exception):
+        while error is not None and id(error) not in seen:
+            seen.add(id(error))
+            if getattr(error, "detail", None):
+                error.detail = None  # type: ignore[attr-defined]
+            if error.args and isinstance(error.args[0], str):
+                error.args = (_hide_row_values(error.args[0]), *error.args[1:])
+            error = error.__cause__ or error.__context__
+
+
+def _hide_row_values(text: str) -> str:
+    for pattern, replacement in ROW_VALUES:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def _ensure_parent_dir(database: str | None) -> None:

@@ -402,17 +402,25 @@ class OutboxMessage(Base):
     A job delivers the pending ones with back-off until Telegram (or WhatsApp) accepts them or
     the person blocked the bot, so a Bot API error or a kill right after the change loses
     nothing. ``channel``/``chat_id`` say where it goes (never logged); ``payload`` what to send
-    (the kind decides its shape). ``status``: pending, sent, blocked (the person blocked the
-    bot) or failed (refused for good, e.g. the chat no longer exists).
+    (the kind decides its shape); ``message_id`` the message it edits or answers, so a reply to
+    a note request that was voided can be told so. ``status``: pending, sent, blocked (the
+    person blocked the bot), failed (refused for good, e.g. the chat no longer exists) or
+    unconfirmed (a new message whose sending timed out: it may have arrived, so it is not
+    sent again).
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_outbox_chat_id_message_id", "chat_id", "message_id"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))
+    # The message of that chat this entry edits or answers (a card, a note request), if any.
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
     complaint_id: Mapped[int | None] = mapped_column(
         Id, ForeignKey("complaints.id", ondelete="CASCADE"), index=True
     )

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     case,
+    exists,
     func,
     insert,
     select,
@@ -80,9 +81,14 @@ async def record_chat_response(
     answered_at: datetime,
     tz: ZoneInfo,
     daily_limit: int,
+    submission_key: str | None = None,
 ) -> bool:
     """Store a resident's chat response unless they reached ``daily_limit`` responses for this
     service on this local day (0 = no limit). True when stored.
+
+    ``submission_key`` (set when the survey started) makes this idempotent: a response already
+    stored under it is not stored again, and counts as stored (True). "Kirim" pressed again
+    after a crash then thanks the resident instead of storing a second response.
 
     One statement does it all (find the resident, count today's answers, insert): this runs at
     every survey's end, and each statement is a round trip to the database.
@@ -99,9 +105,12 @@ async def record_chat_response(
         "resident_channel": channel,
         "external_id": external_id,
         "daily_limit": daily_limit,
+        "submission_key": submission_key,
     }
     statement = _CHAT_INSERT_LIMITED if daily_limit else _CHAT_INSERT
     if await _inserted(session, statement, values):
+        return True
+    if submission_key is not None and await _submitted(session, submission_key):
         return True
     # Nothing inserted: the limit was reached, or (rarely) the bookkeeping that records every
     # person before their first update failed and there is no residents row yet.
@@ -118,15 +127,31 @@ async def _inserted(session: AsyncSession, statement: Insert, values: dict[str, 
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def _submitted(session: AsyncSession, submission_key: str) -> bool:
+    return bool(await session.scalar(_SUBMITTED, {"submission_key": submission_key}))
+
+
 def _chat_insert(limited: bool) -> Insert:
-    """INSERT INTO survey_responses SELECT <the answers>, <the resident's id> [under the limit]."""
+    """INSERT INTO survey_responses SELECT <the answers>, <the resident's id> [under the limit]
+    [unless its submission key is stored already]."""
     # The tables, not the mapped classes: a Core statement, no ORM bulk-insert machinery.
     responses, residents = cast(Table, SurveyResponse.__table__), cast(Table, Resident.__table__)
-    names = [*ROW_COLUMNS, "channel", "answered_at", "local_date", "time_slot", "recorded_at"]
+    names = [
+        *ROW_COLUMNS,
+        "channel",
+        "answered_at",
+        "local_date",
+        "time_slot",
+        "recorded_at",
+        "submission_key",
+    ]
     params = {name: bindparam(name, type_=responses.c[name].type) for name in names}
+    # A NULL key equals nothing: a response without one is never held back by this.
+    stored_before = exists().where(responses.c.submission_key == params["submission_key"])
     source = select(*params.values(), residents.c.id).where(
         residents.c.channel == bindparam("resident_channel"),
         residents.c.external_id == bindparam("external_id"),
+        ~stored_before,
     )
     if limited:
         given = (
@@ -145,6 +170,7 @@ def _chat_insert(limited: bool) -> Insert:
 
 _CHAT_INSERT = _chat_insert(limited=False)
 _CHAT_INSERT_LIMITED = _chat_insert(limited=True)
+_SUBMITTED = select(exists().where(SurveyResponse.submission_key == bindparam("submission_key")))
 
 
 async def fetch_chat_responses_today(

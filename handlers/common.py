@@ -13,7 +13,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from db import residents
 from handlers.context import AppContext, MenuEntry
-from handlers.replies import answer_button, is_private, keyboard, main_menu, reply
+from handlers.replies import PrivateOnly, answer_button, is_private, keyboard, main_menu, reply
 from i18n import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ SEEN_REFRESH = timedelta(hours=1)
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     """Global commands and buttons, registered after the dialogues (see bot.app)."""
     return [
-        CommandHandler("start", start),
+        PrivateOnly(CommandHandler("start", start)),
         CommandHandler(["bantuan", "help"], show_help),
         CommandHandler(["bahasa", "language"], choose_language),
         CommandHandler("id", show_ids),
@@ -38,6 +38,26 @@ def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
         CallbackQueryHandler(choose_language, pattern=r"^menu:language$"),
         CallbackQueryHandler(set_language, pattern=r"^lang:(id|en)$"),
     ]
+
+
+def guards() -> list[BaseHandler[Update, AppContext, Any]]:
+    """First of all (see bot.app): a button press with no callback data is refused here.
+
+    python-telegram-bot lets such a press match every ``CallbackQueryHandler`` that has a
+    pattern (the pattern is only tried on non-empty data), so the first one registered, the
+    report form's menu button, opened. No button of the bot is without data: it is forged.
+    """
+    return [ButtonWithoutData(refuse_button)]
+
+
+class ButtonWithoutData(BaseHandler[Update, AppContext, None]):
+    """Matches a button press whose callback data is missing, empty or not text."""
+
+    def check_update(self, update: object) -> bool:
+        if not isinstance(update, Update) or update.callback_query is None:
+            return False
+        data = update.callback_query.data
+        return not (isinstance(data, str) and data)
 
 
 def catch_all() -> list[BaseHandler[Update, AppContext, Any]]:
@@ -91,7 +111,9 @@ async def _switch_language(update: Update, context: AppContext, language: str) -
     # even if the bot restarts in between.
     if (persistence := context.application.persistence) is not None:
         await persistence.update_user_data(update.effective_user.id, context.user_data)
-    await reply(update, context.texts("language.changed"), reply_markup=main_menu(context))
+    # The residents' menu belongs in a private chat; in a group the change is just confirmed.
+    menu = main_menu(context) if is_private(update) else None
+    await reply(update, context.texts("language.changed"), reply_markup=menu)
 
 
 async def show_ids(update: Update, context: AppContext) -> None:
@@ -116,6 +138,11 @@ async def stale_button(update: Update, context: AppContext) -> None:
     await answer_button(update, t("fallback.stale_button"))
     if is_private(update):
         await reply(update, t("menu.title"), reply_markup=main_menu(context))
+
+
+async def refuse_button(update: Update, context: AppContext) -> None:
+    """Forged data: a short answer on the button, nothing posted and no step taken."""
+    await answer_button(update, context.texts("fallback.stale_button"))
 
 
 async def remember_person(update: Update, context: AppContext) -> None:

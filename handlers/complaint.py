@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler
 
 from db import complaints
 from handlers import complaint_card
@@ -24,10 +25,11 @@ from handlers.complaint_form import (
 )
 from handlers.context import AppContext, MenuEntry, run_in_background
 from handlers.dialogue import Dialogue
-from handlers.replies import answer_button, is_private, keyboard, main_menu, reply
+from handlers.replies import PrivateOnly, answer_button, keyboard, main_menu, reply
 from iku.complaints import NOTE_MAX, RATING_SCORES, Channel, parse_tracking_code
 from iku.format import format_number
 from iku.periods import local_today
+from iku.text import clean_text, utf16_length
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +49,11 @@ def dialogues() -> list[BaseHandler[Update, AppContext, Any]]:
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
-    private = filters.ChatType.PRIVATE
+    """A resident's own complaints, listed in their private chat only."""
     return [
-        CommandHandler("status", show_status, filters=private),
-        CallbackQueryHandler(show_status, pattern=r"^menu:status$"),
-        CallbackQueryHandler(show_one, pattern=r"^st:[A-Za-z0-9-]{1,40}$"),
+        PrivateOnly(CommandHandler("status", show_status)),
+        PrivateOnly(CallbackQueryHandler(show_status, pattern=r"^menu:status$")),
+        PrivateOnly(CallbackQueryHandler(show_one, pattern=r"^st:[A-Za-z0-9-]{1,40}$")),
     ]
 
 
@@ -140,19 +142,41 @@ async def _show_code(update: Update, context: AppContext, code: str | None) -> N
     get the same answer, so nobody can find out which codes exist."""
     assert update.effective_user is not None
     found = None
-    if code is not None and is_private(update):
+    if code is not None:
         async with context.database.sessions() as session:
             found = await complaints.fetch_own_complaint(session, update.effective_user.id, code)
     if found is None:
         await reply(update, context.texts("status.not_found"))
         return
     complaint, events = found
-    await reply(
-        update, views.resident_detail(context.texts, complaint, events, context.config.kecamatan.tz)
-    )
+    tz = context.config.kecamatan.tz
+    for text in views.resident_detail(context.texts, complaint, events, tz):
+        await reply(update, text)
 
 
 # ---------------------------------------------------------------------------- rating
+
+
+# What a refused rating press is told, by outcome of :func:`db.complaints.rate_complaint`.
+REFUSALS = {
+    "already": "complaint.rating.already",
+    "not_found": "complaint.rating.not_yours",
+    "not_done": "complaint.rating.not_done",
+}
+_RATING_DATA = re.compile(r"rt:(\d{1,18}):(.*)", re.DOTALL)
+
+
+def parse_rating(data: str) -> tuple[int, int] | str:
+    """``rt:<complaint id>:<score>`` as (id, score), or the catalog key of the answer to a
+    press that is not a rating: a score outside 1-4 (or not a number) is told so plainly;
+    anything else is an old or forged button."""
+    match = _RATING_DATA.fullmatch(data)
+    if match is None:
+        return "fallback.stale_button"
+    score = match.group(2)
+    if score not in {str(allowed) for allowed in RATING_SCORES}:
+        return "complaint.rating.invalid_score"
+    return int(match.group(1)), int(score)
 
 
 class RatingDialogue(Dialogue):
@@ -168,7 +192,8 @@ class RatingDialogue(Dialogue):
     def __init__(self) -> None:
         super().__init__(
             "complaint_rating",
-            entry_points=[CallbackQueryHandler(self.rate, pattern=r"^rt:\d+:\d+$")],
+            # Every rt: press but Lewati comes here, forged ones too, to be answered clearly.
+            entry_points=[CallbackQueryHandler(self.rate, pattern=r"^rt:(?!skip$)")],
             states={
                 RatingStep.COMMENT: [
                     MessageHandler(NEW_TEXT, self.comment),
@@ -184,22 +209,18 @@ class RatingDialogue(Dialogue):
         query = update.callback_query
         assert query is not None and isinstance(query.data, str)
         assert update.effective_user is not None
-        _, complaint_id, score = query.data.split(":")
         t = context.texts
-        if int(score) not in RATING_SCORES:
-            await answer_button(update, t("fallback.stale_button"))
+        pressed = parse_rating(query.data)
+        if isinstance(pressed, str):
+            await answer_button(update, t(pressed), alert=pressed != "fallback.stale_button")
             return self.END
+        complaint_id, score = pressed
         async with context.database.transaction() as session:
             outcome, code = await complaints.rate_complaint(
-                session,
-                int(complaint_id),
-                update.effective_user.id,
-                int(score),
-                context.services.clock(),
+                session, complaint_id, update.effective_user.id, score, context.services.clock()
             )
         if outcome != "rated":
-            key = "complaint.rating.already" if outcome == "already" else "fallback.stale_button"
-            await answer_button(update, t(key))
+            await answer_button(update, t(REFUSALS[outcome]), alert=outcome != "already")
             return self.END
         await answer_button(update)
         try:
@@ -207,7 +228,7 @@ class RatingDialogue(Dialogue):
         except TelegramError as error:
             # The rating is stored; old buttons left on screen are refused when pressed.
             log.info("rating buttons not removed: %s", type(error).__name__)
-        self.draft(context)["complaint_id"] = int(complaint_id)
+        self.draft(context)["complaint_id"] = complaint_id
         label = t(f"complaint.rating.r{score}")
         await reply(
             update,
@@ -218,10 +239,17 @@ class RatingDialogue(Dialogue):
         return RatingStep.COMMENT
 
     async def comment(self, update: Update, context: AppContext) -> int | None:
+        """The optional comment, cleaned of control characters and measured as Telegram does."""
         assert update.message is not None and update.message.text is not None
-        text = update.message.text.strip()
-        if len(text) > NOTE_MAX:
-            sizes = {"length": format_number(len(text)), "maximum": format_number(NOTE_MAX)}
+        text = clean_text(update.message.text)
+        if not text:
+            await reply(update, context.texts("complaint.rating.hint"))
+            return None
+        if utf16_length(text) > NOTE_MAX:
+            sizes = {
+                "length": format_number(utf16_length(text)),
+                "maximum": format_number(NOTE_MAX),
+            }
             await reply(update, context.texts("complaint.rating.too_long", **sizes))
             return None
         async with context.database.transaction() as session:

@@ -9,6 +9,9 @@ photos, so no complaint stays invisible to the officials.
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
+from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,15 +25,29 @@ from handlers import complaint_views as views
 from handlers.context import AppContext, Services, services_of
 from handlers.replies import keyboard
 from i18n import Texts
-from iku.complaints import moves_from
+from iku.complaints import CLOSED_STATUSES, REOPENED_STATUS, moves_from
 from iku.periods import local_today
 
 log = logging.getLogger(__name__)
 
 # A complaint this young may still be being published by its own handler: leave it to that.
 CARD_GRACE = timedelta(minutes=2)
-# A photo whose download failed this often is given up (the file id may have expired).
-MAX_DOWNLOAD_ATTEMPTS = 3
+# After a failed copy of a photo (a full disk, the Bot API down), the next try waits this long
+# after the first failure, the second... (the catch-up job looks every few minutes): about four
+# days in all, so a disk that filled up on a Friday evening is still in time on Monday. Then
+# the copy is given up (the photo stays in Telegram, the card shows it).
+PHOTO_RETRY_WAITS = (
+    timedelta(0),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+    timedelta(hours=3),
+    timedelta(hours=6),
+    timedelta(hours=12),
+    timedelta(hours=24),
+    timedelta(hours=24),
+    timedelta(hours=24),
+)
+MAX_DOWNLOAD_ATTEMPTS = len(PHOTO_RETRY_WAITS) + 1
 
 
 def group_texts(services: Services) -> Texts:
@@ -38,14 +55,21 @@ def group_texts(services: Services) -> Texts:
     return services.catalog.for_language(services.config.bot.default_language)
 
 
-def move_buttons(t: Texts, complaint: ComplaintRecord) -> InlineKeyboardMarkup | None:
-    """The next step forward on its own row, the side exits below; none once closed.
+def move_buttons(
+    t: Texts, complaint: ComplaintRecord, *, reopen: bool = True
+) -> InlineKeyboardMarkup | None:
+    """The next step forward on its own row, the side exits below; once closed, the button
+    that reopens it (``reopen``: for whoever may see it; only the Camat and the Sekcam may
+    use it), else none.
 
     The data carries the status the card shows, so a press on an out-of-date card is noticed.
     """
     targets = moves_from(complaint.status)
     if not targets:
-        return None
+        if not reopen or complaint.status not in CLOSED_STATUSES:
+            return None
+        data = f"tr:{complaint.id}:{complaint.status}:{REOPENED_STATUS}"
+        return keyboard([[(t("trantib.reopen"), data)]])
     buttons = [
         (t(f"trantib.move.{target.value}"), f"tr:{complaint.id}:{complaint.status}:{target}")
         for target in targets
@@ -102,20 +126,32 @@ async def _post_attachments(
         log.warning("attachments of %s not posted: %s", complaint.code, type(error).__name__)
 
 
-async def refresh_card(application: Any, complaint: ComplaintRecord) -> None:
-    """Edit the card in place to show the complaint as it is now."""
-    if complaint.card_chat_id is None or complaint.card_message_id is None:
-        return
+async def edit_card(application: Any, complaint_id: int) -> None:
+    """Edit the card in place to show the complaint as it is now.
+
+    Telegram's errors reach the caller (the outbox decides whether to try again). A card that
+    was never posted is left to :func:`post_card`, which posts it as it is then.
+    """
     services = services_of(application)
+    async with services.database.sessions() as session:
+        complaint = await complaints.fetch_complaint(session, complaint_id)
+    if complaint is None or complaint.card_chat_id is None or complaint.card_message_id is None:
+        return
     t = group_texts(services)
     today = local_today(services.config.kecamatan.tz, services.clock())
+    await application.bot.edit_message_text(
+        views.card_text(t, complaint, services.config.kecamatan.tz, today),
+        chat_id=complaint.card_chat_id,
+        message_id=complaint.card_message_id,
+        reply_markup=move_buttons(t, complaint),
+    )
+
+
+async def refresh_card(application: Any, complaint: ComplaintRecord) -> None:
+    """:func:`edit_card` for a press on an out-of-date card; a failure is only logged (the
+    card is refreshed again at the next move)."""
     try:
-        await application.bot.edit_message_text(
-            views.card_text(t, complaint, services.config.kecamatan.tz, today),
-            chat_id=complaint.card_chat_id,
-            message_id=complaint.card_message_id,
-            reply_markup=move_buttons(t, complaint),
-        )
+        await edit_card(application, complaint.id)
     except BadRequest as error:
         if "not modified" not in error.message:
             log.warning("card of %s not updated: %s", complaint.code, error.message)
@@ -124,31 +160,59 @@ async def refresh_card(application: Any, complaint: ComplaintRecord) -> None:
 
 
 async def keep_photos(application: Any, complaint_id: int | None = None) -> None:
-    """Download the photos not yet kept (of one complaint, or of all) into ``photo_dir``."""
+    """Copy the photos due (of one complaint, or of all) into ``photo_dir``; a failed copy is
+    tried again later, after the next wait of :data:`PHOTO_RETRY_WAITS`."""
     services = services_of(application)
     async with services.database.sessions() as session:
         waiting = await complaints.fetch_photos_to_download(
-            session, max_attempts=MAX_DOWNLOAD_ATTEMPTS, complaint_id=complaint_id
+            session,
+            now=services.clock(),
+            max_attempts=MAX_DOWNLOAD_ATTEMPTS,
+            complaint_id=complaint_id,
         )
     folder = Path(services.config.complaints.photo_dir)
-    for code, photo in waiting:
-        path = await _download(application, folder, code, photo)
+    for due in waiting:
+        path = await _download(application, folder, due.code, due.photo)
+        retry_at = None
+        if path is None and due.attempts < len(PHOTO_RETRY_WAITS):
+            retry_at = services.clock() + PHOTO_RETRY_WAITS[due.attempts]
         async with services.database.transaction() as session:
-            await complaints.record_photo_download(session, photo.id, path)
+            await complaints.record_photo_download(session, due.photo.id, path, retry_at=retry_at)
 
 
 async def _download(application: Any, folder: Path, code: str, photo: PhotoRecord) -> str | None:
+    """The photo copied to ``folder`` (its path), or None when that failed.
+
+    Written under a temporary name in the same folder and renamed once complete, so that a
+    full disk leaves neither an empty nor a cut file under the photo's name; the temporary
+    file goes whatever happens.
+    """
+    partial: Path | None = None
     try:
         file = await application.bot.get_file(photo.file_id)
         suffix = Path(file.file_path or "").suffix or ".jpg"
         path = folder / f"{code}-{photo.position}{suffix}"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        await file.download_to_drive(path)
+        partial = _temporary_file(path)
+        await file.download_to_drive(partial)
+        partial.replace(path)
     except (TelegramError, OSError) as error:
         # The file URL embeds the bot token: log the kind of error only.
         log.warning("photo %s of %s not kept: %s", photo.position, code, type(error).__name__)
         return None
+    finally:
+        if partial is not None:
+            with suppress(OSError):
+                partial.unlink(missing_ok=True)  # already renamed when all went well
     return str(path)
+
+
+def _temporary_file(path: Path) -> Path:
+    """A new empty file beside ``path``, hidden, named after it (two tries never share one);
+    the folder is made first if need be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(handle)
+    return Path(name)
 
 
 async def catch_up(context: AppContext) -> None:

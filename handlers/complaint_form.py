@@ -31,9 +31,10 @@ from db.complaints import ComplaintRecord, NewComplaint, NewPhoto
 from handlers import complaint_views as views
 from handlers.context import AppContext
 from handlers.dialogue import Dialogue
-from handlers.replies import answer_button, keyboard, main_menu, reply
+from handlers.replies import NUMBER, answer_button, button_number, keyboard, main_menu, reply
 from iku.complaints import OFFICE_CHANNELS, PLACE_MAX, Channel, Privacy, length_problem
 from iku.format import format_number
+from iku.text import clean_text, utf16_length
 
 
 class Step(enum.IntEnum):
@@ -108,9 +109,7 @@ class ComplaintForm(Dialogue):
         self.submit = submit
         self.intro_key = intro_key
         self.outside_button = outside_button
-        entries: list[BaseHandler[Update, AppContext, Any]] = [
-            CommandHandler(command, self.start, filters=filters.ChatType.PRIVATE)
-        ]
+        entries: list[BaseHandler[Update, AppContext, Any]] = [CommandHandler(command, self.start)]
         fallbacks: list[BaseHandler[Update, AppContext, Any]] = [
             CommandHandler(command, self.already)
         ]
@@ -140,8 +139,8 @@ class ComplaintForm(Dialogue):
             return CallbackQueryHandler(callback, pattern=f"^{p}:{pattern}$")
 
         handlers: dict[Step, list[BaseHandler[Update, AppContext, Any]]] = {
-            Step.CATEGORY: [button(self.on_category, r"cat:\d+")],
-            Step.DESA: [button(self.on_desa, r"desa:(\d+|out)")],
+            Step.CATEGORY: [button(self.on_category, f"cat:{NUMBER}")],
+            Step.DESA: [button(self.on_desa, f"desa:({NUMBER}|out)")],
             Step.PLACE: [
                 MessageHandler(NEW_MESSAGE & filters.LOCATION, self.on_location),
                 MessageHandler(NEW_TEXT, self.on_place_text),
@@ -159,7 +158,7 @@ class ComplaintForm(Dialogue):
                 button(self.on_edit, "edit"),
                 button(self.on_cancel_button, "cancel"),
             ],
-            Step.EDIT: [button(self.on_goto, r"goto:\d+"), button(self.on_back, "back")],
+            Step.EDIT: [button(self.on_goto, f"goto:{NUMBER}"), button(self.on_back, "back")],
         }
         used = {*self.steps, Step.SUMMARY, Step.EDIT}
         return {step: step_handlers for step, step_handlers in handlers.items() if step in used}
@@ -314,11 +313,14 @@ class ComplaintForm(Dialogue):
 
     async def on_place_text(self, update: Update, context: AppContext) -> Step | None:
         assert update.message is not None and update.message.text is not None
-        text = update.message.text.strip()
+        text = clean_text(update.message.text, multiline=False)
         problem = length_problem(text, PLACE_MIN, PLACE_MAX)
         if problem is not None:
             key = f"complaint.place_too_{problem}"
-            sizes = {"length": format_number(len(text)), "maximum": format_number(PLACE_MAX)}
+            sizes = {
+                "length": format_number(utf16_length(text)),
+                "maximum": format_number(PLACE_MAX),
+            }
             await reply(update, context.texts(key, **sizes))
             return None
         draft = self.draft(context)
@@ -344,12 +346,13 @@ class ComplaintForm(Dialogue):
     async def on_description(self, update: Update, context: AppContext) -> Step | None:
         assert update.message is not None and update.message.text is not None
         settings = context.config.complaints
-        text = update.message.text.strip()
+        text = clean_text(update.message.text)
         problem = length_problem(text, settings.description_min, settings.description_max)
         if problem is not None:
             limits = _limits(Step.DESCRIPTION, settings)
             key = f"complaint.description_too_{problem}"
-            await reply(update, context.texts(key, length=format_number(len(text)), **limits))
+            length = format_number(utf16_length(text))
+            await reply(update, context.texts(key, length=length, **limits))
             return None
         self.draft(context)["description"] = text
         return await self.advance(update, context, Step.DESCRIPTION)
@@ -472,8 +475,7 @@ def _data(update: Update) -> str:
 
 
 def _suffix_number(update: Update) -> int | None:
-    tail = _data(update).rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else None
+    return button_number(_data(update).rsplit(":", 1)[-1])
 
 
 async def _downloadable(context: AppContext, file_id: str, size: int | None) -> bool:

@@ -12,12 +12,14 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from db.complaints import ComplaintRecord, EventRecord
+from handlers.replies import MAX_TEXT
 from i18n import Texts
 from iku.complaints import Channel, Privacy, RejectReason, Status, overdue_stage
 from iku.report import format_date
+from iku.text import pack, truncate, utf16_length
 
-# Telegram refuses longer messages; long lists and histories are cut, never sent in error.
-MAX_TEXT = 4096
+# A line is not shortened below this many UTF-16 units (beyond it, the text's tail is cut).
+SHORTEST_CUT = 40
 
 
 def format_when(moment: datetime, t: Texts, tz: ZoneInfo) -> str:
@@ -46,9 +48,24 @@ def place_text(t: Texts, place: str, has_location: bool) -> str:
 
 
 def fit(lines: Iterable[str], limit: int = MAX_TEXT) -> str:
-    """Lines joined, cut with an ellipsis where they would exceed Telegram's limit."""
-    text = "\n".join(lines)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Lines joined into one message Telegram accepts, however long the text people typed.
+
+    For what must be one message (a card edited in place, a summary with its buttons). When
+    too long, the longest lines (a description, a note) are shortened with an ellipsis and
+    every other line is kept: a card of 2,000 emoji still shows its reporter and deadlines.
+    Measured as Telegram measures, in UTF-16 code units.
+    """
+    kept = "\n".join(lines).split("\n")
+    excess = utf16_length("\n".join(kept)) - limit
+    while excess > 0:
+        longest = max(range(len(kept)), key=lambda index: utf16_length(kept[index]))
+        size = utf16_length(kept[longest])
+        if size <= SHORTEST_CUT:
+            break
+        shorter = truncate(kept[longest], max(size - excess, SHORTEST_CUT))
+        excess -= size - utf16_length(shorter)
+        kept[longest] = shorter
+    return truncate("\n".join(kept), limit)
 
 
 # ---------------------------------------------------------------------------- officials
@@ -174,7 +191,7 @@ def overdue_messages(
     current = [t("trantib.overdue_title", count=len(items))]
     ids: list[int] = []
     for text, complaint_id in items:
-        if len("\n".join([*current, text])) > MAX_TEXT:
+        if utf16_length("\n".join([*current, text])) > MAX_TEXT:
             messages.append(("\n".join(current), ids))
             current, ids = [], []
         current.append(text)
@@ -189,8 +206,12 @@ def overdue_messages(
 
 def resident_detail(
     t: Texts, complaint: ComplaintRecord, events: Sequence[EventRecord], tz: ZoneInfo
-) -> str:
-    """``/status CODE``: the complaint and every change with its note, never who made it."""
+) -> list[str]:
+    """``/status CODE``: the complaint and every change with its note, never who made it.
+
+    As many messages as it takes: the newest change, at the end, is the one the resident came
+    for, so a long history is split rather than cut.
+    """
     c = complaint
     lines = [
         t(
@@ -209,7 +230,7 @@ def resident_detail(
         lines.append(t("status.event", when=format_when(event.at, t, tz), status=status))
         if event.note:
             lines.append(t("status.note", note=event.note))
-    return fit(lines)
+    return pack(lines, MAX_TEXT)
 
 
 def status_list(t: Texts, complaints: Sequence[ComplaintRecord]) -> str:
@@ -228,14 +249,15 @@ def status_list(t: Texts, complaints: Sequence[ComplaintRecord]) -> str:
     return fit(lines)
 
 
-def news_text(t: Texts, complaint: ComplaintRecord, note: str) -> str:
-    """What the reporter is told when an official moves their complaint."""
+def news_text(t: Texts, complaint: ComplaintRecord, note: str, *, reopened: bool = False) -> str:
+    """What the reporter is told when an official moves (or reopens) their complaint."""
+    meaning = t("status.reopened") if reopened else t(f"complaint.meaning.{complaint.status.value}")
     lines = [
         t(
             "status.update",
             code=complaint.code,
             status=status_label(t, complaint.status, complaint.reject_reason),
-            meaning=t(f"complaint.meaning.{complaint.status.value}"),
+            meaning=meaning,
         ),
         t("status.update_note", note=note),
     ]

@@ -7,10 +7,18 @@ Every dialogue of the bot is a :class:`Dialogue`: a persistent python-telegram-b
 * ends with /batal (or /cancel) from any step, dropping the draft,
 * answers anything its current step does not expect with a short hint, keeping the step,
 * records the last activity of each conversation, so that :func:`bot.jobs.sweep_idle` can end
-  the idle ones even across restarts (the library's own timeouts are not persisted).
+  the idle ones even across restarts (the library's own timeouts are not persisted),
+* saves each step before anyone sees it: a step's replies (the next question) are held until
+  its state and draft are written. A kill in between loses at most the question, which the
+  person asks again; it never leaves the bot one step behind what the person sees, where the
+  next answer would land in the previous field.
 
 Commands that make sense at any time (/bantuan, /bahasa, /id) pass through to the global handlers
 without disturbing the dialogue.
+
+Dialogues happen in private chats only. In a group, what would start one gets a pointer to the
+private chat, and nothing else in a group is a dialogue's: an official's note in the Trantib
+group is never taken as the answer to a question.
 """
 
 from __future__ import annotations
@@ -33,13 +41,23 @@ from telegram.warnings import PTBUserWarning
 
 from bot.persistence import DatabasePersistence
 from handlers.context import AppContext
-from handlers.replies import answer_button, main_menu, reply
+from handlers.replies import (
+    answer_button,
+    holding_replies,
+    is_private,
+    main_menu,
+    point_to_private_chat,
+    reply,
+)
 
 # Commands answered by the global handlers even in the middle of a dialogue.
 PASS_THROUGH_COMMANDS = ("bantuan", "help", "bahasa", "id")
 CANCEL_COMMANDS = ("batal", "cancel")
 # Language buttons work at any time too.
 PASS_THROUGH_BUTTONS = r"^lang:"
+
+# check_update's answer for an update outside a private chat that would start the dialogue.
+OUTSIDE_PRIVATE_CHAT = object()
 
 # Dialogues here track callback queries per user, not per message, on purpose: a person may go
 # back and use the buttons of an earlier step's message. The library warns about that choice.
@@ -113,28 +131,42 @@ class Dialogue(ConversationHandler[AppContext]):
     async def stray_button(self, update: Update, context: AppContext) -> None:
         await answer_button(update, context.texts("fallback.stale_button"))
 
+    def check_update(self, update: object) -> Any:
+        if not isinstance(update, Update) or is_private(update):
+            return super().check_update(update)
+        for entry in self.entry_points:
+            check = entry.check_update(update)
+            if check is not None and check is not False:
+                return OUTSIDE_PRIVATE_CHAT
+        return None
+
     async def handle_update(
         self, update: Update, application: Any, check_result: Any, context: AppContext
     ) -> object | None:
+        if check_result is OUTSIDE_PRIVATE_CHAT:
+            await point_to_private_chat(update, context)
+            return None
         key = check_result[1]
-        result = await super().handle_update(update, application, check_result, context)
+        # If the step fails, or the save does, what it said is never sent: the person hears
+        # the apology and stays at the question they saw.
+        with holding_replies() as replies:
+            result = await super().handle_update(update, application, check_result, context)
         if key in self._conversations:
             self.last_activity[key] = context.services.clock()
-            # Re-store the state even when a step kept it, so the persisted last activity
-            # (read by the idle sweep after a restart) moves with every update.
-            self._conversations[key] = self._conversations[key]
         else:
             self.last_activity.pop(key, None)
-        await self._save_now(application, key)
+        await self.save(application, key)
+        await replies.send()
         return result
 
-    async def _save_now(self, application: Any, key: tuple[int | str, ...]) -> None:
-        """Write the step and its draft before the next update, not at the next interval.
+    async def save(self, application: Any, key: tuple[int | str, ...]) -> None:
+        """Write the conversation's state and the person's data now, in one transaction.
 
         A bot killed right after a person answered must resume at the question it asked last.
         The write goes straight to the persistence (not through the library's
         ``update_persistence``, which takes one global lock per call): concurrent chats' steps
-        then share one transaction instead of queueing for one each.
+        then share one transaction instead of queueing for one each. Also the only writer of
+        conversation states (see :meth:`DatabasePersistence.update_conversation`).
         """
         persistence = application.persistence
         if not isinstance(persistence, DatabasePersistence):

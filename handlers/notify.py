@@ -1,74 +1,67 @@
-"""Messages to a person outside their own conversation: news of their complaint.
+"""What a move of a complaint owes to others: the reporter's news and the refresh of its card.
 
-A person who blocked the bot is marked (``residents.blocked``) and not tried again; Telegram's
-"retry after" answers are waited out by the application's rate limiter; any other failure is
-logged, without the person's identity, and the news is given up (``/status`` still shows it).
+Both are written to the outbox in the move's own transaction (:func:`queue_move_news`) and
+delivered by ``handlers/delivery.py``: a Bot API error, or a kill right after the commit, can
+no longer lose the news or leave the card showing the old status. A reporter who blocked the
+bot (``residents.blocked``) is not written to. The news goes to the channel the reporter wrote
+from; for a WhatsApp reporter it also names the approved template that goes instead when their
+24-hour window is closed (``bot/whatsapp``), a Telegram reporter's news has none.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from datetime import datetime
 
-from telegram import InlineKeyboardMarkup
-from telegram.error import Forbidden, TelegramError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import complaints, residents
+from bot.whatsapp.rules import status_template
+from db import complaints, outbox
 from db.complaints import ComplaintRecord
+from db.outbox import NewMessage
+from db.residents import TELEGRAM, WHATSAPP
 from handlers import complaint_views as views
-from handlers.context import services_of
-from handlers.replies import keyboard
+from handlers.context import Services
+from handlers.delivery import Kind
+from i18n import Texts
 from iku.complaints import RATING_SCORES, Status
 
-log = logging.getLogger(__name__)
 
-
-async def send_to_person(
-    application: Any,
-    person: int,
-    text: str,
-    markup: InlineKeyboardMarkup | None = None,
-    template: dict[str, Any] | None = None,
+async def queue_move_news(
+    session: AsyncSession,
+    services: Services,
+    complaint: ComplaintRecord,
+    note: str,
+    now: datetime,
+    *,
+    reopened: bool = False,
 ) -> bool:
-    """Send ``text`` to the private chat of ``person``; False when it did not arrive.
-
-    ``template`` is what a channel that limits free-form messages sends instead (WhatsApp,
-    24 hours after the person's last message): ``{"name": <[whatsapp.templates] key>,
-    "parameters": [...]}``. Telegram never sees it.
-    """
-    extra = {"template": template} if template is not None else None
-    try:
-        await application.bot.send_message(person, text, reply_markup=markup, api_kwargs=extra)
-    except Forbidden:
-        async with services_of(application).database.transaction() as session:
-            await residents.mark_blocked(session, person)
-        log.info("a reporter has blocked the bot; marked, will not retry")
-        return False
-    except TelegramError as error:
-        log.warning("news for a reporter not sent: %s", type(error).__name__)
-        return False
-    return True
-
-
-async def tell_reporter(application: Any, complaint: ComplaintRecord, note: str) -> bool:
-    """Tell the reporter of ``complaint`` its new status and the official's note, in their
-    language; after Selesai, with the rating buttons. False when there is nobody to tell."""
-    services = services_of(application)
-    async with services.database.sessions() as session:
-        contact = await complaints.fetch_reporter_contact(session, complaint.id)
+    """Write the card's refresh and the reporter's news of ``complaint`` (as it is after the
+    move) to the outbox; True when a reporter will be told, False when there is nobody to tell
+    (entered by an official) or they blocked the bot."""
+    group = complaint.card_chat_id or services.config.telegram.trantib_chat_id
+    if group:
+        card = NewMessage(Kind.CARD, TELEGRAM, str(group), complaint_id=complaint.id)
+        await outbox.queue_message(session, card, now)
+    contact = await complaints.fetch_reporter_contact(session, complaint.id)
     if contact is None or contact.blocked:
         return False
     t = services.catalog.for_language(contact.language)
-    markup = None
-    if complaint.status is Status.SELESAI:
-        markup = keyboard(
-            [
-                [(t(f"complaint.rating.r{score}"), f"rt:{complaint.id}:{score}")]
-                for score in RATING_SCORES
-            ]
-        )
-    status = views.status_label(t, complaint.status, complaint.reject_reason)
-    template = {"name": "status_update", "parameters": [complaint.code, status, note]}
-    return await send_to_person(
-        application, contact.person, views.news_text(t, complaint, note), markup, template
+    text = views.news_text(t, complaint, note, reopened=reopened)
+    payload: dict[str, object] = {"text": text, "buttons": rating_rows(t, complaint)}
+    if contact.channel == WHATSAPP:
+        status = views.status_label(t, complaint.status, complaint.reject_reason)
+        payload["template"] = status_template(complaint.code, status, note, contact.language)
+    news = NewMessage(
+        Kind.NEWS, contact.channel, contact.external_id, payload, complaint_id=complaint.id
     )
+    await outbox.queue_message(session, news, now)
+    return True
+
+
+def rating_rows(t: Texts, complaint: ComplaintRecord) -> list[list[tuple[str, str]]]:
+    """After Selesai the news carries the rating buttons, one per row; none before."""
+    if complaint.status is not Status.SELESAI:
+        return []
+    return [
+        [(t(f"complaint.rating.r{score}"), f"rt:{complaint.id}:{score}")] for score in RATING_SCORES
+    ]

@@ -15,10 +15,11 @@ from db.indicators import ActivityView, ProgramView
 from handlers.context import AppContext
 from handlers.dialogue import Dialogue, clear_draft, draft_of
 from handlers.replies import (
+    NUMBER,
     answer_button,
     button_label,
+    button_number,
     has_role,
-    is_private,
     keyboard,
     paged_buttons,
     reply,
@@ -26,6 +27,7 @@ from handlers.replies import (
 from iku.format import format_number, parse_day, parse_number
 from iku.periods import local_today
 from iku.report import format_date
+from iku.text import clean_text, utf16_length
 
 PROGRAM_ROLES = ("sekcam", "camat")
 ACTIVITY_ROLES = ("pmks", "sekcam", "camat")
@@ -56,8 +58,8 @@ def program_dialogue() -> Dialogue:
         entry_points=[CommandHandler("program", start_program)],
         states={
             ProgramStep.PICK: [
-                CallbackQueryHandler(list_programs, pattern=r"^pg:page:\d+$"),
-                CallbackQueryHandler(pick_program, pattern=r"^pg:pick:\d+$"),
+                CallbackQueryHandler(list_programs, pattern=rf"^pg:page:{NUMBER}$"),
+                CallbackQueryHandler(pick_program, pattern=rf"^pg:pick:{NUMBER}$"),
             ],
             ProgramStep.ACTION: [
                 CallbackQueryHandler(ask_realization, pattern=r"^pg:real$"),
@@ -76,8 +78,8 @@ def activity_dialogue() -> Dialogue:
         entry_points=[CommandHandler("kegiatan", start_activity)],
         states={
             ActivityStep.PICK: [
-                CallbackQueryHandler(list_activities, pattern=r"^kg:page:\d+$"),
-                CallbackQueryHandler(pick_activity, pattern=r"^kg:pick:\d+$"),
+                CallbackQueryHandler(list_activities, pattern=rf"^kg:page:{NUMBER}$"),
+                CallbackQueryHandler(pick_activity, pattern=rf"^kg:pick:{NUMBER}$"),
             ],
             ActivityStep.DATE: [
                 CallbackQueryHandler(save_date, pattern=r"^kg:today$"),
@@ -102,12 +104,10 @@ def _year(context: AppContext) -> int:
 
 
 async def _refuse(update: Update, context: AppContext, roles: tuple[str, ...]) -> bool:
-    """Whether to stop: data entry is for the named roles, in a private chat."""
+    """Whether to stop: data entry is for the named roles (and, as every dialogue, happens in
+    a private chat: see handlers.dialogue)."""
     if not has_role(update, context, *roles):
         await reply(update, context.texts("plans.not_allowed"))
-        return True
-    if not is_private(update):
-        await reply(update, context.texts("plans.private_only"))
         return True
     return False
 
@@ -144,12 +144,16 @@ def mark(program: ProgramView) -> str:
 
 def _page(update: Update) -> int:
     data = update.callback_query.data if update.callback_query else None
-    return int(data.rsplit(":", 1)[1]) if data and ":page:" in data else 0
+    page = button_number(data.rsplit(":", 1)[1]) if data and ":page:" in data else None
+    return page or 0
 
 
 def _callback_id(update: Update) -> int:
+    """The id of a ``pg:pick:ID`` / ``kg:pick:ID`` button (its pattern admits only these)."""
     assert update.callback_query is not None and update.callback_query.data is not None
-    return int(update.callback_query.data.rsplit(":", 1)[1])
+    number = button_number(update.callback_query.data.rsplit(":", 1)[1])
+    assert number is not None
+    return number
 
 
 async def pick_program(update: Update, context: AppContext) -> int:
@@ -222,7 +226,7 @@ async def ask_decision_note(update: Update, context: AppContext) -> int:
 
 async def save_decision(update: Update, context: AppContext) -> int:
     note = typed(update)
-    if not 3 <= len(note) <= 500:
+    if not 3 <= utf16_length(note) <= 500:
         await reply(update, context.texts("plans.bad_note"))
         return ProgramStep.NOTE
     draft = draft_of(context, "program")
@@ -301,7 +305,8 @@ async def save_date(update: Update, context: AppContext) -> int:
 
 async def save_participants(update: Update, context: AppContext) -> int:
     text = typed(update).replace(".", "")
-    if not text.isdigit() or int(text) > 1_000_000:
+    # ASCII digits only: "²".isdigit() is true, and int() refuses it.
+    if not (text.isascii() and text.isdigit()) or int(text) > 1_000_000:
         await reply(update, context.texts("plans.bad_participants"))
         return ActivityStep.PARTICIPANTS
     draft_of(context, "kegiatan")["participants"] = int(text)
@@ -313,7 +318,7 @@ async def save_participants(update: Update, context: AppContext) -> int:
 async def save_activity(update: Update, context: AppContext) -> int:
     await answer_button(update)
     note = typed(update)
-    if len(note) > 1000:
+    if utf16_length(note) > 1000:
         await reply(update, context.texts("plans.bad_note"))
         return ActivityStep.NOTE
     draft = draft_of(context, "kegiatan")
@@ -338,5 +343,6 @@ async def save_activity(update: Update, context: AppContext) -> int:
 
 
 def typed(update: Update) -> str:
-    """The text the person typed (empty for a button press)."""
-    return (update.message.text or "").strip() if update.message else ""
+    """The text the person typed (empty for a button press), without control characters:
+    notes end up in the workbooks officials open, which refuse them."""
+    return clean_text(update.message.text or "") if update.message else ""

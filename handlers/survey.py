@@ -14,12 +14,11 @@ message in place, so the chat stays short on small phones; typed answers get a n
 
 from __future__ import annotations
 
-import contextlib
 import enum
+import uuid
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.survey_files import Refused, check_population, population_line
@@ -27,8 +26,9 @@ from db import surveys
 from handlers.context import AppContext, MenuEntry
 from handlers.dialogue import Dialogue
 from handlers.replies import (
+    MAX_TEXT,
     answer_button,
-    edit_text,
+    edit_or_send,
     keyboard,
     main_menu,
     remove_buttons,
@@ -39,6 +39,7 @@ from iku.periods import local_today
 from iku.skm import EDUCATIONS, GENDERS, OCCUPATIONS, UNSUR, UNSUR_BY_KEY, UNSUR_KEYS
 from iku.skm import parse_age as read_age
 from iku.survey_forms import SARAN_MAX, SurveyAnswers
+from iku.text import clean_text, truncate, utf16_length
 
 NAME = "survey"
 MENU = (MenuEntry("menu.survey", "menu:survey"),)
@@ -98,13 +99,12 @@ def dialogue() -> Dialogue:
     }
     states[Step.AGE] = [MessageHandler(typed, on_age), buttons]
     states[Step.SARAN] = [MessageHandler(typed, on_saran), buttons]
-    private = filters.ChatType.PRIVATE
     deep_link = filters.Regex(rf"^/start(@\w+)? {DEEP_LINK_PREFIX}")
     return SurveyDialogue(
         NAME,
         entry_points=[
-            CommandHandler(["survei", "survey"], begin, filters=private),
-            CommandHandler("start", begin_from_link, filters=private & deep_link),
+            CommandHandler(["survei", "survey"], begin),
+            CommandHandler("start", begin_from_link, filters=deep_link),
             CallbackQueryHandler(begin, pattern=r"^menu:survey$"),
         ],
         states=states,
@@ -132,21 +132,26 @@ def draft(context: AppContext) -> dict[str, Any]:
 
 async def begin(update: Update, context: AppContext) -> Step:
     await answer_button(update)
-    assert context.user_data is not None
-    context.user_data[NAME] = {}
+    new_draft(context)
     return await show(update, context, "service", new=True)
 
 
 async def begin_from_link(update: Update, context: AppContext) -> Step:
     """``/start skm_KTP`` from the QR code: the service is chosen unless the code is unknown."""
-    assert context.user_data is not None
-    context.user_data[NAME] = {}
+    new_draft(context)
     code = (context.args or [""])[0].removeprefix(DEEP_LINK_PREFIX)
     service = context.config.survey.service(code)
     if service is None:
         notice = context.texts("survey.unknown_service", code=code[:16])
         return await show(update, context, "service", new=True, notice=notice)
     return await choose_service(update, context, service.code, new=True)
+
+
+def new_draft(context: AppContext) -> None:
+    """An empty survey with its submission key: "Kirim" pressed twice (after a crash, say)
+    stores one response."""
+    assert context.user_data is not None
+    context.user_data[NAME] = {"key": uuid.uuid4().hex}
 
 
 async def resume(update: Update, context: AppContext) -> Step:
@@ -232,8 +237,8 @@ async def on_age(update: Update, context: AppContext) -> Step | None:
 
 async def on_saran(update: Update, context: AppContext) -> Step | None:
     assert update.message is not None
-    text = (update.message.text or "").strip()
-    if len(text) > SARAN_MAX:
+    text = clean_text(update.message.text or "")
+    if utf16_length(text) > SARAN_MAX:
         await reply(update, context.texts("survey.saran_too_long", limit=format_number(SARAN_MAX)))
         return None
     return await store(update, context, "saran", text, new=True)
@@ -292,6 +297,7 @@ async def submit(update: Update, context: AppContext) -> Step | int:
             answered_at=context.services.clock(),
             tz=config.kecamatan.tz,
             daily_limit=config.survey.daily_limit_per_service,
+            submission_key=answers.get("key"),
         )
     await answer_button(update)  # only now: the response is committed
     if not stored:
@@ -321,9 +327,7 @@ def to_answers(answers: dict[str, Any]) -> SurveyAnswers:
 async def _drop_buttons(update: Update) -> None:
     query = update.callback_query
     if query is not None and query.message is not None:
-        # Already without buttons, or too old to edit: nothing to tidy then.
-        with contextlib.suppress(BadRequest):
-            await remove_buttons(query)
+        await remove_buttons(query)
 
 
 # --- showing a step -------------------------------------------------------------------------
@@ -339,14 +343,10 @@ async def show(
     text, markup = render(step, answers, context)
     if notice:
         text = f"{notice}\n\n{text}"
-    query = update.callback_query
-    if query is not None and query.message is not None and not new:
-        try:
-            await edit_text(query, text, reply_markup=markup)
-            return STATE[step]
-        except BadRequest:
-            pass  # too old to edit, or unchanged: send it afresh below
-    await reply(update, text, reply_markup=markup)
+    if new:
+        await reply(update, text, reply_markup=markup)
+    else:
+        await edit_or_send(update, text, reply_markup=markup)
     return STATE[step]
 
 
@@ -374,7 +374,8 @@ def render(
             [(t("survey.button_edit"), f"s:confirm:{CHANGE}")],
             back,
         ]
-        return t("survey.summary", lines="\n".join(summary(answers, context))), keyboard(rows)
+        text = t("survey.summary", lines="\n".join(summary(answers, context)))
+        return truncate(text, MAX_TEXT), keyboard(rows)
     rows = [[(label, f"s:edit:{key}")] for key, label in _editable_labels(context)]
     return t("survey.choose_edit"), keyboard([*rows, back])
 

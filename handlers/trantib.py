@@ -2,10 +2,12 @@
 (the open complaints, or one with its history), ``/catat`` (a complaint received on another
 channel) and the daily list of overdue complaints.
 
-Only ``[roles] trantib``, ``sekcam`` and ``camat`` may act. Every move is two steps: the button
-(which status), then the official's note as a reply in the group. The move is kept in the
-database in between, and happens only if the complaint still has the status the official saw,
-so two officials acting at once cannot both move it.
+Only ``[roles] trantib``, ``sekcam`` and ``camat`` may act, and only in the Trantib group or in
+their private chat with the bot. Every move is two steps: the button (which status), then the
+official's note as a reply to the note request (:mod:`handlers.note_requests` says which move a
+message completes). The move is kept in the database in between, and happens only if the
+complaint still has the status the official saw, so two officials acting at once cannot both
+move it. What a move owes to others (the reporter's news, the card) goes through the outbox.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from telegram.helpers import mention_html
 
 from db import complaints
 from db.complaints import OpenFilter, PendingMove
-from handlers import complaint_card, notify
+from handlers import common, complaint_card, delivery, note_requests, notify
 from handlers import complaint_views as views
 from handlers.complaint_form import (
     OFFICE_STEPS,
@@ -33,37 +35,63 @@ from handlers.context import AppContext, services_of
 from handlers.replies import answer_button, keyboard, main_menu, reply
 from iku.complaints import (
     NOTE_MAX,
+    NOTE_MIN_LETTERS,
     OPEN_STATUSES,
     Channel,
     RejectReason,
     Status,
     can_move,
-    length_problem,
+    can_reopen,
+    note_problem,
     parse_tracking_code,
 )
 from iku.format import format_number
 from iku.periods import local_today
+from iku.text import clean_text, utf16_length
 
 log = logging.getLogger(__name__)
 
 OFFICIAL_ROLES = ("trantib", "sekcam", "camat")
+# Who may reopen a closed complaint: a correction above the officer who closed it.
+REOPEN_ROLES = ("camat", "sekcam")
 # Most complaints listed by /laporan in one message.
 LIST_LIMIT = 30
-GROUP_MESSAGE = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & ~filters.COMMAND
+NEW_MESSAGE = filters.UpdateType.MESSAGE & ~filters.COMMAND
+GROUP_MESSAGE = filters.ChatType.GROUPS & NEW_MESSAGE
+# In a private chat only replies can be notes (the request asks for one); everything else
+# there is for the dialogues and the catch-all.
+PRIVATE_REPLY = filters.ChatType.PRIVATE & filters.REPLY & NEW_MESSAGE
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     """Registered after the dialogues and before the global handlers (see bot.app)."""
     return [
-        CallbackQueryHandler(on_move_button, pattern=r"^tr:"),
+        CallbackQueryHandler(on_move_button, pattern=r"^tr:[0-9]{1,9}:"),
         CommandHandler("laporan", show_complaints),
-        CommandHandler(["batal", "cancel"], cancel_move, filters=filters.ChatType.GROUPS),
-        MessageHandler(GROUP_MESSAGE, on_group_message),
+        CommandHandler(["batal", "cancel"], cancel_move),
+        MessageHandler(GROUP_MESSAGE | PRIVATE_REPLY, on_official_message),
     ]
 
 
 def is_official(context: AppContext, user_id: int) -> bool:
     return context.config.roles.has(user_id, *OFFICIAL_ROLES)
+
+
+def may_reopen(context: AppContext, user_id: int) -> bool:
+    return context.config.roles.has(user_id, *REOPEN_ROLES)
+
+
+def in_office_chat(update: Update, context: AppContext) -> bool:
+    """Whether the chat may see complaints: an official's private chat with the bot, or the
+    configured Trantib group. Any other group may hold residents (a village's public group),
+    so a rahasia complaint, a reporter's name or a note must never be posted there."""
+    chat = update.effective_chat
+    if chat is None:
+        return False
+    if chat.type == "private":
+        return True
+    group = context.config.telegram.trantib_chat_id
+    return group != 0 and chat.id == group
 
 
 # ---------------------------------------------------------------------------- moving a card
@@ -89,9 +117,14 @@ class MoveRequest:
             reason = RejectReason(parts[4]) if len(parts) == 5 else None
         except ValueError:
             return None
-        if not can_move(expected, target) or (reason is not None and target is not Status.DITOLAK):
+        allowed = can_move(expected, target) or can_reopen(expected, target)
+        if not allowed or (reason is not None and target is not Status.DITOLAK):
             return None
         return cls(int(parts[1]), expected, target, reason)
+
+    @property
+    def reopens(self) -> bool:
+        return can_reopen(self.expected, self.target)
 
     def data(self, reason: RejectReason | None = None) -> str:
         tail = f":{reason}" if reason else ""
@@ -107,9 +140,17 @@ async def on_move_button(update: Update, context: AppContext) -> None:
         log.info("a complaint action was refused: the user holds no official role")
         await answer_button(update, t("trantib.not_allowed"), alert=True)
         return
+    if not in_office_chat(update, context):
+        log.info("a complaint action was refused: not in the Trantib group or a private chat")
+        await answer_button(update, t("trantib.office_chats_only"), alert=True)
+        return
     request = MoveRequest.parse(str(query.data))
     if request is None:
         await answer_button(update, t("fallback.stale_button"))
+        return
+    if request.reopens and not may_reopen(context, user.id):
+        log.info("a reopening was refused: the user is neither Camat nor Sekcam")
+        await answer_button(update, t("trantib.reopen_not_allowed"), alert=True)
         return
     async with context.database.sessions() as session:
         complaint = await complaints.fetch_complaint(session, request.complaint_id)
@@ -125,6 +166,8 @@ async def on_move_button(update: Update, context: AppContext) -> None:
         return
     await answer_button(update)
     if request.target is Status.DITOLAK and request.reason is None:
+        # Pressing Tolak is already a new choice: an older request for this complaint ends.
+        await note_requests.replace_request(context, user.id, request.complaint_id)
         await _ask_reason(update, context, request, complaint.code)
         return
     await _ask_note(update, context, request, complaint.code)
@@ -149,7 +192,9 @@ async def _ask_note(update: Update, context: AppContext, request: MoveRequest, c
         official=mention_html(user.id, user.full_name),
         code=html.escape(code),
         status=html.escape(views.status_label(t, request.target, request.reason)),
-        what=html.escape(t(f"trantib.what.{request.target.value}")),
+        what=html.escape(
+            t("trantib.what_reopen") if request.reopens else t(f"trantib.what.{request.target}")
+        ),
     )
     prompt = await chat.send_message(
         text, parse_mode="HTML", reply_markup=ForceReply(selective=True)
@@ -162,47 +207,65 @@ async def _ask_note(update: Update, context: AppContext, request: MoveRequest, c
         target=request.target,
         reason=request.reason,
         prompt_message_id=prompt.message_id,
+        code=code,
     )
-    async with context.database.transaction() as session:
-        await complaints.save_pending_move(session, move, context.services.clock())
+    await note_requests.start_request(context, move)
 
 
-async def on_group_message(update: Update, context: AppContext) -> None:
-    """An official's message in a group: the note of their pending move, if they have one.
-
-    The reply to a note request completes that request's move; any other message completes
-    the official's latest one. Everybody else's chatter is left alone.
-    """
+async def on_official_message(update: Update, context: AppContext) -> None:
+    """A message in a group, or a reply in a private chat: the note of an official's move if
+    it answers one (see :mod:`handlers.note_requests` for which it answers). Everybody else's
+    messages in groups are left alone; in a private chat they get the usual answer."""
     message, user = update.message, update.effective_user
     assert message is not None and user is not None
-    if not is_official(context, user.id):
-        return
-    replied = message.reply_to_message.message_id if message.reply_to_message else None
-    async with context.database.sessions() as session:
-        move = await complaints.fetch_pending_move(session, user.id, message.chat_id, replied)
-    if move is None:
-        return
+    found = None
+    if is_official(context, user.id) and in_office_chat(update, context):
+        found = await note_requests.find_move(update, context)
+    if isinstance(found, note_requests.Answer):
+        if found.text:
+            await message.reply_text(found.text)
+    elif found is not None:
+        await _take_note(update, context, found)
+    elif message.chat.type == "private":
+        await common.not_understood(update, context)
+
+
+async def _take_note(update: Update, context: AppContext, move: PendingMove) -> None:
+    """Complete ``move`` with the message as its note, if it is one worth telling the
+    reporter; otherwise say why, and the request stays open."""
+    assert update.message is not None
     t = context.texts
-    note = (message.text or "").strip()
-    if not note:
-        await message.reply_text(t("trantib.note_text_only"))
+    if update.message.text is None:
+        await update.message.reply_text(t("trantib.note_text_only"))
         return
-    if length_problem(note, 1, NOTE_MAX) == "long":
-        sizes = {"length": format_number(len(note)), "maximum": format_number(NOTE_MAX)}
-        await message.reply_text(t("trantib.note_too_long", **sizes))
-        return
-    await _complete_move(update, context, move, note)
+    note = clean_text(update.message.text)
+    problem = note_problem(note)
+    if can_reopen(move.expected, move.target) and not may_reopen(context, move.official_id):
+        await update.message.reply_text(t("trantib.reopen_not_allowed"))  # roles changed since
+    elif problem == "long":
+        sizes = {"length": format_number(utf16_length(note)), "maximum": format_number(NOTE_MAX)}
+        await update.message.reply_text(t("trantib.note_too_long", **sizes))
+    elif problem == "short":
+        await update.message.reply_text(t("trantib.note_too_short", minimum=NOTE_MIN_LETTERS))
+    else:
+        await _complete_move(update, context, move, note)
 
 
 async def _complete_move(update: Update, context: AppContext, move: PendingMove, note: str) -> None:
-    """Commit the move, then tell the group, edit the card and send the reporter the news."""
+    """Commit the move together with what it owes (the reporter's news, the card's refresh,
+    both in the outbox), then tell the official and start the delivery."""
     assert update.message is not None
     t = context.texts
+    now = context.services.clock()
     async with context.database.transaction() as session:
-        moved = await complaints.complete_move(session, move, note, context.services.clock())
-    async with context.database.sessions() as session:
+        moved = await complaints.complete_move(session, move, note, now)
         complaint = await complaints.fetch_complaint(session, move.complaint_id)
-    assert complaint is not None
+        assert complaint is not None
+        if moved:
+            reopened = can_reopen(move.expected, move.target)
+            await notify.queue_move_news(
+                session, context.services, complaint, note, now, reopened=reopened
+            )
     status = views.status_label(t, complaint.status, complaint.reject_reason)
     if not moved:
         await update.message.reply_text(
@@ -210,25 +273,36 @@ async def _complete_move(update: Update, context: AppContext, move: PendingMove,
         )
         return
     log.info("complaint %s moved to %s", complaint.code, complaint.status)
+    delivery.kick(context.application)
     await update.message.reply_text(t("trantib.moved", code=complaint.code, status=status))
-    await complaint_card.refresh_card(context.application, complaint)
-    await notify.tell_reporter(context.application, complaint, note)
 
 
 async def cancel_move(update: Update, context: AppContext) -> None:
-    """``/batal`` in the group drops the official's pending move."""
+    """``/batal`` drops the official's pending move: the one whose request it replies to, else
+    their latest one in this chat. The request is edited to say it is void."""
     message, user = update.message, update.effective_user
     assert message is not None and user is not None
     t = context.texts
     dropped = None
     if is_official(context, user.id):
+        replied = note_requests.replied_message_id(message)
         async with context.database.transaction() as session:
-            dropped = await complaints.drop_pending_move(session, user.id, message.chat_id)
+            dropped = await complaints.drop_pending_move(session, user.id, message.chat_id, replied)
+            if dropped is not None:
+                now = context.services.clock()
+                await note_requests.void_request(
+                    session, t, dropped[0], "trantib.request_cancelled", now
+                )
     if dropped is None:
-        await message.reply_text(t("cancel.nothing"))
+        if message.chat.type == "private":
+            await common.nothing_to_cancel(update, context)
+        else:
+            await message.reply_text(t("cancel.nothing"))
         return
-    status = views.status_label(t, dropped.status)
-    await message.reply_text(t("trantib.move_cancelled", code=dropped.code, status=status))
+    delivery.kick(context.application)
+    complaint = dropped[1]
+    status = views.status_label(t, complaint.status)
+    await message.reply_text(t("trantib.move_cancelled", code=complaint.code, status=status))
 
 
 # ---------------------------------------------------------------------------- /laporan
@@ -240,6 +314,10 @@ async def show_complaints(update: Update, context: AppContext) -> None:
     t = context.texts
     if not is_official(context, update.effective_user.id):
         await reply(update, t("trantib.officials_only"))
+        return
+    if not in_office_chat(update, context):
+        log.info("/laporan refused: not in the Trantib group or a private chat")
+        await reply(update, t("trantib.office_chats_only"))
         return
     args = context.args or []
     code = parse_tracking_code(" ".join(args)) if len(args) == 1 else None
@@ -257,6 +335,10 @@ async def show_complaints(update: Update, context: AppContext) -> None:
 
 
 async def _show_one(update: Update, context: AppContext, code: str) -> None:
+    """One complaint with its history and the card's buttons, so that it can be moved from
+    here too, in the group or in a private chat: a complaint whose card never reached the
+    group (Telegram refused it, the group was unreachable) is still in officials' hands."""
+    assert update.effective_user is not None
     async with context.database.sessions() as session:
         found = await complaints.fetch_complaint_with_events(session, code)
     if found is None:
@@ -264,7 +346,12 @@ async def _show_one(update: Update, context: AppContext, code: str) -> None:
         return
     tz = context.config.kecamatan.tz
     today = local_today(tz, context.services.clock())
-    await reply(update, views.official_detail(context.texts, *found, tz, today))
+    t = context.texts
+    # In the group everyone sees the buttons, as on the card; in private only usable ones.
+    private = update.effective_chat is not None and update.effective_chat.type == "private"
+    reopen = not private or may_reopen(context, update.effective_user.id)
+    buttons = complaint_card.move_buttons(t, found[0], reopen=reopen)
+    await reply(update, views.official_detail(t, *found, tz, today), reply_markup=buttons)
 
 
 def _parse_filter(context: AppContext, words: list[str]) -> OpenFilter | str:

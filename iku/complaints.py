@@ -18,12 +18,13 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Literal
 
 from iku.ratio import Ratio
+from iku.text import letter_count, utf16_length
 from iku.workdays import add_working_days, working_days_between
 
 
@@ -56,11 +57,28 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = MappingProxyType(
 
 OPEN_STATUSES = frozenset({Status.BARU, Status.DIVERIFIKASI, Status.DIPROSES})
 RESOLVED_STATUSES = frozenset({Status.SELESAI, Status.DITERUSKAN})
+CLOSED_STATUSES = frozenset({Status.SELESAI, Status.DITERUSKAN, Status.DITOLAK})
+
+REOPENED_STATUS = Status.DIPROSES
+"""Where a closed complaint returns when the Camat or the Sekcam reopens it.
+
+Diproses, whatever it was before closing: somebody senior decided it needs handling, and it
+was looked at by an official already (closing took one). The Selesai button is then one press
+away, and the clocks resume without flagging it at once as overdue for a verification that is
+long past, which Baru or Diverifikasi would. Its reporter reads "Petugas sedang menangani
+laporan ini", which is the truth.
+"""
 
 
 def can_move(current: Status, target: Status) -> bool:
     """Whether an official may change a complaint from ``current`` to ``target``."""
     return target in TRANSITIONS[current]
+
+
+def can_reopen(current: Status, target: Status) -> bool:
+    """Whether ``current`` -> ``target`` reopens a closed complaint (Selesai, Diteruskan or
+    Ditolak back to :data:`REOPENED_STATUS`); only the Camat and the Sekcam may."""
+    return current in CLOSED_STATUSES and target is REOPENED_STATUS
 
 
 # The order officials see the moves in: the next step forward first, then the side exits.
@@ -113,10 +131,58 @@ RATING_SCORES = (1, 2, 3, 4)
 """After Selesai the reporter rates the handling once, 1 (tidak puas) to 4 (sangat puas)."""
 
 NOTE_MAX = 1000
-"""Longest official's note or reporter's comment, in characters."""
+"""Longest official's note or reporter's comment, in UTF-16 units as Telegram counts them."""
+
+NOTE_MIN_LETTERS = 5
+"""An official's note is told to the reporter, so it must say something: at least this many
+letters (emoji, digits and punctuation do not count)."""
+
+# Words that acknowledge without saying anything; runs of a letter are read as one ("okeee").
+_ACKNOWLEDGEMENTS = frozenset(
+    {"ok", "oke", "okay", "okey", "okeh", "oce", "siap", "sip", "ya", "iya", "yes", "done", "noted"}
+)
+_WORDS = re.compile(r"[^\W\d_]+")
+_REPEATS = re.compile(r"(.)\1+")
+
+NoteProblem = Literal["short", "long"]
+
+PLAIN_NOTE_WINDOW = timedelta(minutes=5)
+"""How soon after the button a plain message (not a reply) may be read as the note.
+
+The note is usually written within a minute or two; later plain messages in a busy group are
+more likely talk than a note, so after this only a reply to the note request counts."""
+
+RequestAge = Literal["recent", "waiting", "expired"]
+
+
+def note_request_age(pressed_at: datetime, now: datetime, timeout: timedelta) -> RequestAge:
+    """Where a note request pressed at ``pressed_at`` stands at ``now``: "expired" once
+    ``timeout`` has passed (a reply completes nothing any more); "recent" within
+    :data:`PLAIN_NOTE_WINDOW` (or the timeout, if shorter), when a plain message may complete
+    it; "waiting" in between, when only a reply does."""
+    if now - pressed_at >= timeout:
+        return "expired"
+    if now - pressed_at <= min(PLAIN_NOTE_WINDOW, timeout):
+        return "recent"
+    return "waiting"
+
+
+def note_problem(note: str) -> NoteProblem | None:
+    """Why an official's (cleaned) note cannot be told to a reporter, or None.
+
+    "short": fewer than :data:`NOTE_MIN_LETTERS` letters, or nothing but acknowledgements
+    ("ok", "Siap!", "oke oke"); "long": more than :data:`NOTE_MAX` UTF-16 units.
+    """
+    if utf16_length(note) > NOTE_MAX:
+        return "long"
+    words = [_REPEATS.sub(r"\1", word) for word in _WORDS.findall(note.lower())]
+    if letter_count(note) < NOTE_MIN_LETTERS or all(w in _ACKNOWLEDGEMENTS for w in words):
+        return "short"
+    return None
+
 
 PLACE_MAX = 300
-"""Longest place description typed by a reporter, in characters."""
+"""Longest place description typed by a reporter, in UTF-16 code units."""
 
 _CODE = re.compile(r"([A-Z]{2,10})-(\d{4})-0*(\d{1,9})")
 
@@ -147,8 +213,12 @@ LengthProblem = Literal["short", "long"]
 
 
 def length_problem(text: str, minimum: int, maximum: int) -> LengthProblem | None:
-    """Whether ``text`` (stripped) is shorter than ``minimum`` or longer than ``maximum``."""
-    size = len(text.strip())
+    """Whether ``text`` (stripped) is shorter than ``minimum`` or longer than ``maximum``.
+
+    Measured in UTF-16 code units, as Telegram counts (an emoji is two): counted in Python
+    characters, a description of 1,916 emoji passed and its card could never be posted.
+    """
+    size = utf16_length(text.strip())
     if size < minimum:
         return "short"
     if size > maximum:

@@ -6,12 +6,14 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from telegram.ext import BaseHandler
 
 from bot.app import BotApplication, build_application
 from bot.config import Config
 from bot.driver import Person
 from bot.offline import JSONDict, OfflineBotApi
+from bot.persistence import DatabasePersistence
 from bot.whatsapp.channel import whatsapp_of
 from bot.whatsapp.driver import WhatsAppPerson
 from bot.whatsapp.offline import OfflineGraphApi
@@ -157,6 +159,25 @@ class BotHarness:
     def context(self) -> AppContext:
         """A callback context as a job receives it."""
         return AppContext(self.application)
+
+
+class Killed(BaseException):
+    """The process dies here, as with SIGKILL: nothing after this point runs, no handler sees it."""
+
+
+def kill_at_next_step_save(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next dialogue step dies just before its state is written (then crash and restart)."""
+    save_step = DatabasePersistence.save_step
+    armed = True
+
+    async def dying(self: DatabasePersistence, *args: Any, **kwargs: Any) -> None:
+        nonlocal armed
+        if armed:
+            armed = False
+            raise Killed
+        await save_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(DatabasePersistence, "save_step", dying)
 
 
 # ---------------------------------------------------------------- complaints

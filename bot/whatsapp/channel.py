@@ -11,6 +11,11 @@ Bot API calls python-telegram-bot makes for a WhatsApp chat are answered here, i
 Telegram's shape, and what they say goes to the Graph API in WhatsApp's form
 (:mod:`bot.whatsapp.rules`). An edit becomes a new message, removing buttons does nothing.
 
+The outbox's entries for WhatsApp residents (the news of a complaint, the rating invitation)
+do not pass the Bot API: ``bot.whatsapp.delivery`` hands them to :meth:`WhatsAppChannel.send_news`
+with the template their payload names, so nothing WhatsApp-specific is ever put on a Bot API
+call, and none can reach Telegram.
+
 The window: WhatsApp delivers free-form messages only within 24 hours of the resident's last
 message. Outside it (known from the stored messages, or told by error 131047) the messages are
 held, and when the message carries a template (the news of a complaint does) that approved
@@ -59,9 +64,6 @@ KEEP_HANDLED: Final = timedelta(days=14)
 """Handled messages are kept this long for the duplicate check (WhatsApp redelivers for days)."""
 REMEMBERED_SENDS: Final = 5000
 MEDIA_PATH: Final = "whatsapp-media/"
-TEMPLATE_PARAM: Final = "template"
-"""The Bot API parameter a message carries its template with (``api_kwargs``): ``{"name":
-<field of [whatsapp.templates]>, "parameters": [...]}``. Stripped before Telegram sees it."""
 # Bot API methods that make no sense on WhatsApp and are answered without doing anything.
 BOT_DATA_KEY: Final = "whatsapp"
 NOTHING_TO_DO: Final = frozenset({"editmessagereplymarkup", "sendchataction", "deletemessage"})
@@ -167,9 +169,22 @@ class WhatsAppChannel:
     async def _send(self, person: int, params: JSONDict, key: str) -> JSONDict:
         out = compose(params, self._words(person), text_key=key)
         self._offered[person] = out.choices
-        template = params.get(TEMPLATE_PARAM)
-        await self._deliver(person, out.messages, template if isinstance(template, dict) else None)
+        await self._deliver(person, out.messages, None)
         return self._result(person, str(params.get(key) or ""))
+
+    async def send_news(self, person: int, params: JSONDict, template: JSONDict | None) -> None:
+        """A message the outbox owes a resident, given as ``sendMessage`` parameters (text,
+        parse mode, inline keyboard): sent now or, outside the window, held with ``template``
+        (``{"name": <key of [whatsapp.templates]>, "language", "parameters"}``) sent instead.
+
+        Raises :class:`GraphError` and :class:`GraphTimeout` for the outbox to judge. The
+        choices it offers (the rating) are what a typed answer names from then on; a message
+        without any leaves the dialogue's choices as they were.
+        """
+        out = compose(params, self._words(person))
+        if out.choices:
+            self._offered[person] = out.choices
+        await self._deliver(person, out.messages, template)
 
     async def _notice(self, query_id: str, text: object) -> bool:
         """A button press's short answer ("this button is no longer valid"): a text message."""
@@ -214,8 +229,7 @@ class WhatsAppChannel:
         window."""
         wa_id = identity(person)[1]
         if not await self._window_open(wa_id):
-            await self._hold(wa_id, messages)
-            await self._send_template(person, template)
+            await self._hold_instead(person, messages, template)
             return
         for index, message in enumerate(messages):
             try:
@@ -224,10 +238,23 @@ class WhatsAppChannel:
                 if error.code != WINDOW_CLOSED:
                     raise
                 self._last_message[wa_id] = CLOSED
-                await self._hold(wa_id, messages[index:])
-                await self._send_template(person, template)
+                await self._hold_instead(person, messages[index:], template)
                 return
             self._remember(message_id, _Sent(wa_id, message, template))
+
+    async def _hold_instead(
+        self, person: int, messages: Sequence[JSONDict], template: JSONDict | None
+    ) -> None:
+        """Outside the window: the template goes, then the messages are held for the resident's
+        next message. In that order, so a template that failed (and that the outbox tries
+        again) leaves nothing held twice; after a timeout the template may have arrived, and
+        its button must find the messages, so they are held all the same."""
+        try:
+            await self._send_template(person, template)
+        except GraphTimeout:
+            await self._hold(identity(person)[1], messages)
+            raise
+        await self._hold(identity(person)[1], messages)
 
     async def _send_template(self, person: int, template: JSONDict | None) -> None:
         if template is None:
@@ -240,7 +267,7 @@ class WhatsAppChannel:
                 "unknown WhatsApp template %r: the message stays held", template.get("name")
             )
             return
-        language = templates.language(self._language(person))
+        language = templates.language(str(template.get("language") or self._language(person)))
         values = [str(value) for value in template.get("parameters") or []]
         wa_id = identity(person)[1]
         await self.graph.send(wa_id, template_message(name, language, values))
@@ -396,6 +423,7 @@ class WhatsAppChannel:
         sent = self._sent.pop(status.message_id, None)
         if WINDOW_CLOSED in status.error_codes and sent is not None:
             self._last_message[sent.wa_id] = CLOSED
+            # Nobody tries this again: the message is held whatever becomes of the template.
             await self._hold(sent.wa_id, [sent.message])
             person = residents.person_of(residents.WHATSAPP, sent.wa_id)
             try:

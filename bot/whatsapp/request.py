@@ -3,9 +3,10 @@
 :class:`ChannelRouter` is the ``BaseRequest`` python-telegram-bot sends every call through. A
 call aimed at a WhatsApp chat (or at a WhatsApp button press or media) is answered by the
 :class:`~bot.whatsapp.channel.WhatsAppChannel` in Telegram's shape; everything else goes to the
-real Telegram request unchanged, except two things Telegram must not see: the ``template`` a
-message may carry for WhatsApp (stripped), and a WhatsApp photo posted to the Trantib group
-under a complaint's card (its bytes are fetched from WhatsApp and uploaded instead).
+real Telegram request unchanged, except a WhatsApp photo posted to the Trantib group under a
+complaint's card: Telegram cannot fetch it, so its bytes are fetched from WhatsApp and uploaded
+instead. (WhatsApp's templates never pass here: the outbox hands a WhatsApp resident's news to
+the channel directly, see ``bot.whatsapp.delivery``.)
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from telegram.ext import AIORateLimiter
 from telegram.request import BaseRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.whatsapp.channel import TEMPLATE_PARAM, WhatsAppChannel
+from bot.whatsapp.channel import WhatsAppChannel
 from bot.whatsapp.inbound import MEDIA_PREFIX
 
 
@@ -74,17 +75,12 @@ class ChannelRouter(BaseRequest):
 
     async def _for_telegram(self, data: RequestData, params: dict[str, Any]) -> RequestData:
         photo = params.get("photo")
-        whatsapp_photo = isinstance(photo, str) and photo.startswith(MEDIA_PREFIX)
-        if TEMPLATE_PARAM not in params and not whatsapp_photo:
+        if not (isinstance(photo, str) and photo.startswith(MEDIA_PREFIX)):
             return data
-        kept = [p for p in data._parameters if p.name not in (TEMPLATE_PARAM, "photo")]
-        if whatsapp_photo:
-            assert isinstance(photo, str)
-            content = await self.channel.media_bytes(photo)
-            upload = InputFile(content, filename="photo.jpg")
-            kept.append(RequestParameter.from_input("photo", upload))
-        elif "photo" in params:
-            kept += [p for p in data._parameters if p.name == "photo"]
+        kept = [p for p in data._parameters if p.name != "photo"]
+        content = await self.channel.media_bytes(photo)
+        upload = InputFile(content, filename="photo.jpg")
+        kept.append(RequestParameter.from_input("photo", upload))
         return RequestData(kept)
 
 

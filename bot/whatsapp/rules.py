@@ -48,6 +48,8 @@ TEXT_REPLY: Final = f"{LOCAL_PREFIX}t:"
 """Reply id prefix of a reply-keyboard button: the reply arrives as its label, typed."""
 HELD_PAYLOAD: Final = f"{LOCAL_PREFIX}held"
 """Payload of the template's quick-reply button: "show me the message you have for me"."""
+STATUS_TEMPLATE: Final = "status_update"
+"""The key of ``[whatsapp.templates]`` naming the approved template of a complaint's news."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,14 @@ def template_parameters(values: Sequence[str]) -> list[JSONDict]:
     no runs of spaces, shortened to :data:`TEMPLATE_PARAMETER_MAX`."""
     cleaned = [clean_text(value, multiline=False) or "-" for value in values]
     return [{"type": "text", "text": truncate(value, TEMPLATE_PARAMETER_MAX)} for value in cleaned]
+
+
+def status_template(code: str, status: str, note: str, language: str) -> JSONDict:
+    """What the outbox stores with a WhatsApp reporter's news: the template that goes instead
+    when their 24-hour window is closed, with the code, the status and the note as its
+    parameters (each one line, shortened), in the reporter's language (``id``/``en``)."""
+    parameters = [entry["text"] for entry in template_parameters([code, status, note])]
+    return {"name": STATUS_TEMPLATE, "language": language, "parameters": parameters}
 
 
 def template_message(name: str, language: str, values: Sequence[str]) -> JSONDict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,49 @@ def test_local_mode_on_piped_input_without_a_config(tmp_path: Path) -> None:
     assert "bot > Your Telegram ID: 100001" in out
     assert out.rstrip().endswith("bye")
     assert (tmp_path / "data" / "ajung.db").exists()
+
+
+def test_a_failed_write_is_one_line_without_the_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    database = tmp_path / "x.db"
+    config.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{database}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "db", "upgrade"]) == 0
+    with sqlite3.connect(database) as connection:  # the disk fails under this table's writes
+        connection.execute(
+            "CREATE TRIGGER broken BEFORE INSERT ON survey_populations "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+    capsys.readouterr()
+    argv = ["survey", "population", "--month", "2025-01", "--service", "KTP", "--count", "4321"]
+    assert main(["--config", str(config), *argv]) == 1
+    err = capsys.readouterr().err
+    assert err == "ajung-bot: IntegrityError: (sqlite3.IntegrityError) disk I/O error\n"
+
+
+def test_files_with_personal_data_are_private(tmp_path: Path) -> None:
+    """The database (and its folder) and exports are the owner's only, whatever the umask."""
+    config = tmp_path / "config.toml"
+    database = tmp_path / "data" / "ajung.db"
+    config.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{database}"\n', encoding="utf-8")
+    written = [tmp_path / "register.xlsx", tmp_path / "register.csv", tmp_path / "iku.xlsx"]
+    commands = [
+        ["db", "upgrade"],
+        ["complaints", "export", "--out", str(written[0])],
+        ["complaints", "export", "--out", str(written[1])],
+        ["export", "--out", str(written[2])],
+    ]
+    for command in commands:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "--config", str(config), *command],
+            capture_output=True, text=True, cwd=ROOT, timeout=120, umask=0o022,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    assert mode(database.parent) == 0o700
+    for path in [database, *database.parent.glob("ajung.db-*"), *written]:
+        assert mode(path) == 0o600, path
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777

@@ -52,7 +52,7 @@ async def test_report_shows_iku4_of_the_period(
     }  # fmt: skip
     code = await file_complaint(bot.person())
     group = bot.official()
-    await move(group, code, "✔️ Verifikasi", "cek")
+    await move(group, code, "✔️ Verifikasi", "cek lokasi")
     await move(group, code, "▶️ Proses", "proses")
     await move(group, code, "✅ Selesai", "beres")
     assert await report(cli, capsys) == {
@@ -113,7 +113,7 @@ async def filed_three(bot: BotHarness) -> None:
     )
     await file_complaint(bot.person(5550003, first_name="Rini"), privacy="Rahasia")
     group = bot.official()
-    await move(group, normal, "✔️ Verifikasi", "cek")
+    await move(group, normal, "✔️ Verifikasi", "cek lokasi")
     bot.clock.advance(days=2)
     await move(group, normal, "▶️ Proses", "proses")
     await move(group, normal, "✅ Selesai", "Motor sudah ditertibkan.")

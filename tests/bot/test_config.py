@@ -286,3 +286,145 @@ def test_whatsapps_webhook_cannot_take_the_telegram_webhooks_port(
 def test_whatsapp_mistakes_name_the_key(tmp_path: Path, line: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(write(tmp_path, f"[whatsapp]\n{line}\n"))
+
+
+# Mistakes only visible when keys are read together, or against what the libraries and
+# Telegram accept: (file text, what the one line says after "file: ").
+SECRET_RULE = "[telegram] webhook_secret: Value error, Telegram accepts 1 to 256 of A-Z, a-z, 0-9"
+WHOLE_FILE_MISTAKES = [
+    pytest.param(
+        "[complaints]\ndescription_min = 500\ndescription_max = 200\n",
+        "[complaints] description_max: Value error, 200 is below description_min (500)",
+        id="description-min-above-max",
+    ),
+    pytest.param(
+        "[complaints]\nverify_days = 10\nplan_days = 10\nlimit_days = 15\n",
+        "[complaints] limit_days: Value error, 15 is below verify_days + plan_days (20)",
+        id="limit-before-plan",
+    ),
+    pytest.param(
+        "[kecamatan]\ndesa = []\n", "[kecamatan] desa: Value error, at least one desa", id="no-desa"
+    ),
+    pytest.param(
+        "[kecamatan]\ndesa = ['Ajung', ' ']\n",
+        "[kecamatan] desa: Value error, every desa needs 1 to 100 characters",
+        id="blank-desa",
+    ),
+    pytest.param(
+        "[kecamatan]\ndesa = ['Ajung', 'Ajung']\n",
+        "[kecamatan] desa: Value error, desa must be different from each other",
+        id="same-desa-twice",
+    ),
+    pytest.param(
+        "[database]\nurl = 'mysql+aiomysql://ajung:rahasia@127.0.0.1/ajung'\n",
+        "[database] url: Value error, 'mysql+aiomysql' is not supported; use "
+        "sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PASSWORD@HOST:PORT/NAME",
+        id="unsupported-database",
+    ),
+    pytest.param(
+        "[database]\nurl = 'postgresql://ajung:rahasia@127.0.0.1/ajung'\n",
+        "[database] url: Value error, 'postgresql' is not supported",
+        id="database-without-async-driver",
+    ),
+    pytest.param(
+        "[database]\nurl = 'data/ajung.db'\n",
+        "[database] url: Value error, not a database URL; use sqlite+aiosqlite:///PATH",
+        id="database-path-not-url",
+    ),
+    pytest.param(
+        "[database]\nurl = 'sqlite+aiosqlite://'\n",
+        "[database] url: Value error, names no database file",
+        id="sqlite-without-file",
+    ),
+    pytest.param(
+        "[telegram]\nwebhook_secret = 'rahasia kita!'\n",
+        SECRET_RULE,
+        id="webhook-secret-characters",
+    ),
+    pytest.param(
+        f"[telegram]\nwebhook_secret = '{'r' * 257}'\n",
+        SECRET_RULE,
+        id="webhook-secret-length",
+    ),
+    pytest.param(
+        "[telegram]\nbase_url = 'api.telegram.org/bot'\n",
+        "[telegram] base_url: Value error, not an http:// or https:// URL",
+        id="base-url-without-scheme",
+    ),
+    pytest.param(
+        "[telegram]\nbase_file_url = 'ftp://files.example/bot'\n",
+        "[telegram] base_file_url: Value error, not an http:// or https:// URL",
+        id="file-url-not-http",
+    ),
+    pytest.param(
+        "[telegram]\ntoken = 'bot7012345678:AAH-rahasia'\n",
+        "[telegram] token: Value error, not a bot token like 123456789:AAH... from @BotFather",
+        id="token-shape",
+    ),
+    pytest.param(
+        "[roles]\ntrantib = [9001, -1001234567890]\n",
+        "[roles] trantib: Value error, -1001234567890 is a group's id",
+        id="group-id-as-official",
+    ),
+]
+
+
+def write_bytes(tmp_path: Path, content: bytes) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize(("text", "message"), WHOLE_FILE_MISTAKES)
+def test_whole_file_mistakes_name_the_file_and_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, message: str
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).startswith(f"{path}: {message}")
+    assert "\n" not in str(caught.value)
+    assert "rahasia" not in str(caught.value)  # a password or secret is never repeated
+
+
+@pytest.mark.parametrize("command", [["check-config"], ["run"]])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        *[pytest.param(p.values[0].encode(), p.values[1], id=p.id) for p in WHOLE_FILE_MISTAKES],
+        pytest.param(
+            "[kecamatan]\nname = 'Sumberséri'\n".encode("latin-1"),
+            "not UTF-8 text (line 2); save it as UTF-8",
+            id="not-utf-8",
+        ),
+    ],
+)
+def test_check_config_and_run_stop_with_one_line_and_exit_2(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    content: bytes,
+    message: str,
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    path = write_bytes(tmp_path, content)
+    assert main(["--config", str(path), *command]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"ajung-bot: {path}: {message}")
+    assert captured.err.count("\n") == 1
+
+
+def test_a_valid_webhook_secret_and_self_hosted_api_are_accepted(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "[telegram]\nwebhook_secret = 'Abc_123-xyz'\nbase_url = 'http://127.0.0.1:8081/bot'\n"
+        "base_file_url = 'http://127.0.0.1:8081/file/bot'\ntoken = '7012345678:AAH-kx0Zq1w2'\n"
+        "[database]\nurl = 'postgresql+asyncpg://ajung:rahasia@127.0.0.1:5432/ajung'\n"
+        "[complaints]\ndescription_min = 20\ndescription_max = 20\n",
+    )
+    config = load_config(path)
+    assert config.telegram.webhook_secret == "Abc_123-xyz"
+    assert config.complaints.description_min == config.complaints.description_max == 20

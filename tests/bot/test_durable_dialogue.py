@@ -12,10 +12,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot import jobs
 from bot.config import Config
+from bot.persistence import DatabasePersistence
 from handlers.context import AppContext
 from handlers.dialogue import Dialogue
 from handlers.replies import keyboard, reply
-from tests.factories import BotHarness
+from tests.factories import BotHarness, Killed, kill_at_next_step_save
 
 EXPIRED = (
     "Isian Bapak/Ibu kami tutup karena tidak ada balasan selama 30 menit. "
@@ -91,6 +92,43 @@ async def test_dialogue_resumes_after_a_crash_mid_way(bot: BotHarness) -> None:
     await bot.restart_after_crash()
     [done] = await bot.person().tap("yes")
     assert done["text"] == "done: Siti blue"
+
+
+async def test_a_kill_before_a_step_is_saved_shows_nothing_of_that_step(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next question went out before the step was saved: after a kill in between, the
+    person answered a question the bot was not at."""
+    await bot.person().send("/pesan")
+    kill_at_next_step_save(monkeypatch)
+    with pytest.raises(Killed):
+        await bot.person().send("Siti")
+    await bot.restart_after_crash()
+    siti = bot.person()
+    assert [m["text"] for m in siti.inbox()] == ["name?"]
+    [colour] = await siti.send("Siti")
+    assert colour["text"] == "colour?"
+    await siti.tap("blue")
+    [done] = await siti.tap("yes")
+    assert done["text"] == "done: Siti blue"
+
+
+async def test_a_finished_dialogue_is_not_brought_back_by_an_older_copy(bot: BotHarness) -> None:
+    """The library's periodic save hands over states copied a moment earlier; written after
+    the dialogue's end, the copy brought it back, "closed for inactivity" after a restart."""
+    siti = bot.person()
+    await siti.send("/pesan")
+    await siti.send("Siti")
+    await siti.tap("red")
+    [done] = await siti.tap("yes")
+    persistence = bot.application.persistence
+    assert isinstance(persistence, DatabasePersistence)
+    key = (siti.chat_id, siti.user_id)
+    await persistence.update_conversation("order", key, Step.CONFIRM)  # the late copy
+    await bot.restart_after_crash()
+    bot.clock.advance(hours=1)
+    await jobs.sweep_idle(bot.context())
+    assert bot.person().last() == done
 
 
 async def test_stray_input_keeps_the_step_and_loses_nothing(bot: BotHarness) -> None:

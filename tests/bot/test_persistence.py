@@ -22,9 +22,17 @@ class Recorder(_WriteBehind):
         self.gates: list[asyncio.Event] = []
         self.failures = 0
         self.started = 0
+        self._progress = asyncio.Condition()
+
+    async def reached(self, writes: int) -> None:
+        """Wait until the ``writes``-th write has begun (held at its gate, if it has one)."""
+        async with self._progress:
+            await asyncio.wait_for(self._progress.wait_for(lambda: self.started >= writes), 5)
 
     async def _write(self, batch: dict[tuple[Any, ...], Any]) -> None:
         self.started += 1
+        async with self._progress:
+            self._progress.notify_all()
         if self.started <= len(self.gates):
             await self.gates[self.started - 1].wait()
         if self.failures:
@@ -44,14 +52,13 @@ async def test_a_caller_does_not_wait_for_the_changes_that_came_after_its_own() 
     writes = Recorder()
     writes.gates = [asyncio.Event(), asyncio.Event()]
     first = asyncio.create_task(writes.put(("user", 1), {"a": 1}))
-    await asyncio.sleep(0.01)  # the first batch is in flight, held at its gate
+    await writes.reached(1)  # the first batch is in flight, held at its gate
     second = asyncio.create_task(writes.put(("user", 2), {"b": 2}))
-    await asyncio.sleep(0.01)
     writes.gates[0].set()
     # The first caller is back once its batch is committed, while the second's is held.
     await asyncio.wait_for(first, 1)
     assert writes.written == [{("user", 1): {"a": 1}}]
-    await asyncio.sleep(0.01)
+    await writes.reached(2)  # the second batch is in flight too, held at its own gate
     assert not second.done()
     writes.gates[1].set()
     await second
@@ -72,9 +79,11 @@ async def test_drain_waits_for_the_write_in_flight() -> None:
     writes = Recorder()
     writes.gates = [asyncio.Event()]
     put = asyncio.create_task(writes.put(("user", 1), {}))
-    await asyncio.sleep(0.01)
+    await writes.reached(1)
     drained = asyncio.create_task(writes.drain())
-    await asyncio.sleep(0.01)
+    # drain() has run up to its wait: every task but the held write has had its turn.
+    for _ in range(10):
+        await asyncio.sleep(0)
     assert not drained.done()
     writes.gates[0].set()
     await asyncio.gather(put, drained)

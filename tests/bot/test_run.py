@@ -16,7 +16,10 @@ import httpx
 import pytest
 
 from bot.offline import OfflineBotApi
+from tests.bot.test_logs import SECRET_NAME, SECRET_PLACE, SECRET_TEXT, refuse_writes
 from tests.bot_api_server import BotApiServer
+from tests.factories import file_complaint, fill_complaint
+from tests.remote import RemotePerson
 
 RESIDENT = 5551234
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +80,17 @@ class BotProcess:
             env=self.env,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
+            umask=0o022,  # a usual login's: the bot makes its files private by itself
         )
+
+    async def finish(self, *argv: str) -> tuple[int, str, str]:
+        """Run ``ajung-bot --config CONFIG *argv`` to its end: exit code, stdout, stderr."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "--config", str(self.config), *argv,
+            cwd=ROOT, env=self.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+        return process.returncode or 0, out.decode(), err.decode()
 
     async def terminate(self) -> tuple[int, str]:
         assert self.process is not None
@@ -114,10 +127,14 @@ async def test_polling_answers_and_survives_a_flaky_server(
         "sendMessage", status=429, description="Too Many Requests: retry after 1", retry_after=1
     )
     api.push_update(text_update(api, "/id"))
-    await wait_for(lambda: len(api.bot_messages(RESIDENT)) == 2)
-    await asyncio.sleep(1.5)  # a duplicate would arrive by now
+    # Updates of one chat are answered in order: once the next one is answered, a duplicate
+    # of the throttled answer (a retry sent twice) would already be there.
+    api.push_update(text_update(api, "/bantuan"))
+    await wait_for(lambda: len(api.bot_messages(RESIDENT)) >= 3)
     texts = [m["text"] for m in api.bot_messages(RESIDENT)]
-    assert texts[1:] == [f"ID Telegram Bapak/Ibu: {RESIDENT}"]
+    assert texts[1] == f"ID Telegram Bapak/Ibu: {RESIDENT}"
+    assert texts[2].startswith("Layanan chat Kecamatan Ajung")
+    assert len(texts) == 3
 
     code, err = await bot.terminate()
     assert code == 0, err
@@ -166,3 +183,109 @@ async def wait_for_port(port: int) -> None:
         writer.close()
         return
     raise AssertionError(f"nothing listens on {port}")
+
+
+async def test_a_failed_write_puts_no_personal_data_on_standard_error(
+    tmp_path: Path, server: BotApiServer, database_url: str
+) -> None:
+    """What an operator reads in the journal when the disk fails under the residents' writes."""
+    api = server.api
+    bot = BotProcess(tmp_path, server, database_url)
+    async with refuse_writes(database_url):
+        await bot.start()
+        siti = RemotePerson(api, user_id=RESIDENT, first_name="Siti", last_name=SECRET_NAME)
+        apology, _help = await siti.send("/bantuan")
+        budi = RemotePerson(api, user_id=RESIDENT + 1, first_name="Budi")
+        await fill_complaint(budi, place=SECRET_PLACE, description=SECRET_TEXT)
+        [refused] = await budi.tap("✅ Kirim")
+        code, err = await bot.terminate()
+    assert code == 0, err
+    assert apology["text"] == refused["text"]
+    assert refused["text"].startswith("Maaf, sedang ada gangguan.")
+    assert err.count("ERROR handlers.common: error while handling update") == 2
+    for secret in (SECRET_NAME, SECRET_PLACE, SECRET_TEXT, "Gang Mawar", str(RESIDENT)):
+        assert secret not in err
+
+
+@pytest.mark.parametrize(
+    "command", [["run"], ["send-summary", "--week", "2025-W07"]], ids=["run", "send-summary"]
+)
+async def test_a_token_the_server_rejects_is_not_printed(
+    tmp_path: Path, server: BotApiServer, database_url: str, command: list[str]
+) -> None:
+    """A wrong base_url makes the Bot API answer 404, and python-telegram-bot quotes the token."""
+    api = server.api
+    bot = BotProcess(tmp_path, server, database_url)
+    text = bot.config.read_text().replace("[telegram]\n", "[telegram]\ncamat_chat_id = 9002\n")
+    bot.config.write_text(text, encoding="utf-8")
+    api.fail_next("getMe", status=404, description="Not Found")
+    code, out, err = await bot.finish(*command)
+    assert code == 1
+    assert err == "ajung-bot: InvalidToken: The token `[hidden]` was rejected by the server.\n"
+    assert api.token.split(":")[1] not in out + err
+
+
+async def test_a_server_error_quoting_the_token_is_masked_in_log_and_output(
+    tmp_path: Path, server: BotApiServer, database_url: str
+) -> None:
+    """A self-hosted Bot API server that echoes the request URL in its error descriptions."""
+    api = server.api
+    bot = BotProcess(tmp_path, server, database_url)
+    text = bot.config.read_text().replace("[telegram]\n", "[telegram]\ncamat_chat_id = 9002\n")
+    bot.config.write_text(text, encoding="utf-8")
+    echoed = f"Internal Server Error at {server.base_url}{api.token}/sendPhoto"
+    api.fail_next("sendPhoto", status=500, description=echoed)
+    api.fail_next("sendMessage", status=500, description=echoed)
+    code, out, err = await bot.finish("send-summary", "--week", "2025-W07")
+    assert code == 1
+    assert out == "2025-W07: failed: NetworkError: Internal Server Error at http://127.0.0.1:" + (
+        f"{server.port}/bot[hidden]/sendPhoto\n"
+    )
+    assert "WARNING bot.summary: weekly summary 2025-W07 not delivered" in err
+    assert api.token.split(":")[1] not in out + err
+
+
+@pytest.mark.parametrize("method", ["getMe", "deleteWebhook"], ids=["initialize", "bootstrap"])
+async def test_sigterm_stops_a_bot_still_waiting_for_the_bot_api(
+    tmp_path: Path, server: BotApiServer, database_url: str, method: str
+) -> None:
+    """The Bot API answers 502 at start (getMe, then the polling's deleteWebhook) for ever."""
+    api = server.api
+    bot = BotProcess(tmp_path, server, database_url)
+    api.fail_next(method, status=502, description="Bad Gateway", times=10_000)
+    await bot.start()
+    try:
+        await wait_for(lambda: sum(call.method == method for call in api.calls) >= 2)
+        asked = time.monotonic()
+        code, err = await bot.terminate()
+        assert time.monotonic() - asked < 5
+    finally:
+        assert bot.process is not None
+        if bot.process.returncode is None:
+            bot.process.kill()
+            await bot.process.wait()
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert "stopped before the bot was ready" in err
+
+
+async def test_the_photo_copies_are_private(
+    tmp_path: Path, server: BotApiServer, database_url: str
+) -> None:
+    api = server.api
+    bot = BotProcess(tmp_path, server, database_url)
+    photos = tmp_path / "var" / "photos"
+    text = bot.config.read_text() + f'[complaints]\nphoto_dir = "{photos}"\n'
+    bot.config.write_text(text, encoding="utf-8")
+    await bot.start()
+    siti = RemotePerson(api, user_id=RESIDENT, first_name="Siti")
+    code = await file_complaint(siti, photos=1)
+    await wait_for(lambda: (photos / f"{code}-1.jpg").exists())
+    exit_code, err = await bot.terminate()
+    assert exit_code == 0, err
+    assert [oct(mode(folder)) for folder in (photos.parent, photos)] == ["0o700", "0o700"]
+    assert oct(mode(photos / f"{code}-1.jpg")) == "0o600"
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777

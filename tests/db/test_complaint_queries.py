@@ -163,6 +163,36 @@ async def test_rating_is_stored_once(database: Database) -> None:
         assert await complaints.fetch_rating(session, complaint.id) == complaints.Rating(3, None)
 
 
+@pytest.mark.parametrize(
+    ("reporter", "rater"),
+    [(None, 424242), (None, 78), (77, 424242), (77, 78)],
+    ids=["entered-unknown-rater", "entered-known-rater", "chat-unknown-rater", "chat-other"],
+)
+async def test_only_the_reporter_rates_a_selesai_complaint(
+    database: Database, reporter: int | None, rater: int
+) -> None:
+    """A complaint entered by an official has no reporter; a rater who never wrote to the bot
+    has no resident id either. Neither makes a stranger the owner."""
+    async with database.transaction() as session:
+        for person in (77, 78):
+            await residents.record_resident(
+                session, person=person, display_name="Warga", language="id", seen_at=NOW
+            )
+    code = await record(database, new(reporter=reporter))
+    await set_status(database, code, Status.SELESAI)
+    async with database.transaction() as session:
+        complaint = await complaints.fetch_complaint_by_code(session, code)
+        assert complaint is not None
+        outcome = await complaints.rate_complaint(session, complaint.id, rater, 4, NOW)
+        assert outcome == ("not_found", "")
+        assert await complaints.fetch_rating(session, complaint.id) is None
+        if reporter is not None:
+            assert await complaints.rate_complaint(session, complaint.id, reporter, 4, NOW) == (
+                "rated",
+                code,
+            )
+
+
 # The cases of the pure rule (tests/iku/test_complaints.py), run through the SQL twin.
 OVERDUE_CASES = [
     (Status.BARU, date(2025, 3, 12)),
@@ -200,6 +230,24 @@ async def test_sql_overdue_rule_agrees_with_the_pure_one(
     expected = overdue_stage(status, DUE, today) is not None
     assert figures.overdue == int(expected)
     assert [c.code for c in listed] == ([code] if expected else [])
+
+
+@pytest.mark.parametrize("reason", list(RejectReason))
+async def test_figures_leave_out_duplicates_and_false_reports_only(
+    database: Database, reason: RejectReason
+) -> None:
+    """Each rejection reason on its own, through the SQL: Palsu and Duplikat leave IKU 4's
+    denominator, a complaint outside the kecamatan's remit stays in it."""
+    codes = [await record(database, new()) for _ in range(3)]
+    await set_status(database, codes[0], Status.SELESAI)
+    await set_status(database, codes[1], Status.DITOLAK, reason)
+    async with database.sessions() as session:
+        figures = await complaints.fetch_figures(
+            session, date(2025, 2, 17), date(2025, 2, 17), date(2025, 2, 17)
+        )
+    left_out = reason in (RejectReason.PALSU, RejectReason.DUPLIKAT)
+    assert (figures.received, figures.excluded, figures.resolved) == (3, int(left_out), 1)
+    assert (figures.ratio.numerator, figures.ratio.denominator) == (1, 2 if left_out else 3)
 
 
 async def test_figures_count_the_period_by_local_date_received(database: Database) -> None:

@@ -119,6 +119,30 @@ async def test_the_daily_limit_counts_each_channel_identity_apart(database: Data
         assert list(channels) == ["whatsapp", "telegram"]
 
 
+async def test_a_submission_key_stores_one_response_however_often_it_is_sent(
+    database: Database,
+) -> None:
+    def record(key: str | None, limit: int = 0) -> Any:
+        return surveys.record_chat_response(
+            session,
+            person=9,
+            answers=answers(3),
+            answered_at=NOW,
+            tz=WIB,
+            daily_limit=limit,
+            submission_key=key,
+        )
+
+    async with database.transaction() as session:
+        assert [await record("k1") for _ in range(3)] == [True, True, True]
+        assert await record("k1", limit=1)  # already stored: not refused by the limit either
+        assert await record("k2")
+        assert [await record(None) for _ in range(2)] == [True, True]
+    async with database.sessions() as session:
+        keys = (await session.scalars(select(SurveyResponse.submission_key))).all()
+    assert sorted(keys, key=str) == sorted(["k1", "k2", None, None], key=str)
+
+
 async def test_population_sums_the_months_that_overlap_the_period(database: Database) -> None:
     async with database.transaction() as session:
         for month, service, count in (

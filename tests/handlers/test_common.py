@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import logging
 
-from db.models import Resident
-from tests.factories import TRANTIB_GROUP, TRANTIB_ID, BotHarness
+import pytest
+from sqlalchemy import func, select
+
+from bot import jobs
+from bot.driver import Person
+from bot.persistence import DatabasePersistence
+from db.indicators import ActivityInput, ProgramInput, upsert_activities, upsert_programs
+from db.models import ConversationState, Resident
+from handlers.context import services_of
+from tests.factories import (
+    PMKS_ID,
+    RESIDENT_ID,
+    SEKCAM_ID,
+    TRANTIB_GROUP,
+    TRANTIB_ID,
+    BotHarness,
+    card_of,
+    file_complaint,
+    move,
+)
+
+STALE = "Tombol ini sudah tidak berlaku. Silakan pilih dari menu terbaru."
+APOLOGY = (
+    "Maaf, sedang ada gangguan. Silakan coba lagi sebentar lagi. Isian Bapak/Ibu tidak hilang."
+)
+
+
+def last_answer(bot: BotHarness) -> str | None:
+    answers = [call for call in bot.api.calls if call.method == "answerCallbackQuery"]
+    return answers[-1].params.get("text") if answers else None
 
 
 async def test_start_greets_in_indonesian_with_the_menu(bot: BotHarness) -> None:
@@ -120,3 +148,217 @@ async def test_residents_are_recorded_and_blocking_is_remembered(bot: BotHarness
     assert resident is not None
     assert resident.display_name == "Siti Aminah"
     assert resident.blocked is True
+
+
+async def test_a_button_without_data_opens_nothing(bot: BotHarness) -> None:
+    """Empty data matched every patterned handler: the first, the report form, opened."""
+    siti = bot.person()
+    [menu] = await siti.send("/start")
+    assert await siti.tap_data("", message=menu) == []
+    assert last_answer(bot) == STALE
+
+    [question] = await siti.send("/lapor")
+    assert await siti.tap_data("", message=question) == []
+    assert last_answer(bot) == STALE
+    [desa] = await siti.tap("Perjudian")  # the form is still at its first step
+    assert desa["text"] == "Di desa mana kejadiannya?"
+
+
+async def _seed_plans(bot: BotHarness) -> None:
+    async with services_of(bot.application).database.transaction() as session:
+        await upsert_programs(
+            session,
+            [ProgramInput(2025, "P1", "Rapat koordinasi", "Koordinasi", 12, "kali")],
+            actor="test",
+            now=bot.clock(),
+        )
+        await upsert_activities(
+            session, [ActivityInput(2025, "Pelatihan UMKM", 2)], actor="test", now=bot.clock()
+        )
+
+
+async def _in_category_step(bot: BotHarness) -> tuple[Person, dict[str, object]]:
+    siti = bot.person()
+    [question] = await siti.send("/lapor")
+    return siti, question
+
+
+async def _in_program_list(bot: BotHarness) -> tuple[Person, dict[str, object]]:
+    await _seed_plans(bot)
+    sekcam = bot.person(SEKCAM_ID, first_name="Sekcam")
+    [listing] = await sekcam.send("/program")
+    return sekcam, listing
+
+
+async def _in_activity_list(bot: BotHarness) -> tuple[Person, dict[str, object]]:
+    await _seed_plans(bot)
+    pmks = bot.person(PMKS_ID)
+    [listing] = await pmks.send("/kegiatan")
+    return pmks, listing
+
+
+async def _reporter_with_menu(bot: BotHarness) -> tuple[Person, dict[str, object]]:
+    siti = bot.person()
+    await file_complaint(siti)
+    [menu] = await siti.send("/start")
+    return siti, menu
+
+
+async def _official_at_card(bot: BotHarness) -> tuple[Person, dict[str, object]]:
+    code = await file_complaint(bot.person())
+    group = bot.official()
+    return group, card_of(group, code)
+
+
+HUGE = "9" * 25
+ARABIC_THREE = "\u0663"  # a digit of another script: int() reads it, a pattern must not
+
+
+@pytest.mark.parametrize(
+    ("setup", "data"),
+    [
+        (_in_category_step, f"lp:cat:{HUGE}"),
+        (_in_category_step, f"lp:cat:{ARABIC_THREE}"),
+        (_in_program_list, f"pg:pick:{HUGE}"),
+        (_in_program_list, f"pg:page:{HUGE}"),
+        (_in_activity_list, f"kg:pick:{HUGE}"),
+        (_reporter_with_menu, f"rt:{HUGE}:1"),
+        (_official_at_card, f"tr:{HUGE}:baru:diverifikasi"),
+    ],
+    ids=[
+        "category-huge",
+        "category-other-script",
+        "program-pick",
+        "program-page",
+        "activity-pick",
+        "rating-complaint",
+        "card-move",
+    ],
+)
+async def test_numbers_in_button_data_are_bounded(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture, setup: object, data: str
+) -> None:
+    """A forged 25-digit id overflowed the database driver: a traceback, an unanswered press."""
+    person, message = await setup(bot)  # type: ignore[operator]
+    with caplog.at_level(logging.ERROR):
+        shown = await person.tap_data(data, message=message)
+    assert last_answer(bot) == STALE
+    assert APOLOGY not in [m.get("text") for m in shown]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_huge_rating_score_is_told_the_range_without_a_traceback(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 25-digit score is a score outside 1-4: the plain answer, not an overflow."""
+    person, message = await _reporter_with_menu(bot)
+    with caplog.at_level(logging.ERROR):
+        await person.tap_data("rt:1:" + HUGE, message=message)
+    assert last_answer(bot) == bot.application.bot_data["services"].catalog.for_language("id")(
+        "complaint.rating.invalid_score"
+    )
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+# ---------------------------------------------------------------------------- private chats only
+
+PRIVATE_ONLY = "Layanan ini hanya bisa dipakai di chat pribadi dengan bot. Silakan buka @ajung_bot."
+PUBLIC_GROUP = -1009876543210
+
+
+def in_public_group(bot: BotHarness, user_id: int = RESIDENT_ID) -> Person:
+    """The resident, writing in a residents' group the bot was added to."""
+    return bot.person(
+        user_id, chat_id=PUBLIC_GROUP, chat_type="supergroup", chat_title="Warga Ajung"
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["/start", "/lapor", "/status", "/status {code}", "/survei", "/start skm_KTP", "/catat",
+     "/program"],
+)  # fmt: skip
+async def test_resident_commands_in_a_group_point_to_the_private_chat(
+    bot: BotHarness, command: str
+) -> None:
+    code = await file_complaint(bot.person(), privacy="Rahasia")
+    group = in_public_group(bot)
+    shown = await group.send(command.format(code=code))
+    assert [m["text"] for m in shown] == [PRIVATE_ONLY]
+    assert group.buttons(shown[0]) == []
+    [menu] = await bot.person().send("/start")  # nothing was started in the private chat either
+    assert menu["text"].startswith("Selamat datang")
+
+
+@pytest.mark.parametrize(
+    ("data", "answer"),
+    [
+        ("menu:status", PRIVATE_ONLY),
+        ("st:{code}", PRIVATE_ONLY),
+        ("menu:lapor", PRIVATE_ONLY),
+        ("menu:survey", PRIVATE_ONLY),
+        ("rt:1:4", PRIVATE_ONLY),
+        ("s:service:KTP", STALE),
+        ("lp:cat:1", STALE),
+    ],
+    ids=["status", "status-code", "report", "survey", "rating", "survey-step", "report-step"],
+)
+async def test_resident_buttons_in_a_group_post_nothing_there(
+    bot: BotHarness, data: str, answer: str
+) -> None:
+    """ "Cek laporan saya" pressed in a group listed anonim and rahasia complaints there."""
+    siti = bot.person()
+    code = await file_complaint(siti, privacy="Anonim")
+    await file_complaint(siti, privacy="Rahasia", description="Ada judi sabung ayam tiap malam.")
+    group = in_public_group(bot)
+    [pointer] = await group.send("/start")
+    assert await group.tap_data(data.format(code=code), message=pointer) == []
+    assert last_answer(bot) == answer
+    assert [m["text"] for m in group.inbox()] == [PRIVATE_ONLY]
+
+
+async def test_the_menu_pressed_in_the_trantib_group_never_captures_an_official_note(
+    bot: BotHarness,
+) -> None:
+    code = await file_complaint(bot.person())
+    group = bot.official()
+    card = card_of(group, code)
+    assert await group.tap_data("menu:lapor", message=card) == []
+    assert last_answer(bot) == PRIVATE_ONLY
+    shown = await move(group, code, "✔️ Verifikasi", "Sudah dicek ke lokasi.")
+    assert f"✅ {code} sekarang Diverifikasi. Catatan tersimpan." in [m["text"] for m in shown]
+
+
+async def test_a_dialogue_left_in_a_group_by_an_older_version_stays_out_of_the_way(
+    bot: BotHarness,
+) -> None:
+    """The report form opened in the Trantib group before took the officials' notes there."""
+    code = await file_complaint(bot.person())
+    persistence = bot.application.persistence
+    assert isinstance(persistence, DatabasePersistence)
+    draft = {"complaint": {"step": 3, "category": "Parkir liar", "desa": "Ajung"}}
+    await persistence.save_step("complaint", (TRANTIB_GROUP, TRANTIB_ID), 3, TRANTIB_ID, draft)
+    await bot.restart_after_crash()
+
+    group = bot.official()
+    shown = await move(group, code, "✔️ Verifikasi", "Sudah dicek ke lokasi.")
+    assert f"✅ {code} sekarang Diverifikasi. Catatan tersimpan." in [m["text"] for m in shown]
+
+    before = len(group.inbox())
+    bot.clock.advance(minutes=31)
+    await jobs.sweep_idle(bot.context())
+    assert len(group.inbox()) == before  # ended without a word to the group
+    async with services_of(bot.application).database.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ConversationState)) == 0
+
+
+async def test_help_and_language_work_in_a_group_without_the_residents_menu(
+    bot: BotHarness,
+) -> None:
+    group = in_public_group(bot)
+    [help_text] = await group.send("/bantuan")
+    assert "112" in help_text["text"] and group.buttons(help_text) == []
+    await group.send("/bahasa")
+    [changed] = await group.tap("English")
+    assert changed["text"] == "Language changed to English."
+    assert group.buttons(changed) == []

@@ -13,16 +13,21 @@ from sqlalchemy import func, select
 from bot import jobs
 from bot.offline import JSONDict
 from db import complaints
-from db.complaints import NewComplaint
+from db.complaints import ComplaintRecord, NewComplaint
 from db.models import Complaint, ComplaintEvent, ComplaintPhoto, ComplaintRating, Resident
+from handlers import complaint_card
+from handlers import complaint_views as views
 from handlers.context import services_of
-from iku.complaints import Channel, Privacy
+from iku.complaints import Channel, Privacy, Status
+from iku.text import utf16_length
 from tests.factories import (
     DESCRIPTION,
     BotHarness,
+    Killed,
     card_of,
     file_complaint,
     fill_complaint,
+    kill_at_next_step_save,
     move,
 )
 
@@ -63,13 +68,17 @@ async def count(bot: BotHarness, model: type) -> int:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-async def to_description(bot: BotHarness) -> None:
+async def to_place_given(bot: BotHarness) -> None:
     siti = bot.person()
     await siti.send("/lapor")
     await siti.tap("Perjudian")
     await siti.tap("Mangaran")
     await siti.send("pos ronda dusun Krajan")
-    await siti.tap("Lanjut ➡️")
+
+
+async def to_description(bot: BotHarness) -> None:
+    await to_place_given(bot)
+    await bot.person().tap("Lanjut ➡️")
 
 
 async def to_summary(bot: BotHarness) -> None:
@@ -225,7 +234,7 @@ async def test_rating_comment_can_be_skipped_and_never_blocks_the_menu(bot: BotH
     siti = bot.person()
     code = await file_complaint(siti)
     group = bot.official()
-    await move(group, code, "✔️ Verifikasi", "cek")
+    await move(group, code, "✔️ Verifikasi", "cek lokasi")
     await move(group, code, "▶️ Proses", "proses")
     await move(group, code, "✅ Selesai", "beres")
     bot.api.fail_next("editMessageReplyMarkup", status=400, description="Bad Request: x")
@@ -237,21 +246,120 @@ async def test_rating_comment_can_be_skipped_and_never_blocks_the_menu(bot: BotH
     assert skipped["text"] == "Terima kasih atas penilaiannya."
 
 
+NOT_YOURS = "Hanya pelapor yang dapat menilai laporannya sendiri."
+NOT_DONE = "Laporan ini belum selesai ditangani, jadi belum dapat dinilai."
+INVALID_SCORE = (
+    "Penilaian hanya 1 sampai 4. Silakan tekan salah satu tombol penilaian di bawah kabar laporan."
+)
+
+
 async def test_only_the_reporter_may_rate_and_only_after_selesai(bot: BotHarness) -> None:
     siti = bot.person()
     code = await file_complaint(siti)
-    async with services_of(bot.application).database.sessions() as session:
-        complaint_id = await session.scalar(select(Complaint.id).where(Complaint.code == code))
+    complaint_id = await id_of(bot, code)
     other = bot.person(5550002, first_name="Budi")
     [menu] = await other.send("/start")
     await other.tap_data(f"rt:{complaint_id}:4", message=menu)
-    assert last_answer(bot) == STALE
+    assert last_answer(bot) == NOT_YOURS
     [menu] = await siti.send("/start")
     await siti.tap_data(f"rt:{complaint_id}:4", message=menu)  # still Baru
-    assert last_answer(bot) == STALE
-    await siti.tap_data(f"rt:{complaint_id}:9", message=menu)  # no such score
-    assert last_answer(bot) == STALE
+    assert last_answer(bot) == NOT_DONE
     assert await count(bot, ComplaintRating) == 0
+
+
+async def id_of(bot: BotHarness, code: str) -> int:
+    async with services_of(bot.application).database.sessions() as session:
+        found = await session.scalar(select(Complaint.id).where(Complaint.code == code))
+    assert found is not None
+    return int(found)
+
+
+async def close_as_selesai(bot: BotHarness, code: str) -> None:
+    group = bot.official()
+    await move(group, code, "▶️ Proses", "Petugas menuju lokasi.")
+    await move(group, code, "✅ Selesai", "Sudah ditertibkan petugas.")
+
+
+async def test_a_stranger_cannot_rate_a_finished_complaint(bot: BotHarness) -> None:
+    """Ids are sequential, so a forged ``rt:<id>:<score>`` is easy; after Selesai only the
+    reporter may rate, whether the complaint was chatted in or entered by an official."""
+    siti = bot.person()
+    chatted = await file_complaint(siti)
+    entered = await record_by_catat(bot)
+    for code in (chatted, entered):
+        await close_as_selesai(bot, code)
+    stranger = bot.person(5550077, first_name="Joko")
+    [menu] = await stranger.send("/start")
+    for code in (chatted, entered):
+        assert await stranger.tap_data(f"rt:{await id_of(bot, code)}:4", message=menu) == []
+        answer = [c for c in bot.api.calls if c.method == "answerCallbackQuery"][-1].params
+        assert (answer["text"], answer["show_alert"]) == (NOT_YOURS, True)
+    assert await count(bot, ComplaintRating) == 0
+    # The reporter still can.
+    await siti.tap("4 Sangat puas")
+    assert await count(bot, ComplaintRating) == 1
+
+
+async def record_by_catat(bot: BotHarness) -> str:
+    official = bot.official(in_group=False)
+    await official.send("/catat")
+    await official.tap("Minuman keras")
+    await official.tap("Sukamakmur")
+    await official.send("warung dekat lapangan")
+    await official.tap("Lanjut ➡️")
+    await official.send("Warga melapor ada penjualan miras tiap malam minggu.")
+    await official.tap("Telepon")
+    [saved] = await official.tap("✅ Kirim")
+    return str(saved["text"].split("kode ", 1)[1].split(" ", 1)[0])
+
+
+@pytest.mark.parametrize(
+    ("score", "answer"),
+    [("5", INVALID_SCORE), ("0", INVALID_SCORE), ("-1", INVALID_SCORE), ("x", INVALID_SCORE),
+     ("", INVALID_SCORE), ("4:4", INVALID_SCORE), ("²", INVALID_SCORE), ("9" * 50, INVALID_SCORE)],
+    ids=["five", "zero", "negative", "letter", "empty", "extra-field", "superscript", "huge"],
+)  # fmt: skip
+async def test_a_score_outside_one_to_four_is_told_plainly(
+    bot: BotHarness, score: str, answer: str
+) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    await close_as_selesai(bot, code)
+    news = siti.last()
+    assert await siti.tap_data(f"rt:{await id_of(bot, code)}:{score}", message=news) == []
+    assert last_answer(bot) == answer
+    assert await count(bot, ComplaintRating) == 0
+    assert siti.buttons(siti.last()) == ["1 Tidak puas", "2 Kurang puas", "3 Puas", "4 Sangat puas"]
+
+
+@pytest.mark.parametrize("data", ["rt:", "rt:x:4", "rt::4", "rt:1234567890123456789012345:4"])
+async def test_rating_data_that_is_not_a_rating_is_a_stale_button(
+    bot: BotHarness, data: str
+) -> None:
+    siti = bot.person()
+    [menu] = await siti.send("/start")
+    assert await siti.tap_data(data, message=menu) == []
+    assert last_answer(bot) == STALE
+
+
+async def test_a_rating_comment_is_cleaned_and_measured_as_telegram_counts(
+    bot: BotHarness,
+) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    await close_as_selesai(bot, code)
+    await siti.tap("3 Puas")
+    # 501 emoji are 1,002 UTF-16 units: over the limit although Python counts 501.
+    [refused] = await siti.send("😀" * 501)
+    assert refused["text"] == (
+        "Komentar terlalu panjang (1.002 huruf, paling banyak 1.000). Mohon diringkas."
+    )
+    [hint] = await siti.send("\x1b[31m\x00")
+    assert hint["text"] == "Silakan ketik komentar sebagai pesan teks, atau tekan Lewati."
+    await siti.send("\x1b[31mCepat\x00 ditangani\x07")
+    async with services_of(bot.application).database.sessions() as session:
+        comment = await session.scalar(select(ComplaintRating.comment))
+    assert comment == "Cepat ditangani"
 
 
 async def test_status_lists_only_ones_own_and_hides_others_codes(bot: BotHarness) -> None:
@@ -285,6 +393,90 @@ async def test_status_lists_only_ones_own_and_hides_others_codes(bot: BotHarness
     assert {m["text"] for m in (someone_elses, nonexistent, garbage, forged)} == {not_found}
     [from_menu] = await siti.tap("Cek laporan saya", message=(await siti.send("/start"))[0])
     assert from_menu["text"] == listing["text"]
+
+
+# ---------------------------------------------------------------------------- Telegram's limits
+
+
+async def stored_directly(bot: BotHarness, description: str, reporter: int) -> ComplaintRecord:
+    """A complaint stored without the chat (as from another phone, or by an older version
+    that counted lengths in Python characters)."""
+    async with services_of(bot.application).database.transaction() as session:
+        return await complaints.record_complaint(
+            session,
+            NewComplaint(
+                channel=Channel.CHAT,
+                category="Perjudian",
+                desa="Ajung",
+                place="balai desa",
+                latitude=None,
+                longitude=None,
+                description=description,
+                privacy=Privacy.BIASA,
+                reporter=reporter,
+            ),
+            prefix="TRB",
+            rules=bot.config.complaints.clock_rules,
+            tz=bot.config.kecamatan.tz,
+            now=bot.clock(),
+        )
+
+
+async def test_the_card_of_a_two_thousand_emoji_complaint_is_posted(bot: BotHarness) -> None:
+    """Its card was over 4,096 units: never posted, so no official could act on it."""
+    siti = bot.person()
+    await siti.send("/start")
+    record = await stored_directly(bot, "🚨" * 2000, siti.user_id)
+    await complaint_card.publish(bot.application, record.id)
+    card = card_of(bot.official(), record.code)
+    assert utf16_length(card["text"]) <= 4096
+    assert card["text"].startswith(f"📣 Laporan {record.code} ")
+    # Only the description is shortened: the rest of the card is all there.
+    assert card["text"].endswith(
+        "🚨…\nDiterima: 17 Februari 2025 09.00 WIB\nMasuk lewat: Chat bot\nPelapor: Siti\n"
+        "Batas waktu: verifikasi 20 Februari 2025, rencana tindak lanjut 27 Februari 2025, "
+        "selesai 12 Mei 2025"
+    )
+    assert bot.official().buttons(card)[0] == "✔️ Verifikasi"
+
+
+async def test_a_long_history_is_split_and_ends_with_the_newest_change(bot: BotHarness) -> None:
+    siti = bot.person()
+    await siti.send("/start")
+    record = await stored_directly(bot, DESCRIPTION, siti.user_id)
+    steps = [
+        (Status.BARU, Status.DIVERIFIKASI),
+        (Status.DIVERIFIKASI, Status.DIPROSES),
+        (Status.DIPROSES, Status.SELESAI),
+    ]
+    async with services_of(bot.application).database.transaction() as session:
+        for number, (before, after) in enumerate(steps, start=1):
+            await complaints.move_complaint(
+                session, record.id, before, after, actor_id=None,
+                note=f"{number}. " + "🙏" * 999, reason=None, now=bot.clock(),
+            )  # fmt: skip
+    shown = await siti.send(f"/status {record.code}")
+    assert len(shown) == 2
+    assert all(utf16_length(message["text"]) <= 4096 for message in shown)
+    assert shown[0]["text"].startswith(f"Laporan {record.code}\n")
+    assert "Selesai" in shown[-1]["text"] and "3. 🙏" in shown[-1]["text"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        pytest.param(["a", "b"], "a\nb", id="short-unchanged"),
+        pytest.param(
+            ["head", "x" * 100, "tail"], "head\n" + "x" * 89 + "…\ntail", id="longest-cut"
+        ),
+        pytest.param(["😀" * 60, "tail"], "😀" * 47 + "…\ntail", id="emoji-two-units"),
+        pytest.param(["y" * 80, "z" * 80], "y" * 39 + "…\n" + "z" * 58 + "…", id="two-cut"),
+        pytest.param(["w"] * 60, "\n".join(["w"] * 50) + "…", id="many-short-lines"),
+    ],
+)
+def test_fit_keeps_every_line_it_can(lines: list[str], expected: str) -> None:
+    assert views.fit(lines, limit=100) == expected
+    assert utf16_length(expected) <= 100
 
 
 # ---------------------------------------------------------------------------- dialogue moves
@@ -363,16 +555,42 @@ async def test_killing_the_bot_mid_report_resumes_it(bot: BotHarness) -> None:
     assert "Pelapor: anonim (identitas disembunyikan)" in card["text"]
 
 
-async def test_kirim_again_after_a_failure_records_the_complaint_once(bot: BotHarness) -> None:
+async def test_kirim_again_after_a_kill_records_the_complaint_once(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await to_summary(bot)
+    # The commit happens, then the bot dies before the form's end is saved: nothing was said,
+    # the summary and its buttons are still there, and pressing Kirim again gives the code.
+    kill_at_next_step_save(monkeypatch)
+    with pytest.raises(Killed):
+        await bot.person().tap("✅ Kirim")
+    await bot.restart_after_crash()
     siti = bot.person()
-    # The commit happens, then the confirmation cannot be sent: the dialogue stays open.
-    bot.api.fail_next("sendMessage", status=500, description="Internal Server Error")
-    [apology] = await siti.tap("✅ Kirim")
-    assert apology["text"].startswith("Maaf, sedang ada gangguan.")
+    assert siti.last()["text"] == SUMMARY
     [saved] = await siti.tap("✅ Kirim")
     assert "TRB-2025-0001" in saved["text"]
     assert await count(bot, Complaint) == 1
+
+
+async def test_a_kill_between_two_steps_never_shifts_the_answers(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next question went out before the step was saved: after a kill there, the typed
+    description landed in the place, and the place was lost."""
+    await to_place_given(bot)
+    kill_at_next_step_save(monkeypatch)
+    with pytest.raises(Killed):
+        await bot.person().tap("Lanjut ➡️")
+    await bot.restart_after_crash()
+    siti = bot.person()
+    # The description's question was never shown: the person sees the step the bot is at.
+    assert siti.last()["text"].startswith("Tempat dicatat.")
+    [question] = await siti.tap("Lanjut ➡️")
+    assert question["text"] == "Ceritakan apa yang terjadi, dalam 10 sampai 2.000 huruf."
+    await siti.send(DESCRIPTION)
+    await siti.tap("Lewati")
+    [summary] = await siti.tap("Biasa")
+    assert summary["text"] == SUMMARY
 
 
 async def test_concurrent_residents_pressing_kirim_get_consecutive_codes(bot: BotHarness) -> None:
@@ -449,26 +667,33 @@ async def test_a_document_at_the_photo_step(bot: BotHarness) -> None:
 
 
 @pytest.mark.parametrize(
-    ("length", "answer"),
+    ("text", "answer"),
     [
         pytest.param(
-            2001,
-            "Uraian terlalu panjang (2.001 huruf, paling banyak 2.000). "
-            "Mohon diringkas lalu kirim lagi.",
+            "x" * 2001,
+            "Uraian terlalu panjang (2.001 huruf, paling banyak 2.000; satu emoji dihitung "
+            "2 huruf). Mohon diringkas lalu kirim lagi.",
             id="too-long",
         ),
         pytest.param(
-            4,
+            # 1,916 characters for Python, 3,832 for Telegram: its card could never be posted.
+            "🚓" * 1916,
+            "Uraian terlalu panjang (3.832 huruf, paling banyak 2.000; satu emoji dihitung "
+            "2 huruf). Mohon diringkas lalu kirim lagi.",
+            id="emoji-counted-as-telegram-does",
+        ),
+        pytest.param(
+            "x" * 4,
             "Uraian terlalu pendek (4 huruf). Mohon ceritakan lebih lengkap, "
             "paling sedikit 10 huruf.",
             id="too-short",
         ),
     ],
 )
-async def test_description_length(bot: BotHarness, length: int, answer: str) -> None:
+async def test_description_length(bot: BotHarness, text: str, answer: str) -> None:
     await to_description(bot)
     siti = bot.person()
-    [refused] = await siti.send("x" * length)
+    [refused] = await siti.send(text)
     assert refused["text"] == answer
     [next_step] = await siti.send(DESCRIPTION)
     assert next_step["text"].startswith("Ada foto kejadian?")
@@ -481,10 +706,46 @@ async def test_an_over_long_place(bot: BotHarness) -> None:
     await siti.tap("Mangaran")
     [refused] = await siti.send("jalan " * 60)
     assert refused["text"] == (
-        "Keterangan tempat terlalu panjang (359 huruf, paling banyak 300). Mohon dipersingkat."
+        "Keterangan tempat terlalu panjang (359 huruf, paling banyak 300; satu emoji dihitung "
+        "2 huruf). Mohon dipersingkat."
     )
+    [refused] = await siti.send("🏠" * 151)
+    assert refused["text"].startswith("Keterangan tempat terlalu panjang (302 huruf,")
     [ok] = await siti.send("jalan mawar")
     assert ok["text"].startswith("Tempat dicatat.")
+
+
+# ANSI colour codes and a NUL, as pasted from a terminal: they broke every XLSX export.
+HOSTILE_PLACE = "\x1b[31mdepan\x00 pasar\x1b[0m\tKrajan"
+HOSTILE_DESCRIPTION = "\x1b[1;33mBanyak motor\x1b[0m parkir\x00 di trotoar\r\nsetiap sore.\x07"
+
+
+@pytest.mark.parametrize("command", ["/lapor", "/catat"])
+async def test_control_characters_are_stripped_from_place_and_description(
+    bot: BotHarness, command: str
+) -> None:
+    person = bot.person() if command == "/lapor" else bot.official(in_group=False)
+    await person.send(command)
+    await person.tap("Perjudian")
+    await person.tap("Mangaran")
+    await person.send(HOSTILE_PLACE)
+    await person.tap("Lanjut ➡️")
+    await person.send(HOSTILE_DESCRIPTION)
+    if command == "/lapor":
+        await person.tap("Lewati")
+        [summary] = await person.tap("Biasa")
+    else:
+        [summary] = await person.tap("Telepon")
+    assert "Tempat: depan pasar Krajan\n" in summary["text"]
+    assert "Uraian: Banyak motor parkir di trotoar\nsetiap sore.\n" in summary["text"]
+    await person.tap("✅ Kirim")
+    async with services_of(bot.application).database.sessions() as session:
+        row = await session.scalar(select(Complaint))
+    assert row is not None
+    assert (row.place, row.description) == (
+        "depan pasar Krajan",
+        "Banyak motor parkir di trotoar\nsetiap sore.",
+    )
 
 
 async def test_a_fourth_photo_is_refused(bot: BotHarness) -> None:
@@ -590,27 +851,8 @@ async def test_the_maximum_reached_at_kirim_keeps_the_answers(bot: BotHarness) -
     await to_summary(bot)
     siti = bot.person()
     # Meanwhile three complaints of hers were recorded (sent from her other phone).
-    database = services_of(bot.application).database
     for _ in range(3):
-        async with database.transaction() as session:
-            await complaints.record_complaint(
-                session,
-                NewComplaint(
-                    channel=Channel.CHAT,
-                    category="Perjudian",
-                    desa="Ajung",
-                    place="balai desa",
-                    latitude=None,
-                    longitude=None,
-                    description=DESCRIPTION,
-                    privacy=Privacy.BIASA,
-                    reporter=siti.user_id,
-                ),
-                prefix="TRB",
-                rules=bot.config.complaints.clock_rules,
-                tz=bot.config.kecamatan.tz,
-                now=bot.clock(),
-            )
+        await stored_directly(bot, DESCRIPTION, siti.user_id)
     [kept] = await siti.tap("✅ Kirim")
     assert kept["text"] == (
         "Bapak/Ibu sudah mengirim 3 laporan hari ini yang masih ditangani, jadi laporan ini "
@@ -657,7 +899,7 @@ async def test_a_reporter_who_blocked_the_bot_is_marked_and_the_move_still_happe
     siti = bot.person()
     code = await file_complaint(siti)
     bot.api.block(siti.chat_id)
-    shown = await move(bot.official(), code, "✔️ Verifikasi", "cek")
+    shown = await move(bot.official(), code, "✔️ Verifikasi", "cek lokasi")
     assert f"✅ {code} sekarang Diverifikasi. Catatan tersimpan." in texts(shown)
     async with services_of(bot.application).database.sessions() as session:
         blocked = await session.scalar(
@@ -672,7 +914,11 @@ async def test_an_unanswered_comment_step_ends_without_a_word(bot: BotHarness) -
     siti = bot.person()
     code = await file_complaint(siti)
     group = bot.official()
-    for button, note in (("✔️ Verifikasi", "cek"), ("▶️ Proses", "proses"), ("✅ Selesai", "beres")):
+    for button, note in (
+        ("✔️ Verifikasi", "cek lokasi"),
+        ("▶️ Proses", "proses"),
+        ("✅ Selesai", "beres"),
+    ):
         await move(group, code, button, note)
     await siti.tap("2 Kurang puas")
     before = len(siti.inbox())

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from db.engine import Database
 from db.indicators import ActivityInput, ProgramInput, upsert_activities, upsert_programs
-from db.models import EntryAudit
+from db.models import EmpowermentActivity, EntryAudit, ProgramIndicator
 from tests.factories import CAMAT_ID, PMKS_ID, RESIDENT_ID, SEKCAM_ID, TRANTIB_ID, BotHarness
 
 
@@ -123,7 +123,9 @@ async def test_data_entry_is_private_and_iku_needs_a_role(plans: BotHarness) -> 
     [group] = await plans.person(
         SEKCAM_ID, chat_id=-100555, chat_type="supergroup", chat_title="Staf"
     ).send("/program")
-    assert group["text"] == "Silakan gunakan perintah ini di chat pribadi dengan bot."
+    assert group["text"] == (
+        "Layanan ini hanya bisa dipakai di chat pribadi dengan bot. Silakan buka @ajung_bot."
+    )
     [resident] = await plans.person().send("/iku")
     assert resident["text"] == "Maaf, perintah ini hanya untuk petugas kecamatan yang berwenang."
     [bad] = await plans.person(CAMAT_ID).send("/iku kemarin")
@@ -134,3 +136,29 @@ async def test_empty_plan_says_what_to_do(bot: BotHarness) -> None:
     [reply] = await bot.person(SEKCAM_ID).send("/program")
     assert reply["text"].startswith("Belum ada indikator program untuk tahun 2025.")
     assert date(2025, 2, 17) == bot.clock().date()
+
+
+async def test_typed_notes_lose_their_control_characters(plans: BotHarness) -> None:
+    sekcam = plans.person(SEKCAM_ID, first_name="Sekcam")
+    await sekcam.send("/program")
+    await sekcam.tap("▫️ P1 · Rapat koordinasi")
+    await sekcam.tap("Tetapkan tercapai")
+    await sekcam.send("\x1b[31mSudah\x00 dirapatkan\x1b[0m")
+    pmks = plans.person(PMKS_ID)
+    await pmks.send("/kegiatan")
+    await pmks.tap("Feb · Pelatihan UMKM")
+    await pmks.tap("Hari ini")
+    [refused] = await pmks.send("²5")  # "²".isdigit() is true; int() refused it: a traceback
+    assert refused["text"] == "Mohon ketik jumlah peserta dengan angka, misalnya 30."
+    await pmks.send("25")
+    await pmks.send("Di balai\x00 desa\x1b[0m")
+    database: Database = plans.application.bot_data["services"].database
+    async with database.sessions() as session:
+        program = await session.scalar(
+            select(ProgramIndicator).where(ProgramIndicator.code == "P1")
+        )
+        activity = await session.scalar(
+            select(EmpowermentActivity).where(EmpowermentActivity.name == "Pelatihan UMKM")
+        )
+    assert program is not None and program.explicit_note == "Sudah dirapatkan"
+    assert activity is not None and activity.note == "Di balai desa"

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot import jobs
 from bot.driver import Person
 from bot.offline import JSONDict
 from bot.reporting import build_report
@@ -21,7 +22,15 @@ from handlers.survey import to_answers
 from iku.periods import date_range
 from iku.report import report_json
 from iku.skm import UNSUR, UNSUR_KEYS, score_responses
-from tests.factories import CAMAT_ID, SEKCAM_ID, TRANTIB_ID, BotHarness, make_config
+from tests.factories import (
+    CAMAT_ID,
+    SEKCAM_ID,
+    TRANTIB_ID,
+    BotHarness,
+    Killed,
+    kill_at_next_step_save,
+    make_config,
+)
 
 KTP = "Pengantar KTP-el dan KK"
 SERVICES = [
@@ -534,10 +543,14 @@ async def test_a_suggestion_that_is_too_long(bot: BotHarness) -> None:
     siti = bot.person()
     await to_question_one(siti)
     await answer_questions(siti, ALL_THREE)
-    [hint] = await siti.send("a" * 1001)
-    assert hint["text"] == (
-        "Saran terlalu panjang. Mohon ringkas menjadi paling banyak 1.000 huruf."
+    too_long = (
+        "Saran terlalu panjang. Mohon ringkas menjadi paling banyak 1.000 huruf "
+        "(satu emoji dihitung 2 huruf)."
     )
+    [hint] = await siti.send("a" * 1001)
+    assert hint["text"] == too_long
+    [hint] = await siti.send("👍" * 501)
+    assert hint["text"] == too_long
     [summary] = await siti.send("b" * 1000)
     assert summary["text"].startswith("Mohon periksa jawaban")
 
@@ -655,6 +668,88 @@ async def test_a_crash_mid_survey_resumes_at_the_same_question(bot: BotHarness) 
     expected |= {key: 1 for key in UNSUR_KEYS[4:]}
     assert {key: getattr(row, key) for key in UNSUR_KEYS} == expected
     assert (row.gender, row.age, row.education, row.occupation) == ("P", 34, "SMA", "WIRAUSAHA")
+
+
+EXPIRED = (
+    "Isian Bapak/Ibu kami tutup karena tidak ada balasan selama 30 menit. "
+    "Ketik /start untuk mulai lagi."
+)
+APOLOGY = (
+    "Maaf, sedang ada gangguan. Silakan coba lagi sebentar lagi. Isian Bapak/Ibu tidak hilang."
+)
+
+
+async def to_summary(person: Person) -> None:
+    await to_question_one(person)
+    await answer_questions(person, ALL_THREE)
+    await person.tap("Lewati")
+
+
+async def test_a_server_error_on_the_thanks_is_tried_once_more(bot: BotHarness) -> None:
+    siti = bot.person()
+    await to_summary(siti)
+    bot.api.fail_next("sendMessage", status=500, description="Internal Server Error")
+    shown = await siti.tap("Kirim")
+    assert [m["text"] for m in shown if m["text"] in (THANKS, APOLOGY)] == [THANKS]
+    assert len(await stored_responses(bot)) == 1
+
+
+async def test_a_survey_whose_thanks_never_arrived_is_not_closed_for_inactivity(
+    bot: BotHarness,
+) -> None:
+    """The response was stored, the thanks failed, and the dialogue stayed open: half an hour
+    later the resident was told their answers were dropped."""
+    siti = bot.person()
+    await to_summary(siti)
+    bot.api.fail_next("sendMessage", status=500, description="Internal Server Error", times=2)
+    [apology] = [m for m in await siti.tap("Kirim") if m["text"] == APOLOGY]
+    bot.clock.advance(minutes=31)
+    await jobs.sweep_idle(bot.context())
+    assert siti.last() == apology
+    assert len(await stored_responses(bot)) == 1
+    await bot.restart_after_crash()
+    await jobs.sweep_idle(bot.context())
+    assert bot.person().last() == apology
+
+
+async def test_a_slow_resident_is_not_closed_for_inactivity_after_a_restart(
+    bot: BotHarness,
+) -> None:
+    """Each question keeps the dialogue's state, so its row kept the time of the first one:
+    after a restart, the sweep took a resident answering every five minutes for idle."""
+    siti = bot.person()
+    await to_question_one(siti)
+    for unsur in UNSUR[:8]:
+        bot.clock.advance(minutes=5)
+        await siti.tap(unsur.option(3))
+    await bot.restart_after_crash()
+    bot.clock.advance(minutes=1)
+    await jobs.sweep_idle(bot.context())
+    siti = bot.person()
+    assert siti.last()["text"] == question_text(9)
+    [saran] = await siti.tap(UNSUR[8].option(3))
+    assert saran["text"] == SARAN
+
+
+async def test_kirim_again_after_a_kill_stores_the_survey_once(
+    unlimited: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stored, then killed before the end was saved: with no daily limit to stop it, the
+    second "Kirim" stored a second response."""
+    siti = unlimited.person()
+    await to_summary(siti)
+    summary = siti.last()
+    kill_at_next_step_save(monkeypatch)
+    with pytest.raises(Killed):
+        await siti.tap("Kirim")
+    await unlimited.restart_after_crash()
+    siti = unlimited.person()
+    shown = await siti.tap_data("s:confirm:send", message=summary)
+    assert shown[-1]["text"] == THANKS
+    assert len(await stored_responses(unlimited)) == 1
+    shown = await complete(siti)  # a new survey is a new response
+    assert shown[-1]["text"] == THANKS
+    assert len(await stored_responses(unlimited)) == 2
 
 
 async def test_a_crash_while_typing_the_age_resumes_there(bot: BotHarness) -> None:
@@ -793,3 +888,11 @@ async def test_nothing_is_thanked_or_lost_when_the_database_fails(
     shown = await siti.tap("Kirim")
     assert shown[-1]["text"] == THANKS
     assert len(await stored_responses(bot)) == 1
+
+
+async def test_control_characters_are_stripped_from_the_saran(bot: BotHarness) -> None:
+    siti = bot.person()
+    shown = await complete(siti, saran="\x1b[32mAntrean\x00 lebih\x1b[0m tertib\x1b]0;x\x07")
+    assert shown[-1]["text"] == THANKS
+    [row] = await stored_responses(bot)
+    assert row.saran == "Antrean lebih tertib"

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.driver import Person
 from bot.offline import JSONDict
+from db import complaints
 from db.models import Complaint, ComplaintEvent, ComplaintPendingMove, ComplaintPhoto
-from handlers import complaint_card, trantib
+from handlers import complaint_card, note_requests, trantib
 from handlers.context import services_of
 from tests.factories import (
     CAMAT_ID,
@@ -24,6 +27,7 @@ from tests.factories import (
     card_of,
     file_complaint,
     fill_complaint,
+    make_config,
     move,
 )
 
@@ -90,7 +94,7 @@ async def test_the_next_message_without_reply_also_completes_the_move(bot: BotHa
     await group.send("Diteruskan ke Polsek Ajung.")
     assert await status_of(bot, code) == "diteruskan"
     card = card_of(group, code)
-    assert group.buttons(card) == []
+    assert group.buttons(card) == ["🔄 Buka kembali"]  # only a reopening is left
     assert "Ditutup: 17 Februari 2025 09.00 WIB" in card["text"]
     assert bot.person().last()["text"].endswith("Catatan petugas: Diteruskan ke Polsek Ajung.")
 
@@ -117,6 +121,8 @@ async def test_ditolak_asks_for_the_reason_then_the_note(bot: BotHarness) -> Non
     async with services_of(bot.application).database.sessions() as session:
         row = await session.scalar(select(Complaint))
     assert row is not None and (row.status, row.reject_reason) == ("ditolak", "palsu")
+    assert row.closed_at == bot.clock()  # a rejection closes it, like the other exits
+    assert "Ditutup: 17 Februari 2025 09.00 WIB" in card_of(group, code)["text"]
 
 
 @pytest.mark.parametrize("user_id", [PMKS_ID, 5550001, 4242], ids=["pmks", "reporter", "stranger"])
@@ -165,7 +171,7 @@ async def test_a_button_on_an_out_of_date_card(bot: BotHarness) -> None:
     code = await file_complaint(bot.person())
     group = bot.official()
     old_card = card_of(group, code)
-    await move(group, code, "✔️ Verifikasi", "cek")
+    await move(group, code, "✔️ Verifikasi", "cek lokasi")
     # The same card as it was before the move (another official's screen had not refreshed).
     await group.tap_data(old_card["reply_markup"]["inline_keyboard"][1][1]["callback_data"],
                          message=old_card)  # fmt: skip
@@ -212,19 +218,393 @@ async def test_note_must_be_text_and_not_too_long(bot: BotHarness) -> None:
     assert refused["text"] == (
         "Catatan terlalu panjang (1.001 huruf, paling banyak 1.000). Mohon diringkas."
     )
+    # Telegram counts an emoji as two units: 501 of them are 1,002.
+    [refused] = await group.send("😀" * 501, reply_to=prompt)
+    assert refused["text"] == (
+        "Catatan terlalu panjang (1.002 huruf, paling banyak 1.000). Mohon diringkas."
+    )
     assert await status_of(bot, code) == "baru"
     await group.send("cukup", reply_to=prompt)
     assert await status_of(bot, code) == "diverifikasi"
 
 
+TOO_SHORT = (
+    "Catatan ini akan dikirim ke pelapor: mohon tulis apa yang diperiksa atau dilakukan, "
+    'paling sedikit 5 huruf, bukan hanya "ok". Permintaan catatan masih berlaku; balas lagi '
+    "pesannya."
+)
+
+
+@pytest.mark.parametrize(
+    "note", ["ok", "Oke", "siap!", "OK OK OK", "okeee 👍", "cek", "👍👍👍👍👍👍"]
+)
+async def test_a_note_that_says_nothing_is_refused_and_the_request_stays(
+    bot: BotHarness, note: str
+) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    group = bot.official()
+    [prompt] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    [refused] = await group.send(note, reply_to=prompt)
+    assert refused["text"] == TOO_SHORT
+    assert await status_of(bot, code) == "baru"
+    assert not any(m["text"].startswith("Kabar laporan") for m in siti.inbox())
+    await group.send("Sudah dicek ke lokasi, benar ada.", reply_to=prompt)
+    assert await status_of(bot, code) == "diverifikasi"
+
+
+async def test_a_note_is_cleaned_before_it_is_kept_and_told(bot: BotHarness) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    await move(bot.official(), code, "✔️ Verifikasi", "\x1b[31mSudah\x00 dicek\x07 ke lokasi.\r\n")
+    async with services_of(bot.application).database.sessions() as session:
+        note = await session.scalar(select(ComplaintEvent.note).order_by(ComplaintEvent.id.desc()))
+    assert note == "Sudah dicek ke lokasi."
+    assert siti.last()["text"].endswith("Catatan petugas: Sudah dicek ke lokasi.")
+
+
 async def test_batal_in_the_group_drops_the_pending_move(bot: BotHarness) -> None:
     code = await file_complaint(bot.person())
     group = bot.official()
-    await group.tap("✔️ Verifikasi", message=card_of(group, code))
-    [cancelled] = await group.send("/batal")
+    [prompt] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    request, cancelled = await group.send("/batal")
+    assert request["message_id"] == prompt["message_id"]
+    assert request["text"] == (
+        f"⛔ Permintaan catatan untuk {code} → Diverifikasi dibatalkan. Tidak ada yang diubah."
+    )
     assert cancelled["text"] == f"Perubahan {code} dibatalkan; statusnya tetap Baru."
     assert await group.send("obrolan biasa") == []
+    [void] = await group.send("Sudah dicek ke lokasi.", reply_to=prompt)
+    assert void["text"] == VOID_REPLY
     assert await status_of(bot, code) == "baru"
+
+
+# ---------------------------------------------------------------------- which move a note completes
+
+VOID_REPLY = (
+    "Permintaan catatan itu sudah tidak berlaku (diganti atau dibatalkan), jadi catatan ini tidak "
+    "disimpan dan tidak ada yang diubah."
+)
+EXPIRED_REPLY = (
+    "Permintaan catatan itu sudah kedaluwarsa, jadi catatan ini tidak disimpan dan tidak ada yang "
+    "diubah. Tekan lagi tombolnya di kartu laporan bila masih perlu."
+)
+
+
+async def iku4(bot: BotHarness) -> tuple[int, int, int, int]:
+    """IKU 4 of February 2025 as the report computes it: received, excluded, resolved, open."""
+    async with services_of(bot.application).database.sessions() as session:
+        figures = await complaints.fetch_figures(
+            session, date(2025, 2, 1), date(2025, 2, 28), date(2025, 2, 28)
+        )
+    return figures.received, figures.excluded, figures.resolved, figures.open
+
+
+def news_of(person: Person) -> list[str]:
+    return [m["text"] for m in person.inbox() if m.get("text", "").startswith("Kabar laporan")]
+
+
+async def test_a_forgotten_rejection_is_not_completed_by_a_reply_to_another_card(
+    bot: BotHarness,
+) -> None:
+    """The issue's case: Tolak -> Palsu on one complaint, forgotten; three days later a reply to
+    another complaint's card must not close the first as false, tell its reporter, or change
+    IKU 4."""
+    siti, budi = bot.person(), bot.person(5550002, first_name="Budi")
+    first = await file_complaint(siti)
+    second = await file_complaint(budi, category="Perjudian")
+    group = bot.official()
+    await group.tap("✖️ Tolak", message=card_of(group, first))
+    [request] = await group.tap("Palsu/tidak benar")
+    figures = await iku4(bot)
+    bot.clock.advance(days=3)
+    events_before = await events(bot)
+
+    note = "pak, yang ini tolong dicek besok"
+    assert await group.send(note, reply_to=card_of(group, second)) == []
+    assert await group.send(note) == []  # nor a plain message
+    assert await status_of(bot, first) == "baru"
+    assert await status_of(bot, second) == "baru"
+    assert news_of(siti) == [] and news_of(budi) == []
+    assert await iku4(bot) == figures == (2, 0, 0, 2)
+    assert await events(bot) == events_before
+
+    # The old request itself has expired meanwhile: a reply to it changes nothing either.
+    shown = await group.send("Tidak ditemukan kejadian.", reply_to=request)
+    [notice] = [m for m in shown if m["message_id"] != request["message_id"]]
+    assert notice["text"] == (
+        f"⌛ Petugas, permintaan catatan untuk {first} → Ditolak (Palsu/tidak benar) sudah lewat "
+        "30 menit dan tidak berlaku lagi. Tidak ada yang diubah; tekan lagi tombolnya di kartu "
+        "laporan bila masih perlu."
+    )
+    assert await status_of(bot, first) == "baru"
+    assert news_of(siti) == []
+    assert await iku4(bot) == figures
+    [again] = await group.send("Tidak ditemukan kejadian.", reply_to=request)
+    assert again["text"] == EXPIRED_REPLY
+
+
+async def test_a_newer_button_on_the_same_complaint_voids_the_older_request_visibly(
+    bot: BotHarness,
+) -> None:
+    """Verifikasi, then Tolak, then a reply to the Verifikasi request: Tolak replaced it, so
+    the reply completes nothing, neither Verifikasi nor Tolak, and says so."""
+    siti = bot.person()
+    code = await file_complaint(siti)
+    group = bot.official()
+    [verify_request] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    shown = await group.tap("✖️ Tolak", message=card_of(group, code))
+    voided, reasons = shown
+    assert voided["message_id"] == verify_request["message_id"]
+    assert voided["text"] == (
+        f"⛔ Permintaan catatan untuk {code} → Diverifikasi tidak berlaku lagi: diganti oleh "
+        "tombol yang ditekan sesudahnya. Tidak ada yang diubah."
+    )
+    assert reasons["text"] == f"Alasan menolak laporan {code}?"
+
+    [answer] = await group.send("Sudah dicek, benar ada.", reply_to=verify_request)
+    assert answer["text"] == VOID_REPLY
+    assert await status_of(bot, code) == "baru"
+    assert news_of(siti) == []
+    assert await events(bot) == 1
+
+    # The rejection goes on as asked, with its own request.
+    [reject_request] = await group.tap("Duplikat (sudah pernah dilaporkan)", message=reasons)
+    await group.send("Sama dengan laporan kemarin.", reply_to=reject_request)
+    assert await status_of(bot, code) == "ditolak"
+    [news] = news_of(siti)
+    assert news.startswith(f"Kabar laporan {code}: Ditolak (Duplikat (sudah pernah dilaporkan)).")
+
+
+async def test_pressing_the_same_button_again_voids_the_first_request(bot: BotHarness) -> None:
+    code = await file_complaint(bot.person())
+    group = bot.official()
+    [first] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    voided, second = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    assert voided["message_id"] == first["message_id"]
+    assert voided["text"].startswith(f"⛔ Permintaan catatan untuk {code} → Diverifikasi")
+    [answer] = await group.send("Sudah dicek ke lokasi.", reply_to=first)
+    assert answer["text"] == VOID_REPLY
+    await group.send("Sudah dicek ke lokasi.", reply_to=second)
+    assert await status_of(bot, code) == "diverifikasi"
+
+
+async def test_a_reply_to_anything_but_the_request_completes_nothing(bot: BotHarness) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    group = bot.official()
+    colleague = bot.official(SEKCAM_ID)
+    [prompt] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    [talk] = await colleague.send("/laporan")  # any bot message in the group
+    said = colleague.new_message(text="Pak, sudah ke lokasi?")  # a colleague's message
+    colleague_message = {**said, "from": colleague.user}
+    for target in (card_of(group, code), talk, colleague_message):
+        assert await group.send("Sudah dicek ke lokasi.", reply_to=target) == []
+    # Another official's reply to this official's request is not their note either.
+    assert await colleague.send("Sudah dicek ke lokasi.", reply_to=prompt) == []
+    assert await status_of(bot, code) == "baru"
+    assert news_of(siti) == []
+    await group.send("Sudah dicek ke lokasi.", reply_to=prompt)
+    assert await status_of(bot, code) == "diverifikasi"
+
+
+async def test_an_unanswered_request_expires_and_the_official_is_told(bot: BotHarness) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    group = bot.official()
+    [prompt] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+    bot.clock.advance(minutes=29)
+    await note_requests.expire_note_requests(bot.context())
+    assert group.last()["message_id"] == prompt["message_id"]  # nothing yet
+    bot.clock.advance(minutes=1)
+    await note_requests.expire_note_requests(bot.context())
+    notice = group.last()
+    assert notice["text"] == (
+        f"⌛ Petugas, permintaan catatan untuk {code} → Diverifikasi sudah lewat 30 menit dan "
+        "tidak berlaku lagi. Tidak ada yang diubah; tekan lagi tombolnya di kartu laporan bila "
+        "masih perlu."
+    )
+    assert notice["reply_to_message"]["message_id"] == prompt["message_id"]
+    assert notice["entities"][0] == {
+        "offset": 2, "length": 7, "type": "text_link", "url": f"tg://user?id={TRANTIB_ID}",
+    }  # fmt: skip
+    await note_requests.expire_note_requests(bot.context())
+    assert group.last()["message_id"] == notice["message_id"]  # told once
+
+    [answer] = await group.send("Sudah dicek ke lokasi.", reply_to=prompt)
+    assert answer["text"] == EXPIRED_REPLY
+    assert await group.send("Sudah dicek ke lokasi.") == []
+    assert await status_of(bot, code) == "baru"
+    assert news_of(siti) == []
+
+
+async def test_the_note_timeout_is_configurable(database_url: str) -> None:
+    harness = BotHarness(make_config(database_url, complaints={"note_timeout_minutes": 10}))
+    await harness.start()
+    try:
+        code = await file_complaint(harness.person())
+        group = harness.official()
+        [prompt] = await group.tap("✔️ Verifikasi", message=card_of(group, code))
+        harness.clock.advance(minutes=10)
+        await note_requests.expire_note_requests(harness.context())
+        assert "sudah lewat 10 menit" in group.last()["text"]
+        [answer] = await group.send("Sudah dicek ke lokasi.", reply_to=prompt)
+        assert answer["text"] == EXPIRED_REPLY
+        assert await status_of(harness, code) == "baru"
+    finally:
+        await harness.stop()
+
+
+async def test_a_plain_message_completes_only_one_recent_request(bot: BotHarness) -> None:
+    first = await file_complaint(bot.person())
+    second = await file_complaint(bot.person(5550002, first_name="Budi"))
+    group = bot.official()
+    [first_request] = await group.tap("✔️ Verifikasi", message=card_of(group, first))
+    await group.tap("✔️ Verifikasi", message=card_of(group, second))
+    [which] = await group.send("Sudah dicek ke lokasi.")
+    assert which["text"] == (
+        f"Ada 2 permintaan catatan Bapak/Ibu yang menunggu ({first}, {second}). Balas (reply) "
+        "pesan permintaan yang sesuai supaya catatan tidak tertukar. Pesan ini tidak disimpan "
+        "sebagai catatan."
+    )
+    assert (await status_of(bot, first), await status_of(bot, second)) == ("baru", "baru")
+    await group.send("Sudah dicek ke lokasi.", reply_to=first_request)
+    assert await status_of(bot, first) == "diverifikasi"
+
+    # One request left, but pressed more than five minutes ago: a plain message is talk.
+    bot.clock.advance(minutes=6)
+    assert await group.send("Nanti siang saya ke sana.") == []
+    assert await status_of(bot, second) == "baru"
+    # A fresh press makes it recent again.
+    await group.tap("✔️ Verifikasi", message=card_of(group, second))
+    await group.send("Sudah dicek ke lokasi.")
+    assert await status_of(bot, second) == "diverifikasi"
+
+
+# ---------------------------------------------------------------------------- reopening
+
+REOPEN_NOT_ALLOWED = (
+    "Maaf, hanya Camat atau Sekcam yang dapat membuka kembali laporan yang sudah ditutup."
+)
+
+
+async def close(bot: BotHarness, code: str, closing: str) -> None:
+    group = bot.official()
+    if closing == "selesai":
+        await move(group, code, "▶️ Proses", "Petugas menuju lokasi.")
+        await move(group, code, "✅ Selesai", "Sudah ditertibkan petugas.")
+    elif closing == "diteruskan":
+        await move(group, code, "↪️ Teruskan", "Diteruskan ke Polsek Ajung.")
+    else:
+        await group.tap("✖️ Tolak", message=card_of(group, code))
+        await group.tap("Palsu/tidak benar")
+        await group.send("Tidak ditemukan kejadian di lokasi.", reply_to=group.last())
+
+
+@pytest.mark.parametrize(
+    ("closing", "label", "before"),
+    [
+        ("selesai", "Selesai", (1, 0, 1, 0)),
+        ("diteruskan", "Diteruskan", (1, 0, 1, 0)),
+        ("ditolak", "Ditolak (Palsu/tidak benar)", (1, 1, 0, 0)),
+    ],
+)
+@pytest.mark.parametrize("official_id", [CAMAT_ID, SEKCAM_ID], ids=["camat", "sekcam"])
+async def test_camat_and_sekcam_reopen_a_closed_complaint_with_a_note(
+    bot: BotHarness, closing: str, label: str, before: tuple[int, ...], official_id: int
+) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    await close(bot, code, closing)
+    assert await iku4(bot) == before
+    group = bot.official(official_id)
+    card = card_of(group, code)
+    assert card["text"].startswith(f"📣 Laporan {code} · {label}\n")
+    assert group.buttons(card) == ["🔄 Buka kembali"]
+
+    bot.clock.advance(hours=2)
+    [prompt] = await group.tap("🔄 Buka kembali", message=card)
+    assert prompt["text"] == (
+        f"Petugas, balas pesan ini dengan catatan untuk {code} → Diproses: alasan laporan dibuka "
+        "kembali. Ketik /batal untuk membatalkan."
+    )
+    shown = await group.send("Warga melapor masih terjadi, mohon ditangani.", reply_to=prompt)
+    assert f"✅ {code} sekarang Diproses. Catatan tersimpan." in texts(shown)
+
+    card = card_of(group, code)
+    assert card["text"].startswith(f"📣 Laporan {code} · Diproses\n")
+    assert "Ditutup" not in card["text"] and "Batas waktu" in card["text"]
+    assert group.buttons(card) == ["✅ Selesai", "↪️ Teruskan", "✖️ Tolak"]
+    assert news_of(siti)[-1] == (
+        f"Kabar laporan {code}: Diproses.\n"
+        "Laporan ini dibuka kembali dan ditangani lagi oleh petugas.\n"
+        "Catatan petugas: Warga melapor masih terjadi, mohon ditangani."
+    )
+    async with services_of(bot.application).database.sessions() as session:
+        row = await session.scalar(select(Complaint).where(Complaint.code == code))
+        event = await session.scalar(select(ComplaintEvent).order_by(ComplaintEvent.id.desc()))
+    assert row is not None and (row.status, row.reject_reason, row.closed_at) == (
+        "diproses", None, None,
+    )  # fmt: skip
+    assert event is not None
+    assert (event.from_status, event.to_status, event.note, event.at) == (
+        closing, "diproses", "Warga melapor masih terjadi, mohon ditangani.", bot.clock(),
+    )  # fmt: skip
+    # IKU 4 is computed from the status now: open again, in the denominator again.
+    assert await iku4(bot) == (1, 0, 0, 1)
+    [detail] = await group.send(f"/laporan {code}")
+    assert detail["text"].endswith(
+        "Diproses oleh Petugas\n  Catatan: Warga melapor masih terjadi, mohon ditangani."
+    )
+
+
+async def test_trantib_cannot_reopen(bot: BotHarness) -> None:
+    siti = bot.person()
+    code = await file_complaint(siti)
+    await close(bot, code, "diteruskan")
+    group = bot.official(TRANTIB_ID)
+    assert await group.tap("🔄 Buka kembali", message=card_of(group, code)) == []
+    answer = last_answer(bot)
+    assert (answer["text"], answer["show_alert"]) == (REOPEN_NOT_ALLOWED, True)
+    assert await status_of(bot, code) == "diteruskan"
+    assert len(news_of(siti)) == 1
+
+
+async def test_a_reopening_started_by_a_sekcam_who_lost_the_role_is_refused(
+    database_url: str,
+) -> None:
+    harness = BotHarness(make_config(database_url))
+    await harness.start()
+    code = await file_complaint(harness.person())
+    await close(harness, code, "diteruskan")
+    group = harness.official(SEKCAM_ID)
+    [prompt] = await group.tap("🔄 Buka kembali", message=card_of(group, code))
+    await harness.stop()
+    # Before the note, the Sekcam becomes a Trantib officer and the bot is restarted.
+    roles = {"sekcam": (), "trantib": (TRANTIB_ID, SEKCAM_ID)}
+    harness.config = make_config(database_url, roles=roles)
+    await harness.start()
+    try:
+        [refused] = await harness.official(SEKCAM_ID).send("Dibuka lagi ya.", reply_to=prompt)
+        assert refused["text"] == REOPEN_NOT_ALLOWED
+        assert await status_of(harness, code) == "diteruskan"
+    finally:
+        await harness.stop()
+
+
+@pytest.mark.parametrize(
+    "data", ["tr:1:selesai:baru", "tr:1:selesai:diverifikasi", "tr:1:ditolak:selesai",
+             "tr:1:diteruskan:ditolak:palsu", "tr:1:selesai:diproses:palsu"],
+)  # fmt: skip
+async def test_forged_reopenings_change_nothing(bot: BotHarness, data: str) -> None:
+    code = await file_complaint(bot.person())
+    await close(bot, code, "selesai")
+    group = bot.official(CAMAT_ID)
+    assert await group.tap_data(data, message=card_of(group, code)) == []
+    assert last_answer(bot)["text"] == (
+        "Tombol ini sudah tidak berlaku. Silakan pilih dari menu terbaru."
+    )
+    assert await status_of(bot, code) == "selesai"
 
 
 # ---------------------------------------------------------------------------- /laporan
@@ -277,6 +657,52 @@ async def test_laporan_code_shows_the_history_with_who_did_what(bot: BotHarness)
     assert "Siti" not in detail["text"]
     [missing] = await group.send("/laporan TRB-2025-0099")
     assert missing["text"] == "Laporan itu tidak ditemukan."
+
+
+OFFICE_CHATS_ONLY = (
+    "Perintah dan tombol laporan hanya dapat dipakai di grup Trantib atau di chat pribadi "
+    "dengan bot, agar isi laporan tidak tersebar."
+)
+
+
+@pytest.mark.parametrize("official_id", [TRANTIB_ID, CAMAT_ID, SEKCAM_ID])
+async def test_laporan_in_any_other_group_posts_nothing_confidential(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture, official_id: int
+) -> None:
+    caplog.set_level(logging.INFO)
+    code = await file_complaint(bot.person(), privacy="Rahasia", description="Rahasia sekali ini.")
+    village = bot.person(
+        official_id, first_name="Petugas", chat_id=-100777, chat_type="supergroup",
+        chat_title="Warga Desa Ajung",
+    )  # fmt: skip
+    for command in ("/laporan", f"/laporan {code}", "/laporan terlambat"):
+        [answer] = await village.send(command)
+        assert answer["text"] == OFFICE_CHATS_ONLY
+    # A forged card button there is refused too: no note request, no move.
+    assert await village.tap_data("tr:1:baru:diverifikasi", message=answer) == []
+    assert last_answer(bot)["text"] == OFFICE_CHATS_ONLY
+    assert [m["text"] for m in village.inbox()] == [OFFICE_CHATS_ONLY] * 3
+    assert await status_of(bot, code) == "baru"
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert str(official_id) not in logged and "-100777" not in logged and "Siti" not in logged
+    # The same official still sees it in the group and in private.
+    [listing] = await bot.official(official_id).send("/laporan")
+    assert code in listing["text"]
+    [private] = await bot.official(official_id, in_group=False).send("/laporan")
+    assert code in private["text"]
+
+
+async def test_laporan_in_a_group_when_no_trantib_group_is_configured(
+    database_url: str,
+) -> None:
+    config = make_config(database_url, telegram={"trantib_chat_id": 0})
+    harness = BotHarness(config)
+    await harness.start()
+    try:
+        [answer] = await harness.official().send("/laporan")
+        assert answer["text"] == OFFICE_CHATS_ONLY
+    finally:
+        await harness.stop()
 
 
 async def test_laporan_is_for_officials_only(bot: BotHarness) -> None:
@@ -334,7 +760,7 @@ async def test_overdue_list_is_posted_once_per_complaint_per_day(bot: BotHarness
     late = await file_complaint(bot.person())
     on_time = await file_complaint(bot.person(5550002, first_name="Budi"))
     group = bot.official()
-    await move(group, on_time, "✔️ Verifikasi", "cek")
+    await move(group, on_time, "✔️ Verifikasi", "cek lokasi")
     # Monday 17 Feb received; verify by Thursday 20 Feb. Friday 21 Feb, 07:00 WIB: too early.
     bot.clock.advance(days=3, hours=22)
     before = len(group.inbox())
@@ -385,6 +811,52 @@ async def test_catch_up_posts_a_card_that_never_reached_the_group(bot: BotHarnes
     assert photo["caption"] == f"Foto 1 · {code}"
     await complaint_card.catch_up(bot.context())
     assert len(group.inbox()) == 2  # posted once
+
+
+async def test_a_complaint_whose_card_never_posted_is_still_in_officials_hands(
+    bot: BotHarness,
+) -> None:
+    """The card may never reach the group (Telegram refused it, the group was unreachable):
+    /laporan CODE shows the complaint with the card's buttons, in private and in the group;
+    a move started in private asks for the note there; the overdue list names it."""
+    siti = bot.person()
+    bot.api.block(TRANTIB_GROUP)
+    code = await file_complaint(siti)
+    bot.api.unblock(TRANTIB_GROUP)
+    group = bot.official()
+    assert group.inbox() == []  # no card, and catch_up has not run
+
+    private = bot.official(TRANTIB_ID, in_group=False)
+    [detail] = await private.send(f"/laporan {code}")
+    assert detail["text"].startswith(f"📣 Laporan {code} · Baru\n")
+    assert private.buttons(detail) == ["✔️ Verifikasi", "▶️ Proses", "↪️ Teruskan", "✖️ Tolak"]
+    [in_group] = await group.send(f"/laporan {code}")
+    assert group.buttons(in_group) == private.buttons(detail)
+
+    [prompt] = await private.tap("✔️ Verifikasi", message=detail)
+    assert prompt["text"].startswith(f"Petugas, balas pesan ini dengan catatan untuk {code}")
+    [moved] = await private.send("Sudah dicek ke lokasi.", reply_to=prompt)
+    assert moved["text"] == f"✅ {code} sekarang Diverifikasi. Catatan tersimpan."
+    assert await status_of(bot, code) == "diverifikasi"
+    assert news_of(siti)[-1].startswith(f"Kabar laporan {code}: Diverifikasi.")
+
+    # Received Monday 17 Feb; plan by 27 Feb. On Friday 28 Feb at 07:30 WIB it is overdue.
+    bot.clock.advance(days=10, hours=22, minutes=30)
+    await trantib.overdue_report(bot.context())
+    assert group.last()["text"] == (
+        "⏰ Laporan yang melewati batas waktu hari ini: 1\n"
+        f"• {code} · Diverifikasi · Parkir liar · Ajung: lewat batas rencana tindak lanjut "
+        "(27 Februari 2025)"
+    )
+
+
+async def test_the_reopen_button_in_private_only_for_those_who_may(bot: BotHarness) -> None:
+    code = await file_complaint(bot.person())
+    await close(bot, code, "diteruskan")
+    [trantib_view] = await bot.official(TRANTIB_ID, in_group=False).send(f"/laporan {code}")
+    [camat_view] = await bot.official(CAMAT_ID, in_group=False).send(f"/laporan {code}")
+    assert bot.official().buttons(trantib_view) == []
+    assert bot.official().buttons(camat_view) == ["🔄 Buka kembali"]
 
 
 async def test_a_photo_that_could_not_be_downloaded_is_kept_later(bot: BotHarness) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -10,6 +10,8 @@ from iku.complaints import (
     EXCLUDED_REASONS,
     OFFICE_CHANNELS,
     OPEN_STATUSES,
+    PLAIN_NOTE_WINDOW,
+    REOPENED_STATUS,
     RESOLVED_STATUSES,
     TRANSITIONS,
     Channel,
@@ -19,11 +21,14 @@ from iku.complaints import (
     RejectReason,
     Status,
     can_move,
+    can_reopen,
     complaint_resolution,
     due_dates,
     is_overdue,
     length_problem,
     moves_from,
+    note_problem,
+    note_request_age,
     overdue_stage,
     parse_tracking_code,
     tracking_code,
@@ -245,6 +250,11 @@ def test_parse_tracking_code(typed: str, code: str | None) -> None:
         pytest.param("   " + "x" * 9 + "   ", "short", id="spaces-do-not-count"),
         pytest.param("x" * 2000, None, id="maximum"),
         pytest.param("x" * 2001, "long", id="above-maximum"),
+        # Telegram counts UTF-16 code units: an emoji outside the BMP is two.
+        pytest.param("🚓" * 1000, None, id="emoji-at-maximum"),
+        pytest.param("🚓" * 1001, "long", id="emoji-above-maximum"),
+        pytest.param("🚓" * 1916, "long", id="the-1916-emoji-card-that-never-posted"),
+        pytest.param("🚓" * 5, None, id="emoji-at-minimum"),
     ],
 )
 def test_length_problem(text: str, problem: str | None) -> None:
@@ -268,3 +278,58 @@ def test_privacy_and_channels() -> None:
     assert [str(p) for p in Privacy] == ["biasa", "anonim", "rahasia"]
     assert Channel.CHAT not in OFFICE_CHANNELS
     assert len(OFFICE_CHANNELS) == 5
+
+
+@pytest.mark.parametrize(
+    ("note", "problem"),
+    [
+        ("Sudah dicek ke lokasi.", None),
+        ("cukup", None),
+        ("ok, sudah dicek ke lokasi", None),
+        ("siap laksanakan", None),
+        ("ok", "short"),
+        ("Oke oke", "short"),
+        ("Siap!!", "short"),
+        ("okeee 👍", "short"),
+        ("cek", "short"),
+        ("12345 !!", "short"),
+        ("👍👍👍👍👍👍", "short"),
+        ("x" * 1000, None),
+        ("x" * 1001, "long"),
+        ("😀" * 500, "short"),  # no letters at all, and exactly 1,000 units
+        ("a😀" * 334, "long"),  # 1,002 UTF-16 units although 668 characters
+    ],
+)
+def test_a_note_must_say_something_and_fit(note: str, problem: str | None) -> None:
+    assert note_problem(note) == problem
+
+
+MINUTE = timedelta(minutes=1)
+PRESSED = datetime(2025, 2, 17, 2, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("after", "timeout", "age"),
+    [
+        (0 * MINUTE, 30 * MINUTE, "recent"),
+        (5 * MINUTE, 30 * MINUTE, "recent"),
+        (5 * MINUTE + timedelta(seconds=1), 30 * MINUTE, "waiting"),
+        (29 * MINUTE, 30 * MINUTE, "waiting"),
+        (30 * MINUTE, 30 * MINUTE, "expired"),
+        (3 * 24 * 60 * MINUTE, 30 * MINUTE, "expired"),
+        (2 * MINUTE, 3 * MINUTE, "recent"),
+        (3 * MINUTE, 3 * MINUTE, "expired"),
+        (1 * MINUTE, 1 * MINUTE, "expired"),
+    ],
+)
+def test_note_request_age(after: timedelta, timeout: timedelta, age: str) -> None:
+    assert note_request_age(PRESSED, PRESSED + after, timeout) == age
+    assert PLAIN_NOTE_WINDOW == 5 * MINUTE
+
+
+@pytest.mark.parametrize("current", list(Status))
+def test_only_a_closed_complaint_reopens_and_only_to_diproses(current: Status) -> None:
+    for target in Status:
+        expected = current in RESOLVED_STATUSES | {S.DITOLAK} and target is S.DIPROSES
+        assert can_reopen(current, target) is expected
+    assert REOPENED_STATUS is S.DIPROSES

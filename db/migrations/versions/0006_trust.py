@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("channel", sa.String(16), nullable=False),
         sa.Column("chat_id", sa.String(64), nullable=False),
+        sa.Column("message_id", sa.BigInteger(), nullable=True),
         sa.Column("complaint_id", Id, nullable=True),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
@@ -49,6 +50,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_outbox_complaint_id"), "outbox", ["complaint_id"])
     op.create_index("ix_outbox_status_next_attempt_at", "outbox", ["status", "next_attempt_at"])
+    op.create_index("ix_outbox_chat_id_message_id", "outbox", ["chat_id", "message_id"])
     with op.batch_alter_table("survey_responses") as batch:
         batch.add_column(sa.Column("submission_key", sa.String(64), nullable=True))
         batch.create_unique_constraint(
@@ -64,6 +66,7 @@ def downgrade() -> None:
     with op.batch_alter_table("survey_responses") as batch:
         batch.drop_constraint(op.f("uq_survey_responses_submission_key"), type_="unique")
         batch.drop_column("submission_key")
+    op.drop_index("ix_outbox_chat_id_message_id", table_name="outbox")
     op.drop_index("ix_outbox_status_next_attempt_at", table_name="outbox")
     op.drop_index(op.f("ix_outbox_complaint_id"), table_name="outbox")
     op.drop_table("outbox")

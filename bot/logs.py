@@ -1,0 +1,85 @@
+"""The process's log lines, with secrets redacted from whatever they quote.
+
+Exceptions reach the log (the error handler's traceback, a failed poll, a failed job) and the
+terminal (the command line's one-line error), and some quote the bot token:
+python-telegram-bot's ``InvalidToken`` ("The token `...` was rejected"), and every Bot API URL
+carries it after ``/bot`` (``.../bot<token>/getMe``, ``.../file/bot<token>/photos/...``). Every
+line written passes through :func:`redact`: the secrets this process was given are replaced by
+:data:`MASK`, and so is anything shaped like a bot token or a Bot API URL's token part, in case
+a token arrives that the process was not told about (a second bot, a typo in the environment).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import quote
+
+MASK = "[hidden]"
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+HANDLER_NAME = "ajung-bot"
+
+# A bot token: the bot's numeric id, a colon, 35 URL-safe characters (a few more or less here).
+TOKEN_SHAPE = re.compile(r"\d{6,}(?::|%3A)[A-Za-z0-9_-]{30,}")
+# What follows "/bot" in a Bot API URL up to the next "/" (the token, possibly percent-encoded).
+BOT_URL = re.compile(r"(?<=/bot)[^/\s'\"`<>]+")
+# Shorter "secrets" would mask ordinary words and numbers.
+MIN_SECRET_LENGTH = 8
+
+_secrets: set[str] = set()
+
+
+def keep_secret(*values: str) -> None:
+    """Mask ``values`` (the bot token, the webhook secret) from now on, as typed and URL-quoted."""
+    for value in values:
+        if len(value) >= MIN_SECRET_LENGTH:
+            _secrets.update({value, quote(value, safe="")})
+
+
+def redact(text: str) -> str:
+    """``text`` with every known secret, token-shaped string and Bot API URL token masked."""
+    for secret in sorted(_secrets, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    text = TOKEN_SHAPE.sub(MASK, text)
+    return BOT_URL.sub(MASK, text)
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts a record's message and traceback before any handler formats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True  # the handler reports the broken call; nothing to redact yet
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+REDACTING = RedactingFilter()
+
+
+def configure(level: int) -> None:
+    """Log to standard error at ``level``, every handler of the root logger redacting.
+
+    The handler is added once; a process that brought its own (a test runner) keeps its
+    handlers and level, and gets the redaction on them.
+    """
+    root = logging.getLogger()
+    if not root.handlers:
+        ours = logging.StreamHandler()
+        ours.set_name(HANDLER_NAME)
+        ours.setFormatter(logging.Formatter(FORMAT))
+        root.addHandler(ours)
+    if any(handler.get_name() == HANDLER_NAME for handler in root.handlers):
+        root.setLevel(level)
+    for handler in root.handlers:
+        handler.addFilter(REDACTING)
