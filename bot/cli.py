@@ -202,7 +202,14 @@ def _config(
 ) -> Config:
     path = resolve_path(args.config, fallback_to_example=local)
     config = load_config(path, require_token=require_token)
-    logs.keep_secret(config.telegram.token, config.telegram.webhook_secret)
+    whatsapp = config.whatsapp
+    logs.keep_secret(
+        config.telegram.token,
+        config.telegram.webhook_secret,
+        whatsapp.access_token,
+        whatsapp.app_secret,
+        whatsapp.verify_token,
+    )
     return config
 
 

@@ -24,6 +24,7 @@ from typing import Any, Final
 from bot.driver import command_entities
 from bot.whatsapp.rules import HELD_PAYLOAD, LOCAL_PREFIX, TEXT_REPLY
 from db.residents import WA_ID_DIGITS, person_of
+from iku.text import clean_text, truncate
 
 JSONDict = dict[str, Any]
 
@@ -33,6 +34,7 @@ QUERY_PREFIX: Final = f"{LOCAL_PREFIX}q:"
 """Callback query ids of WhatsApp button presses: ``wa!q:<person>:<n>``."""
 SURVEY_CODE = re.compile(r"(?<![A-Za-z0-9_])skm_([A-Za-z0-9]{1,16})(?![A-Za-z0-9_])")
 IGNORED_TYPES: Final = frozenset({"reaction", "system", "unsupported", "request_welcome"})
+NAME_MAX: Final = 200
 
 
 @dataclass(frozen=True)
@@ -137,10 +139,13 @@ def _list(container: Any, key: str) -> list[JSONDict]:
 
 
 def _profile_names(value: JSONDict) -> dict[str, str]:
+    """Each sender's WhatsApp profile name, which the resident typed as freely as a message:
+    cleaned of control characters and line breaks (it is shown on cards), at most 200."""
     names = {}
     for contact in _list(value, "contacts"):
         profile = contact.get("profile") or {}
-        names[str(contact.get("wa_id", ""))] = str(profile.get("name") or "")[:200]
+        name = clean_text(str(profile.get("name") or ""), multiline=False)
+        names[str(contact.get("wa_id", ""))] = truncate(name, NAME_MAX, ellipsis="")
     return names
 
 
