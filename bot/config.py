@@ -58,6 +58,21 @@ DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # A bot token from @BotFather: the bot's numeric id, a colon, the secret part.
 BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
+# WhatsApp: a business number as people dial it, a Graph API version, the webhook's path,
+# an approved template's name and language, a secret that travels in an HTTP header.
+DISPLAY_NUMBER = re.compile(r"[0-9]{8,15}")
+API_VERSION = re.compile(r"v[0-9]+\.[0-9]+")
+WEBHOOK_PATH = re.compile(r"/[A-Za-z0-9_\-./]*")
+TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
+TEMPLATE_LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
+HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("not an http:// or https:// URL")
+    return value
 
 
 def _distinct_labels(value: tuple[str, ...], one: str, many: str) -> tuple[str, ...]:
@@ -125,10 +140,7 @@ class TelegramConfig(_Section):
     @field_validator("base_url", "base_file_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("not an http:// or https:// URL")
-        return value
+        return _http_url(value)
 
     @field_validator("webhook_secret")
     @classmethod
@@ -342,10 +354,26 @@ class ComplaintsConfig(_Section):
 class WhatsAppTemplates(_Section):
     """Message templates approved by Meta, sent when a resident's 24-hour window is closed."""
 
-    status_update: str = Field(default="ajung_kabar_laporan", pattern=r"^[a-z0-9_]{1,512}$")
+    status_update: str = "ajung_kabar_laporan"
     # WhatsApp's language code of each bot language the templates were approved in.
-    language_id: str = Field(default="id", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
-    language_en: str = Field(default="en", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+    language_id: str = "id"
+    language_en: str = "en"
+
+    @field_validator("status_update")
+    @classmethod
+    def _template_name(cls, value: str) -> str:
+        if not TEMPLATE_NAME.fullmatch(value):
+            raise ValueError(
+                "a template name is 1 to 512 of a-z, 0-9 and _, as in WhatsApp Manager"
+            )
+        return value
+
+    @field_validator("language_id", "language_en")
+    @classmethod
+    def _language_code(cls, value: str) -> str:
+        if not TEMPLATE_LANGUAGE.fullmatch(value):
+            raise ValueError("not a WhatsApp language code like id, en or en_US")
+        return value
 
     def language(self, bot_language: str) -> str:
         """The template language for a resident who reads ``bot_language`` (id or en)."""
@@ -356,16 +384,16 @@ class WhatsAppConfig(_Section):
     """Residents on WhatsApp (Cloud API); officials stay in Telegram."""
 
     enabled: bool = False
-    phone_number_id: str = Field(default="", pattern=r"^\d*$")
-    display_number: str = Field(default="", pattern=r"^(\d{8,15})?$")
+    phone_number_id: str = ""
+    display_number: str = ""
     access_token: str = ""
     app_secret: str = ""
     verify_token: str = ""
-    graph_url: str = Field(default="https://graph.facebook.com", pattern=r"^https?://[^\s/]+")
-    api_version: str = Field(default="v23.0", pattern=r"^v\d+\.\d+$")
+    graph_url: str = "https://graph.facebook.com"
+    api_version: str = "v23.0"
     listen: str = "127.0.0.1"
     port: int = Field(default=8443, ge=1, le=65535)
-    path: str = Field(default="/whatsapp", pattern=r"^/[A-Za-z0-9_\-./]*$")
+    path: str = "/whatsapp"
     templates: WhatsAppTemplates = WhatsAppTemplates()
 
     @field_validator("phone_number_id", mode="before")
@@ -373,6 +401,51 @@ class WhatsAppConfig(_Section):
     def _digits_as_text(cls, value: object) -> object:
         # The id is a long number; TOML lets people write it with or without quotes.
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("phone_number_id")
+    @classmethod
+    def _number_id(cls, value: str) -> str:
+        if value and not (value.isascii() and value.isdigit()):
+            raise ValueError("the phone number's id is digits only (WhatsApp Manager, API Setup)")
+        return value
+
+    @field_validator("display_number")
+    @classmethod
+    def _display_number(cls, value: str) -> str:
+        if value and not DISPLAY_NUMBER.fullmatch(value):
+            raise ValueError(
+                "8 to 15 digits in international form, without + or spaces, e.g. 6281234567890"
+            )
+        return value
+
+    # The values below are secrets: a message about them never repeats them.
+    @field_validator("access_token", "app_secret", "verify_token")
+    @classmethod
+    def _secret(cls, value: str) -> str:
+        # Sent in HTTP headers or compared with what Meta sends: a stray line break or space
+        # from copying would make every call fail later, in a less clear way.
+        if value and not HEADER_SAFE.fullmatch(value):
+            raise ValueError("has spaces or characters outside ASCII; copy it again from Meta")
+        return value
+
+    @field_validator("graph_url")
+    @classmethod
+    def _graph_url(cls, value: str) -> str:
+        return _http_url(value)
+
+    @field_validator("api_version")
+    @classmethod
+    def _api_version(cls, value: str) -> str:
+        if not API_VERSION.fullmatch(value):
+            raise ValueError("not a Graph API version like v23.0")
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not WEBHOOK_PATH.fullmatch(value):
+            raise ValueError("a URL path like /whatsapp: / then letters, digits, - _ . /")
+        return value
 
     @property
     def messages_url(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
@@ -273,21 +272,6 @@ def test_whatsapps_webhook_cannot_take_the_telegram_webhooks_port(
     assert main(["--config", str(moved), "check-config", "--for-run", "--webhook", url]) == 0
 
 
-@pytest.mark.parametrize(
-    ("line", "message"),
-    [
-        pytest.param("display_number = '+62 812'", "[whatsapp] display_number", id="display"),
-        pytest.param("api_version = '23'", "[whatsapp] api_version", id="version"),
-        pytest.param("path = 'whatsapp'", "[whatsapp] path", id="path"),
-        pytest.param("graph_url = 'graph.facebook.com'", "[whatsapp] graph_url", id="url"),
-        pytest.param("[whatsapp.templates]\nstatus_update = 'Kabar'", "status_update", id="name"),
-    ],
-)
-def test_whatsapp_mistakes_name_the_key(tmp_path: Path, line: str, message: str) -> None:
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        load_config(write(tmp_path, f"[whatsapp]\n{line}\n"))
-
-
 # Mistakes only visible when keys are read together, or against what the libraries and
 # Telegram accept: (file text, what the one line says after "file: ").
 SECRET_RULE = "[telegram] webhook_secret: Value error, Telegram accepts 1 to 256 of A-Z, a-z, 0-9"
@@ -365,6 +349,59 @@ WHOLE_FILE_MISTAKES = [
         "[roles]\ntrantib = [9001, -1001234567890]\n",
         "[roles] trantib: Value error, -1001234567890 is a group's id",
         id="group-id-as-official",
+    ),
+    pytest.param(
+        "[whatsapp]\nphone_number_id = '1065-4035'\n",
+        "[whatsapp] phone_number_id: Value error, the phone number's id is digits only",
+        id="whatsapp-number-id",
+    ),
+    pytest.param(
+        "[whatsapp]\ndisplay_number = '+62 812 3456 7890'\n",
+        "[whatsapp] display_number: Value error, 8 to 15 digits in international form, "
+        "without + or spaces, e.g. 6281234567890",
+        id="whatsapp-display-number",
+    ),
+    pytest.param(
+        "[whatsapp]\naccess_token = 'EAAG rahasia'\n",
+        "[whatsapp] access_token: Value error, has spaces or characters outside ASCII; "
+        "copy it again from Meta",
+        id="whatsapp-token-with-space",
+    ),
+    pytest.param(
+        '[whatsapp]\napp_secret = "rahasia\\n"\n',  # a line break copied with it
+        "[whatsapp] app_secret: Value error, has spaces or characters outside ASCII",
+        id="whatsapp-secret-with-line-break",
+    ),
+    pytest.param(
+        "[whatsapp]\ngraph_url = 'graph.facebook.com'\n",
+        "[whatsapp] graph_url: Value error, not an http:// or https:// URL",
+        id="whatsapp-graph-url",
+    ),
+    pytest.param(
+        "[whatsapp]\napi_version = '23'\n",
+        "[whatsapp] api_version: Value error, not a Graph API version like v23.0",
+        id="whatsapp-api-version",
+    ),
+    pytest.param(
+        "[whatsapp]\npath = 'whatsapp'\n",
+        "[whatsapp] path: Value error, a URL path like /whatsapp",
+        id="whatsapp-path",
+    ),
+    pytest.param(
+        "[whatsapp]\nport = 70000\n",
+        "[whatsapp] port: Input should be less than or equal to 65535",
+        id="whatsapp-port",
+    ),
+    pytest.param(
+        "[whatsapp.templates]\nstatus_update = 'Kabar Laporan'\n",
+        "[whatsapp] templates.status_update: Value error, a template name is 1 to 512 of "
+        "a-z, 0-9 and _, as in WhatsApp Manager",
+        id="whatsapp-template-name",
+    ),
+    pytest.param(
+        "[whatsapp.templates]\nlanguage_en = 'english'\n",
+        "[whatsapp] templates.language_en: Value error, not a WhatsApp language code",
+        id="whatsapp-template-language",
     ),
 ]
 
