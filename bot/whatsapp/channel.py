@@ -44,7 +44,14 @@ from bot.config import Config
 from bot.whatsapp import inbound
 from bot.whatsapp.graph import UNDELIVERABLE, WINDOW_CLOSED, GraphClient, GraphError, GraphTimeout
 from bot.whatsapp.inbound import MEDIA_PREFIX, QUERY_PREFIX, PayloadError, StatusReport
-from bot.whatsapp.rules import Choice, Words, compose, match_typed, template_message
+from bot.whatsapp.rules import (
+    Choice,
+    Words,
+    compose,
+    match_typed,
+    rewordings,
+    template_message,
+)
 from db import residents
 from db import whatsapp as queries
 from db.engine import Database
@@ -95,6 +102,7 @@ class WhatsAppChannel:
         self._application: Any = None
         self._last_message: dict[str, datetime] = {}
         self._offered: dict[int, tuple[Choice, ...]] = {}
+        self._words_by_language: dict[str, Words] = {}
         self._sent: OrderedDict[str, _Sent] = OrderedDict()
         # Residents with held messages (loaded at start): the others cost no query per message.
         self._holding: set[str] = set()
@@ -320,8 +328,18 @@ class WhatsAppChannel:
         return str(data.get("lang") or self.config.bot.default_language)
 
     def _words(self, person: int) -> Words:
-        t = services_of(self.application).catalog.for_language(self._language(person))
-        return Words(choose=t("whatsapp.choose"), more=t("whatsapp.more_choices"))
+        language = self._language(person)
+        words = self._words_by_language.get(language)
+        if words is None:
+            catalog = services_of(self.application).catalog
+            t = catalog.for_language(language)
+            words = Words(
+                choose=t("whatsapp.choose"),
+                more=t("whatsapp.more_choices"),
+                rewordings=rewordings(catalog.texts[t.language]),
+            )
+            self._words_by_language[language] = words
+        return words
 
     # ------------------------------------------------------------------ inbound
 

@@ -12,6 +12,10 @@ As in nyaruka/courier, the send side alone decides the form:
   request message; other reply keyboards become buttons that answer with their label as text;
 * text is at most 4,096 characters and an interactive message's body at most 1,024: a longer
   text is split at line breaks, so that its last part carries the choices.
+* a catalog text that names Telegram things (the ``/id`` answer, the help, the location
+  button's label) is replaced by its WhatsApp wording, ``whatsapp.wording.<key>`` of the
+  catalog, wherever it stands as whole lines in what the bot says (:func:`reword`): the
+  handlers keep asking for the one text they know.
 
 Lengths are counted in UTF-16 units (as for Telegram); WhatsApp counts characters, so this
 errs on the safe side for emoji. Nothing here does I/O; :mod:`bot.whatsapp.channel` sends what
@@ -21,7 +25,8 @@ this module builds, and ``tests/whatsapp/test_rules.py`` holds the table of form
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import string
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -61,13 +66,25 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Rewording:
+    """A catalog text as it appears in what the bot says (``pattern``: whole lines, its
+    placeholders captured) and the WhatsApp wording that replaces it (``replacement``, with
+    some or all of the same placeholders)."""
+
+    pattern: re.Pattern[str]
+    replacement: str
+
+
+@dataclass(frozen=True)
 class Words:
-    """The few words the channel itself adds, in the resident's language (from the catalog)."""
+    """The channel's own words, in the resident's language (from the catalog)."""
 
     choose: str
     """The list message's button."""
     more: str
     """Body of the second and later lists of a long set of choices; ``{page}``/``{pages}``."""
+    rewordings: tuple[Rewording, ...] = ()
+    """Texts that name Telegram things, and what WhatsApp residents read instead."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +98,7 @@ class Outgoing:
 
 def compose(params: JSONDict, words: Words, *, text_key: str = "text") -> Outgoing:
     """The WhatsApp form of a ``sendMessage``/``editMessageText`` call's parameters."""
-    text = _plain(params, text_key)
+    text = reword(_plain(params, text_key), words.rewordings)
     markup = params.get("reply_markup")
     markup = markup if isinstance(markup, dict) else {}
     if _asks_location(markup):
@@ -200,6 +217,43 @@ def template_message(name: str, language: str, values: Sequence[str]) -> JSONDic
             ],
         },
     }
+
+
+WORDING_PREFIX: Final = "whatsapp.wording."
+
+
+def rewordings(texts: Mapping[str, str]) -> tuple[Rewording, ...]:
+    """One language's catalog texts (flattened keys) that have a WhatsApp wording: for each
+    ``whatsapp.wording.<key>``, the text of ``<key>`` to look for and that wording."""
+    return tuple(
+        Rewording(_as_pattern(texts[key.removeprefix(WORDING_PREFIX)]), wording)
+        for key, wording in texts.items()
+        if key.startswith(WORDING_PREFIX)
+    )
+
+
+def reword(text: str, found: Sequence[Rewording]) -> str:
+    """``text`` with every catalog text of ``found`` that stands in it as whole lines replaced
+    by its WhatsApp wording, with the values its placeholders had."""
+    for rewording in found:
+        text = rewording.pattern.sub(_wording(rewording.replacement), text)
+    return text
+
+
+def _wording(wording: str) -> Callable[[re.Match[str]], str]:
+    return lambda match: wording.format(**match.groupdict())
+
+
+def _as_pattern(template: str) -> re.Pattern[str]:
+    """A ``str.format`` template as a pattern of whole lines; a placeholder matches a run of
+    characters within a line (the same value again where it repeats)."""
+    parts, seen = [], set()
+    for literal, field, _spec, _conversion in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if field:
+            parts.append(f"(?P={field})" if field in seen else f"(?P<{field}>.+?)")
+            seen.add(field)
+    return re.compile("^" + "".join(parts) + "$", re.MULTILINE)
 
 
 def match_typed(text: str, choices: Sequence[Choice]) -> Choice | None:

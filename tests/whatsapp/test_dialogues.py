@@ -281,3 +281,42 @@ async def test_a_failed_status_for_the_window_sends_the_template_and_holds_the_n
     assert body_of(template).startswith(f"[ajung_kabar_laporan] {code} | Diverifikasi |")
     [again, _menu] = await siti.send("halo")
     assert body_of(again) == body_of(news.message)
+
+
+async def test_texts_that_name_telegram_things_read_as_whatsapp_has_them(bot: BotHarness) -> None:
+    """The same handlers answer; the channel gives WhatsApp its own wording for /id (an
+    official's tool on Telegram), the help, and the location button WhatsApp does not keep."""
+    siti = bot.whatsapp_person()
+    [ids] = await siti.send("/id")
+    assert body_of(ids) == (
+        "Perintah /id dipakai petugas kecamatan di Telegram. Di WhatsApp Bapak/Ibu tidak "
+        "memerlukannya: cukup pilih dari menu, atau ketik /start."
+    )
+    [help_text, *_] = await siti.send("/bantuan")
+    assert body_of(help_text) == (
+        "Layanan chat Kecamatan Ajung:\n"
+        "• /start: menu utama\n"
+        "• /lapor: laporkan gangguan ketertiban\n"
+        "• /status: cek laporan Bapak/Ibu\n"
+        "• /bahasa: ganti bahasa\n"
+        "• /batal: hentikan isian yang sedang berjalan\n"
+        "Untuk keadaan darurat hubungi 112 atau polisi 110."
+    )
+    await siti.send("/lapor")
+    await siti.tap("Parkir liar")
+    [ask_place] = await siti.tap("Ajung")
+    assert (kind(ask_place), body_of(ask_place)) == (
+        "location_request_message",
+        "Di mana tepatnya? Tekan tombol kirim lokasi di bawah, atau ketik nama jalan, dusun, "
+        "atau patokannya. Boleh keduanya.",
+    )
+    [hint] = await siti.post({"type": "sticker", "sticker": {"id": "1", "animated": False}})
+    assert kind(hint) == "location_request_message"
+    assert body_of(hint).endswith("Silakan tekan tombol kirim lokasi, atau ketik nama tempatnya.")
+    [noted] = await siti.send("depan pasar Ajung")
+    assert body_of(noted) == (
+        "Tempat dicatat. Bisa juga kirim lokasi lewat 📎 lalu Lokasi, atau tekan Lanjut."
+    )
+    # Telegram's residents read the catalog's own texts, unchanged.
+    [telegram_ids] = await bot.person().send("/id")
+    assert telegram_ids["text"] == "ID Telegram Bapak/Ibu: 5550001"

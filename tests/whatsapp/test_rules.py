@@ -3,6 +3,7 @@ labels are shortened, how long text is split (bot.whatsapp.rules)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -10,14 +11,19 @@ import pytest
 from bot.whatsapp.rules import (
     BODY_MAX,
     TEXT_MAX,
+    WORDING_PREFIX,
     Choice,
     Words,
     compose,
     match_typed,
+    reword,
+    rewordings,
     short_titles,
     split_tail,
     template_message,
 )
+from i18n import LANGUAGES, catalog
+from i18n.catalog import placeholders
 from iku.skm import UNSUR_BY_KEY
 from iku.text import utf16_length
 
@@ -198,3 +204,73 @@ def test_template_parameters_are_one_short_line_each() -> None:
     assert "\n" not in values[2] and "  " not in values[2] and values[2].endswith("…")
     assert utf16_length(values[2]) <= 200
     assert button["parameters"] == [{"type": "payload", "payload": "wa!held"}]
+
+
+# A catalog of one language, flattened, with WhatsApp wordings for two of its texts.
+TEXTS = {
+    "ids.private": "ID Telegram Bapak/Ibu: {user_id}",
+    "status.line": "Kode {code}: {status} ({code})",
+    "menu.title": "Silakan pilih layanan.",
+    f"{WORDING_PREFIX}ids.private": "Perintah /id untuk petugas di Telegram.",
+    f"{WORDING_PREFIX}status.line": "Laporan {code} sekarang {status}.",
+}
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [
+        pytest.param(
+            "ID Telegram Bapak/Ibu: 9013480489308882",
+            "Perintah /id untuk petugas di Telegram.",
+            id="placeholder-dropped",
+        ),
+        pytest.param(
+            "Halo.\nKode TRB-1: Selesai (TRB-1)\nSilakan pilih layanan.",
+            "Halo.\nLaporan TRB-1 sekarang Selesai.\nSilakan pilih layanan.",
+            id="placeholders-kept-between-other-lines",
+        ),
+        pytest.param(
+            "Kode TRB-1: Selesai (TRB-2)",
+            "Kode TRB-1: Selesai (TRB-2)",
+            id="a-repeated-placeholder-must-repeat-its-value",
+        ),
+        pytest.param(
+            "Catatan: ID Telegram Bapak/Ibu: 5",
+            "Catatan: ID Telegram Bapak/Ibu: 5",
+            id="only-whole-lines",
+        ),
+        pytest.param("Silakan pilih layanan.", "Silakan pilih layanan.", id="no-wording"),
+    ],
+)
+def test_a_text_that_names_telegram_things_is_reworded_for_whatsapp(sent: str, read: str) -> None:
+    assert reword(sent, rewordings(TEXTS)) == read
+    words = Words(choose="Pilih", more="", rewordings=rewordings(TEXTS))
+    [message] = compose({"chat_id": 1, "text": sent}, words).messages
+    assert message["text"]["body"] == read
+
+
+COMMAND = re.compile(r"/[a-z]+")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_whatsapp_wording_replaces_a_text_and_keeps_what_it_tells(language: str) -> None:
+    """A wording replaces an existing text, with no placeholder that text lacks, and names
+    every command that text names except /id (which is Telegram's): when the text gains a
+    command or a placeholder, the wording must follow, or this fails."""
+    texts = catalog().texts[language]
+    worded = {
+        key.removeprefix(WORDING_PREFIX): wording
+        for key, wording in texts.items()
+        if key.startswith(WORDING_PREFIX)
+    }
+    assert set(worded) == {
+        "help.text",
+        "ids.private",
+        "complaint.ask_place",
+        "complaint.place_received",
+        "complaint.hint_place",
+    }
+    for key, wording in worded.items():
+        assert placeholders(wording) == placeholders(texts[key]) - {"user_id"}, key
+        assert set(COMMAND.findall(texts[key])) - {"/id"} <= set(COMMAND.findall(wording)), key
+        assert "📍" not in wording, key  # Telegram's location button is not on WhatsApp
