@@ -222,9 +222,10 @@ async def running(
                     await application.stop()
                     # What the last updates started (a complaint's card) still gets done.
                     await settle(application)
-                    if whatsapp is not None:
-                        await whatsapp.close()
     finally:
+        # Also when the start failed or was stopped: the Graph API's connections are closed.
+        if (whatsapp := whatsapp_of(application)) is not None:
+            await whatsapp.close()
         await database.dispose()
 
 
