@@ -42,7 +42,14 @@ from telegram.error import TimedOut
 
 from bot.config import Config
 from bot.whatsapp import inbound
-from bot.whatsapp.graph import UNDELIVERABLE, WINDOW_CLOSED, GraphClient, GraphError, GraphTimeout
+from bot.whatsapp.graph import (
+    ATTEMPTS,
+    UNDELIVERABLE,
+    WINDOW_CLOSED,
+    GraphClient,
+    GraphError,
+    GraphTimeout,
+)
 from bot.whatsapp.inbound import MEDIA_PREFIX, QUERY_PREFIX, PayloadError, StatusReport
 from bot.whatsapp.rules import (
     Choice,
@@ -185,14 +192,16 @@ class WhatsAppChannel:
         parse mode, inline keyboard): sent now or, outside the window, held with ``template``
         (``{"name": <key of [whatsapp.templates]>, "language", "parameters"}``) sent instead.
 
-        Raises :class:`GraphError` and :class:`GraphTimeout` for the outbox to judge. The
-        choices it offers (the rating) are what a typed answer names from then on; a message
-        without any leaves the dialogue's choices as they were.
+        Raises :class:`GraphError` and :class:`GraphTimeout` for the outbox to judge, after one
+        try: the outbox backs off itself, and a Graph API outage must not hold its delivery
+        (Telegram's news included) for the client's retries of every resident. The choices it
+        offers (the rating) are what a typed answer names from then on; a message without any
+        leaves the dialogue's choices as they were.
         """
         out = compose(params, self._words(person))
         if out.choices:
             self._offered[person] = out.choices
-        await self._deliver(person, out.messages, template)
+        await self._deliver(person, out.messages, template, attempts=1)
 
     async def _notice(self, query_id: str, text: object) -> bool:
         """A button press's short answer ("this button is no longer valid"): a text message."""
@@ -231,40 +240,51 @@ class WhatsAppChannel:
             return status, json.dumps(body).encode()
 
     async def _deliver(
-        self, person: int, messages: Sequence[JSONDict], template: JSONDict | None
+        self,
+        person: int,
+        messages: Sequence[JSONDict],
+        template: JSONDict | None,
+        *,
+        attempts: int = ATTEMPTS,
     ) -> None:
         """Send ``messages`` now, or hold them (with the template sent instead) outside the
-        window."""
+        window; each call to the Graph API tried up to ``attempts`` times."""
         wa_id = identity(person)[1]
         if not await self._window_open(wa_id):
-            await self._hold_instead(person, messages, template)
+            await self._hold_instead(person, messages, template, attempts)
             return
         for index, message in enumerate(messages):
             try:
-                message_id = await self.graph.send(wa_id, message)
+                message_id = await self.graph.send(wa_id, message, attempts=attempts)
             except GraphError as error:
                 if error.code != WINDOW_CLOSED:
                     raise
                 self._last_message[wa_id] = CLOSED
-                await self._hold_instead(person, messages[index:], template)
+                await self._hold_instead(person, messages[index:], template, attempts)
                 return
             self._remember(message_id, _Sent(wa_id, message, template))
 
     async def _hold_instead(
-        self, person: int, messages: Sequence[JSONDict], template: JSONDict | None
+        self,
+        person: int,
+        messages: Sequence[JSONDict],
+        template: JSONDict | None,
+        attempts: int = ATTEMPTS,
     ) -> None:
         """Outside the window: the template goes, then the messages are held for the resident's
         next message. In that order, so a template that failed (and that the outbox tries
         again) leaves nothing held twice; after a timeout the template may have arrived, and
         its button must find the messages, so they are held all the same."""
         try:
-            await self._send_template(person, template)
+            await self._send_template(person, template, attempts)
         except GraphTimeout:
             await self._hold(identity(person)[1], messages)
             raise
         await self._hold(identity(person)[1], messages)
 
-    async def _send_template(self, person: int, template: JSONDict | None) -> None:
+    async def _send_template(
+        self, person: int, template: JSONDict | None, attempts: int = ATTEMPTS
+    ) -> None:
         if template is None:
             log.info("a message for a WhatsApp resident is held until they write again")
             return
@@ -278,7 +298,7 @@ class WhatsAppChannel:
         language = templates.language(str(template.get("language") or self._language(person)))
         values = [str(value) for value in template.get("parameters") or []]
         wa_id = identity(person)[1]
-        await self.graph.send(wa_id, template_message(name, language, values))
+        await self.graph.send(wa_id, template_message(name, language, values), attempts=attempts)
 
     def _remember(self, message_id: str, sent: _Sent) -> None:
         if not message_id:

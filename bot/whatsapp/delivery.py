@@ -13,8 +13,10 @@ What each outcome means, and why:
 - accepted, or held with the template sent instead: "sent" (the held message is stored and
   follows the resident's next message or the template's button);
 - 131026, 131021, 131030 (the number cannot receive it): "blocked", the resident marked;
-- 429, 5xx and WhatsApp's throttling codes, after the Graph client's own short retries: tried
-  again with the outbox's back-off;
+- 429, 5xx, WhatsApp's throttling codes and a refused connection: tried again with the
+  outbox's back-off, after the wait WhatsApp asked for if it did (one try per delivery run:
+  the Graph client's own quick retries would hold the whole outbox, Telegram's news too, for
+  seconds per resident during an outage);
 - a timeout on a new message: "unconfirmed", never sent blindly twice (as on Telegram);
 - any other refusal: "failed" for good, its code in the entry, never the number.
 """
@@ -72,5 +74,5 @@ def _judged(error: GraphError) -> Outcome:
     if error.code in UNDELIVERABLE:
         return Outcome("blocked", reason)
     if error.retryable:
-        return Outcome("retry", reason)
+        return Outcome("retry", reason, error.retry_after)
     return Outcome("failed", reason)

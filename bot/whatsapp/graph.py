@@ -34,12 +34,14 @@ LONGEST_DELAY: Final = 8.0
 
 
 class GraphError(Exception):
-    """A refusal or failure of the Graph API: HTTP status and WhatsApp's error code."""
+    """A refusal or failure of the Graph API: HTTP status, WhatsApp's error code, and the wait
+    it asked for (``Retry-After``, seconds), if any."""
 
-    def __init__(self, status: int, code: int) -> None:
+    def __init__(self, status: int, code: int, retry_after: float | None = None) -> None:
         super().__init__(f"Graph API error {code} (HTTP {status})")
         self.status = status
         self.code = code
+        self.retry_after = retry_after
 
     @property
     def retryable(self) -> bool:
@@ -79,10 +81,14 @@ class GraphClient:
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def send(self, wa_id: str, message: JSONDict) -> str:
-        """Send one message (a Graph message object without ``to``); WhatsApp's message id."""
+    async def send(self, wa_id: str, message: JSONDict, *, attempts: int = ATTEMPTS) -> str:
+        """Send one message (a Graph message object without ``to``); WhatsApp's message id.
+
+        ``attempts`` 1: no retry here, for a caller that backs off itself (the outbox)."""
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": wa_id}
-        answer = await self._call("POST", self.config.messages_url, json={**body, **message})
+        answer = await self._call(
+            "POST", self.config.messages_url, attempts=attempts, json={**body, **message}
+        )
         messages = answer.get("messages") or [{}]
         return str(messages[0].get("id") or "")
 
@@ -102,17 +108,21 @@ class GraphClient:
         response = await self._request("GET", url)
         return response.content
 
-    async def _call(self, method: str, url: str, **kwargs: Any) -> JSONDict:
-        response = await self._request(method, url, **kwargs)
+    async def _call(
+        self, method: str, url: str, *, attempts: int = ATTEMPTS, **kwargs: Any
+    ) -> JSONDict:
+        response = await self._request(method, url, attempts=attempts, **kwargs)
         try:
             answer = response.json()
         except ValueError:
             raise GraphError(response.status_code, 0) from None
         return answer if isinstance(answer, dict) else {}
 
-    async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def _request(
+        self, method: str, url: str, *, attempts: int = ATTEMPTS, **kwargs: Any
+    ) -> httpx.Response:
         delay = FIRST_DELAY
-        for attempt in range(1, ATTEMPTS + 1):
+        for attempt in range(1, attempts + 1):
             try:
                 response = await self._client.request(method, url, **kwargs)
             except httpx.TimeoutException:
@@ -120,16 +130,17 @@ class GraphClient:
             except httpx.TransportError as error:
                 failure: Exception = GraphError(503, 0)
                 name = type(error).__name__
-                if not isinstance(error, httpx.ConnectError) or attempt == ATTEMPTS:
+                if not isinstance(error, httpx.ConnectError) or attempt == attempts:
                     raise failure from None
             else:
                 if response.status_code < 400:
                     return response
-                failure = GraphError(response.status_code, _error_code(response))
+                asked = _retry_after(response)
+                failure = GraphError(response.status_code, _error_code(response), asked)
                 name = f"error {failure.code} (HTTP {failure.status})"
-                if not failure.retryable or attempt == ATTEMPTS:
+                if not failure.retryable or attempt == attempts:
                     raise failure
-                delay = max(delay, _retry_after(response))
+                delay = max(delay, min(asked or 0.0, LONGEST_DELAY))
             log.warning("Graph API %s; retry %d in %.1f s", name, attempt, delay)
             await self._sleep(delay)
             delay = min(delay * 2, LONGEST_DELAY)
@@ -144,9 +155,10 @@ def _error_code(response: httpx.Response) -> int:
         return 0
 
 
-def _retry_after(response: httpx.Response) -> float:
-    value = response.headers.get("Retry-After", "")
+def _retry_after(response: httpx.Response) -> float | None:
+    """The seconds of a ``Retry-After`` header, if it has a usable one."""
     try:
-        return min(float(value), LONGEST_DELAY)
+        seconds = float(response.headers.get("Retry-After", ""))
     except ValueError:
-        return 0.0
+        return None
+    return seconds if 0 <= seconds < float("inf") else None

@@ -171,12 +171,13 @@ async def test_a_whatsapp_complaint_handled_in_telegram_and_its_news_on_whatsapp
     )
     assert body_of(held).startswith(f"Kabar laporan {code}: Diproses.")
 
-    # 429 and 500 from the Graph API on the next news: retried, delivered once.
+    # 429 and 500 from the Graph API on the next news: retried, delivered once. The outbox
+    # backs off 5 s, then 10 s (the job's tick may add up to 10 s more).
     stand.graph.graph.fail_next(status=429, code=130429)
     stand.graph.graph.fail_next(status=500, code=1)
     seen = len(siti.inbox())
     await official_moves(stand, code, "✅ Selesai", "Sudah ditertibkan, motor dipindahkan.")
-    await wait_for(lambda: len(siti.inbox()) > seen)  # after the back-off
+    await wait_for(lambda: len(siti.inbox()) > seen, seconds=45)
     [done] = siti.inbox()[seen:]
     assert [error for _, _, error in stand.graph.graph.refused[-2:]] == [130429, 1]
     assert options(done) == ["1 Tidak puas", "2 Kurang puas", "3 Puas", "4 Sangat puas"]
