@@ -119,13 +119,18 @@ async def test_the_daily_limit_counts_each_channel_identity_apart(database: Data
         assert list(channels) == ["whatsapp", "telegram"]
 
 
+@pytest.mark.parametrize(
+    ("person", "channel"),
+    [(9, "telegram"), (WA_BASE + 6281234567890, "whatsapp")],
+    ids=["telegram", "whatsapp"],
+)
 async def test_a_submission_key_stores_one_response_however_often_it_is_sent(
-    database: Database,
+    database: Database, person: int, channel: str
 ) -> None:
     def record(key: str | None, limit: int = 0) -> Any:
         return surveys.record_chat_response(
             session,
-            person=9,
+            person=person,
             answers=answers(3),
             answered_at=NOW,
             tz=WIB,
@@ -140,7 +145,9 @@ async def test_a_submission_key_stores_one_response_however_often_it_is_sent(
         assert [await record(None) for _ in range(2)] == [True, True]
     async with database.sessions() as session:
         keys = (await session.scalars(select(SurveyResponse.submission_key))).all()
+        channels = (await session.scalars(select(Resident.channel).join(SurveyResponse))).all()
     assert sorted(keys, key=str) == sorted(["k1", "k2", None, None], key=str)
+    assert set(channels) == {channel}
 
 
 async def test_population_sums_the_months_that_overlap_the_period(database: Database) -> None:
