@@ -60,12 +60,21 @@ WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 # WhatsApp: a business number as people dial it, a Graph API version, the webhook's path,
 # an approved template's name and language, a secret that travels in an HTTP header.
+DIGITS = re.compile(r"[0-9]+")
 DISPLAY_NUMBER = re.compile(r"[0-9]{8,15}")
 API_VERSION = re.compile(r"v[0-9]+\.[0-9]+")
 WEBHOOK_PATH = re.compile(r"/[A-Za-z0-9_\-./]*")
 TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
 TEMPLATE_LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+
+
+def _shaped(pattern: re.Pattern[str], value: str, reason: str, *, optional: bool = False) -> str:
+    """``value`` if it matches ``pattern`` whole (or, ``optional``, is empty: not set); else
+    ValueError with ``reason``."""
+    if not (optional and not value) and not pattern.fullmatch(value):
+        raise ValueError(reason)
+    return value
 
 
 def _http_url(value: str) -> str:
@@ -362,18 +371,14 @@ class WhatsAppTemplates(_Section):
     @field_validator("status_update")
     @classmethod
     def _template_name(cls, value: str) -> str:
-        if not TEMPLATE_NAME.fullmatch(value):
-            raise ValueError(
-                "a template name is 1 to 512 of a-z, 0-9 and _, as in WhatsApp Manager"
-            )
-        return value
+        reason = "a template name is 1 to 512 of a-z, 0-9 and _, as in WhatsApp Manager"
+        return _shaped(TEMPLATE_NAME, value, reason)
 
     @field_validator("language_id", "language_en")
     @classmethod
     def _language_code(cls, value: str) -> str:
-        if not TEMPLATE_LANGUAGE.fullmatch(value):
-            raise ValueError("not a WhatsApp language code like id, en or en_US")
-        return value
+        reason = "not a WhatsApp language code like id, en or en_US"
+        return _shaped(TEMPLATE_LANGUAGE, value, reason)
 
     def language(self, bot_language: str) -> str:
         """The template language for a resident who reads ``bot_language`` (id or en)."""
@@ -405,18 +410,14 @@ class WhatsAppConfig(_Section):
     @field_validator("phone_number_id")
     @classmethod
     def _number_id(cls, value: str) -> str:
-        if value and not (value.isascii() and value.isdigit()):
-            raise ValueError("the phone number's id is digits only (WhatsApp Manager, API Setup)")
-        return value
+        reason = "the phone number's id is digits only (WhatsApp Manager, API Setup)"
+        return _shaped(DIGITS, value, reason, optional=True)
 
     @field_validator("display_number")
     @classmethod
     def _display_number(cls, value: str) -> str:
-        if value and not DISPLAY_NUMBER.fullmatch(value):
-            raise ValueError(
-                "8 to 15 digits in international form, without + or spaces, e.g. 6281234567890"
-            )
-        return value
+        reason = "8 to 15 digits in international form, without + or spaces, e.g. 6281234567890"
+        return _shaped(DISPLAY_NUMBER, value, reason, optional=True)
 
     # The values below are secrets: a message about them never repeats them.
     @field_validator("access_token", "app_secret", "verify_token")
@@ -424,9 +425,8 @@ class WhatsAppConfig(_Section):
     def _secret(cls, value: str) -> str:
         # Sent in HTTP headers or compared with what Meta sends: a stray line break or space
         # from copying would make every call fail later, in a less clear way.
-        if value and not HEADER_SAFE.fullmatch(value):
-            raise ValueError("has spaces or characters outside ASCII; copy it again from Meta")
-        return value
+        reason = "has spaces or characters outside ASCII; copy it again from Meta"
+        return _shaped(HEADER_SAFE, value, reason, optional=True)
 
     @field_validator("graph_url")
     @classmethod
@@ -436,16 +436,13 @@ class WhatsAppConfig(_Section):
     @field_validator("api_version")
     @classmethod
     def _api_version(cls, value: str) -> str:
-        if not API_VERSION.fullmatch(value):
-            raise ValueError("not a Graph API version like v23.0")
-        return value
+        return _shaped(API_VERSION, value, "not a Graph API version like v23.0")
 
     @field_validator("path")
     @classmethod
     def _path(cls, value: str) -> str:
-        if not WEBHOOK_PATH.fullmatch(value):
-            raise ValueError("a URL path like /whatsapp: / then letters, digits, - _ . /")
-        return value
+        reason = "a URL path like /whatsapp: / then letters, digits, - _ . /"
+        return _shaped(WEBHOOK_PATH, value, reason)
 
     @property
     def messages_url(self) -> str:
