@@ -7,7 +7,7 @@ import platform
 import sys
 from pathlib import Path
 
-from benchmarks import memory, report_scale, startup, throughput
+from benchmarks import memory, report_scale, startup, throughput, whatsapp
 
 
 def machine() -> str:
@@ -24,6 +24,7 @@ def machine() -> str:
 def main() -> None:
     residents = int(sys.argv[1]) if len(sys.argv) > 1 else throughput.DEFAULT_RESIDENTS
     rows = [*startup.main(), *memory.main(), *report_scale.main(), *throughput.main(residents)]
+    rows += whatsapp.main()
     width = max(len(name) for name, _, _ in rows)
     value_width = max(len(value) for _, value, _ in rows)
     print(f"machine: {machine()}")

@@ -14,26 +14,30 @@ from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+import httpx
 from telegram import BotCommand, BotCommandScopeChat
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseHandler,
     ContextTypes,
     TypeHandler,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import jobs
 from bot.config import Config
 from bot.persistence import DatabasePersistence
 from bot.processor import PerChatUpdateProcessor
+from bot.whatsapp.channel import BOT_DATA_KEY, WhatsAppChannel, whatsapp_of
+from bot.whatsapp.delivery import WhatsAppSender
+from bot.whatsapp.request import ChannelRouter, TelegramRateLimiter
 from db import migrate
 from db.base import utcnow
 from db.engine import Database
-from handlers import common, complaint, iku, plans, survey, trantib
+from db.residents import WHATSAPP
+from handlers import common, complaint, delivery, iku, plans, survey, trantib
 from handlers.context import AppContext, Services, services_of, settle
 from handlers.officials import ALL_ROLES, OFFICIAL_COMMANDS
 from i18n import catalog
@@ -71,13 +75,15 @@ def build_application(
     rate_limit: bool = True,
     extra_dialogues: Sequence[BaseHandler[Any, Any, Any]] = (),
     update_processor: PerChatUpdateProcessor | None = None,
+    whatsapp_transport: httpx.AsyncBaseTransport | None = None,
 ) -> BotApplication:
     """The bot, ready for ``run_polling``/``run_webhook`` or for driving in-process.
 
     ``request``/``updates_request`` replace the network (the offline Bot API of local mode and
     tests); ``clock`` replaces the wall clock in tests; ``extra_dialogues`` are registered with
     the bot's own dialogues (tests use it for a dialogue of their own); ``update_processor``
-    replaces the per-chat processor (benchmarks time every update with a subclass).
+    replaces the per-chat processor (benchmarks time every update with a subclass);
+    ``whatsapp_transport`` replaces the Graph API's network (an in-process stand-in).
     """
     database = Database(config.database.url)
     builder = (
@@ -98,10 +104,22 @@ def build_application(
     if rate_limit:
         # Retries only RetryAfter (429) answers, never a timeout: a timed-out message may have
         # arrived, and sending it twice confuses a resident more than a missing one.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
-    if request is not None:
+        builder = builder.rate_limiter(TelegramRateLimiter(max_retries=3))  # type: ignore[arg-type]
+    whatsapp = None
+    if config.whatsapp.enabled:
+        # Every Bot API call passes the router; those for WhatsApp chats never reach Telegram.
+        whatsapp = WhatsAppChannel(config, database, transport=whatsapp_transport)
+        builder = builder.request(ChannelRouter(request or _telegram_request(), whatsapp))
+        if request is not None:
+            builder = builder.get_updates_request(updates_request or request)
+    elif request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     application: BotApplication = builder.build()
+    if whatsapp is not None:
+        application.bot_data[BOT_DATA_KEY] = whatsapp
+        whatsapp.bind(application)
+        # The outbox's entries for WhatsApp residents go through the channel, not the Bot API.
+        delivery.add_sender(application, WHATSAPP, WhatsAppSender(whatsapp))
     menu = (*complaint.MENU, *survey.MENU, *common.MENU)
     application.bot_data["services"] = Services(
         config=config, database=database, catalog=catalog(), menu=menu, clock=clock
@@ -184,14 +202,22 @@ async def running(
             if set_commands:
                 await publish_commands(application)
             await application.start()
+            whatsapp = whatsapp_of(application)
+            if whatsapp is not None:
+                await whatsapp.resume()
             with settled_memory():
                 try:
                     yield
                 finally:
+                    if whatsapp is not None:
+                        await whatsapp.settle()
                     await application.stop()
                     # What the last updates started (a complaint's card) still gets done.
                     await settle(application)
     finally:
+        # Also when the start failed or was stopped: the Graph API's connections are closed.
+        if (whatsapp := whatsapp_of(application)) is not None:
+            await whatsapp.close()
         await database.dispose()
 
 
@@ -219,6 +245,11 @@ def settled_memory(young_threshold: int = GC_YOUNG_THRESHOLD) -> Iterator[None]:
     finally:
         gc.set_threshold(*previous)
         gc.unfreeze()
+
+
+def _telegram_request() -> BaseRequest:
+    """The request python-telegram-bot would have built itself for the Bot API calls."""
+    return HTTPXRequest(connection_pool_size=256)
 
 
 async def _initialize(

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot import logs
-from bot.config import Config, ConfigError, load_config, resolve_path
+from bot.config import Config, ConfigError, check_webhooks, load_config, resolve_path
 from iku.survey_forms import COLUMNS as FORM_COLUMNS
 
 if TYPE_CHECKING:
@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     chat = _command(commands, "chat", chat_locally, "talk to the bot in this terminal (no network)")
     chat.add_argument("--as", dest="role", choices=ROLES, default="resident", help="who you play")
     chat.add_argument("--database", metavar="URL", help="database URL (default: the config's)")
+    chat.add_argument(
+        "--channel",
+        choices=("telegram", "whatsapp"),
+        default="telegram",
+        help="whatsapp: the resident's dialogues as WhatsApp shows them",
+    )
 
     database = _command(commands, "db", None, "database schema migrations")
     db_commands = database.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -147,9 +153,18 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--all", action="store_true", help="one poster per configured service")
     qr.add_argument("--out", required=True, metavar="PATH", help="FILE.png, or a folder")
     qr.add_argument("--bot-username", metavar="NAME", help="default: [survey] bot_username")
+    qr.add_argument(
+        "--channel",
+        choices=("telegram", "whatsapp"),
+        default="telegram",
+        help="whatsapp: a wa.me link to [whatsapp] display_number with the service in the text",
+    )
 
     check = _command(commands, "check-config", check_config, "validate the configuration")
     check.add_argument("--for-run", action="store_true", help="also require the bot token")
+    check.add_argument(
+        "--webhook", metavar="URL", help="as `run --webhook URL` would use it (ports must differ)"
+    )
     return parser
 
 
@@ -192,7 +207,14 @@ def _config(
 ) -> Config:
     path = resolve_path(args.config, fallback_to_example=local)
     config = load_config(path, require_token=require_token)
-    logs.keep_secret(config.telegram.token, config.telegram.webhook_secret)
+    whatsapp = config.whatsapp
+    logs.keep_secret(
+        config.telegram.token,
+        config.telegram.webhook_secret,
+        whatsapp.access_token,
+        whatsapp.app_secret,
+        whatsapp.verify_token,
+    )
     return config
 
 
@@ -207,6 +229,8 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 def run_bot(args: argparse.Namespace) -> int:
     config = _config(args, require_token=True)
+    if args.webhook:
+        check_webhooks(config_path(args), config)
     configure_logging()
     from bot.runner import serve
 
@@ -217,8 +241,15 @@ def run_bot(args: argparse.Namespace) -> int:
 def chat_locally(args: argparse.Namespace) -> int:
     config = _config(args, local=True)
     configure_logging(logging.WARNING)
-    from bot.local import chat
+    from bot.local import chat, local_config
 
+    if args.channel == "whatsapp":
+        if args.role != "resident":
+            raise UsageError("--channel whatsapp plays a resident: officials work in Telegram")
+        from bot.whatsapp import local
+
+        asyncio.run(local.chat(local_config(config, "resident", args.database)))
+        return EXIT_OK
     asyncio.run(chat(config, role=args.role, database_url=args.database))
     return EXIT_OK
 
@@ -522,13 +553,8 @@ def survey_export(args: argparse.Namespace) -> int:
 
 def make_posters(args: argparse.Namespace) -> int:
     config = _config(args)
-    from pathlib import Path
-
     if bool(args.all) == bool(args.service):
         raise UsageError("name one SERVICE, or give --all (not both)")
-    username = args.bot_username or config.survey.bot_username
-    if not username:
-        raise UsageError("no bot username: pass --bot-username NAME or set [survey] bot_username")
     if args.all:
         services = list(config.survey.services)
     else:
@@ -537,27 +563,51 @@ def make_posters(args: argparse.Namespace) -> int:
             codes = ", ".join(s.code for s in config.survey.services)
             raise UsageError(f"unknown service {args.service!r}; codes: {codes}")
         services = [found]
-    from bot.posters import deep_link, poster_png
+    from bot.posters import poster_png
     from i18n import catalog
 
-    try:
-        links = [deep_link(username, service.code) for service in services]
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    t = catalog().for_language("id")  # the posters hang in an Indonesian office
+    links = _poster_links(args, config, services, t)
     out = Path(args.out)
+    suffix = "_whatsapp" if args.channel == "whatsapp" else ""
     if args.all or out.is_dir():
         out.mkdir(parents=True, exist_ok=True)
-        targets = [out / f"skm_{service.code}.png" for service in services]
+        targets = [out / f"skm_{service.code}{suffix}.png" for service in services]
     else:
         targets = [out]
-    t = catalog().for_language("id")  # the posters hang in an Indonesian office
-    for service, link, target in zip(services, links, targets, strict=True):
+    for service, (link, shown), target in zip(services, links, targets, strict=True):
         try:
-            target.write_bytes(poster_png(service, link, config.kecamatan.name, t))
+            target.write_bytes(poster_png(service, link, config.kecamatan.name, t, shown=shown))
         except OSError as error:
             raise UsageError(f"{target}: cannot be written: {error.strerror}") from None
         print(f"{target}: {service.code} {link}")
     return EXIT_OK
+
+
+def _poster_links(
+    args: argparse.Namespace, config: Config, services: list[Any], t: Any
+) -> list[tuple[str, str | None]]:
+    """Each service's link, and what the poster prints under the code (None: the link)."""
+    from bot.posters import deep_link, whatsapp_link
+
+    if args.channel == "whatsapp":
+        number = config.whatsapp.display_number
+        if not number:
+            raise UsageError("no WhatsApp number: set [whatsapp] display_number")
+        return [
+            (
+                whatsapp_link(number, t("whatsapp.survey_prefill", service=s.name, code=s.code)),
+                f"WhatsApp +{number}",
+            )
+            for s in services
+        ]
+    username = args.bot_username or config.survey.bot_username
+    if not username:
+        raise UsageError("no bot username: pass --bot-username NAME or set [survey] bot_username")
+    try:
+        return [(deep_link(username, service.code), None) for service in services]
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def _date(text: str) -> date:
@@ -572,7 +622,9 @@ def _date(text: str) -> date:
 
 def check_config(args: argparse.Namespace) -> int:
     path = resolve_path(args.config)
-    load_config(path, require_token=args.for_run)
+    config = load_config(path, require_token=args.for_run)
+    if args.webhook:
+        check_webhooks(path, config)
     print(f"{path}: OK")
     return EXIT_OK
 

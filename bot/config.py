@@ -30,6 +30,12 @@ from iku.complaints import ClockRules
 
 ENV_CONFIG = "AJUNG_BOT_CONFIG"
 ENV_TOKEN = "TELEGRAM_BOT_TOKEN"
+# WhatsApp's secrets may come from the environment too: (key of [whatsapp], variable).
+WHATSAPP_ENV = (
+    ("access_token", "WHATSAPP_ACCESS_TOKEN"),
+    ("app_secret", "WHATSAPP_APP_SECRET"),
+    ("verify_token", "WHATSAPP_VERIFY_TOKEN"),
+)
 DEFAULT_PATH = Path("config.toml")
 # The example doubles as the configuration of local mode when nobody wrote a config.toml yet.
 EXAMPLE_PATH = Path(__file__).resolve().parent.parent / "config.example.toml"
@@ -52,6 +58,30 @@ DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # A bot token from @BotFather: the bot's numeric id, a colon, the secret part.
 BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
+# WhatsApp: a business number as people dial it, a Graph API version, the webhook's path,
+# an approved template's name and language, a secret that travels in an HTTP header.
+DIGITS = re.compile(r"[0-9]+")
+DISPLAY_NUMBER = re.compile(r"[0-9]{8,15}")
+API_VERSION = re.compile(r"v[0-9]+\.[0-9]+")
+WEBHOOK_PATH = re.compile(r"/[A-Za-z0-9_\-./]*")
+TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
+TEMPLATE_LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
+HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+
+
+def _shaped(pattern: re.Pattern[str], value: str, reason: str, *, optional: bool = False) -> str:
+    """``value`` if it matches ``pattern`` whole (or, ``optional``, is empty: not set); else
+    ValueError with ``reason``."""
+    if not (optional and not value) and not pattern.fullmatch(value):
+        raise ValueError(reason)
+    return value
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("not an http:// or https:// URL")
+    return value
 
 
 def _distinct_labels(value: tuple[str, ...], one: str, many: str) -> tuple[str, ...]:
@@ -124,10 +154,7 @@ class TelegramConfig(_Section):
     @field_validator("base_url", "base_file_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("not an http:// or https:// URL")
-        return value
+        return _http_url(value)
 
     @field_validator("webhook_secret")
     @classmethod
@@ -356,6 +383,96 @@ class ComplaintsConfig(_Section):
         return time(hour, minute, tzinfo=tz)
 
 
+class WhatsAppTemplates(_Section):
+    """Message templates approved by Meta, sent when a resident's 24-hour window is closed."""
+
+    status_update: str = "ajung_kabar_laporan"
+    # WhatsApp's language code of each bot language the templates were approved in.
+    language_id: str = "id"
+    language_en: str = "en"
+
+    @field_validator("status_update")
+    @classmethod
+    def _template_name(cls, value: str) -> str:
+        reason = "a template name is 1 to 512 of a-z, 0-9 and _, as in WhatsApp Manager"
+        return _shaped(TEMPLATE_NAME, value, reason)
+
+    @field_validator("language_id", "language_en")
+    @classmethod
+    def _language_code(cls, value: str) -> str:
+        reason = "not a WhatsApp language code like id, en or en_US"
+        return _shaped(TEMPLATE_LANGUAGE, value, reason)
+
+    def language(self, bot_language: str) -> str:
+        """The template language for a resident who reads ``bot_language`` (id or en)."""
+        return self.language_en if bot_language == "en" else self.language_id
+
+
+class WhatsAppConfig(_Section):
+    """Residents on WhatsApp (Cloud API); officials stay in Telegram."""
+
+    enabled: bool = False
+    phone_number_id: str = ""
+    display_number: str = ""
+    access_token: str = ""
+    app_secret: str = ""
+    verify_token: str = ""
+    graph_url: str = "https://graph.facebook.com"
+    api_version: str = "v23.0"
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8443, ge=1, le=65535)
+    path: str = "/whatsapp"
+    templates: WhatsAppTemplates = WhatsAppTemplates()
+
+    @field_validator("phone_number_id", mode="before")
+    @classmethod
+    def _digits_as_text(cls, value: object) -> object:
+        # The id is a long number; TOML lets people write it with or without quotes.
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("phone_number_id")
+    @classmethod
+    def _number_id(cls, value: str) -> str:
+        reason = "the phone number's id is digits only (WhatsApp Manager, API Setup)"
+        return _shaped(DIGITS, value, reason, optional=True)
+
+    @field_validator("display_number")
+    @classmethod
+    def _display_number(cls, value: str) -> str:
+        reason = "8 to 15 digits in international form, without + or spaces, e.g. 6281234567890"
+        return _shaped(DISPLAY_NUMBER, value, reason, optional=True)
+
+    # The values below are secrets: a message about them never repeats them.
+    @field_validator("access_token", "app_secret", "verify_token")
+    @classmethod
+    def _secret(cls, value: str) -> str:
+        # Sent in HTTP headers or compared with what Meta sends: a stray line break or space
+        # from copying would make every call fail later, in a less clear way.
+        reason = "has spaces or characters outside ASCII; copy it again from Meta"
+        return _shaped(HEADER_SAFE, value, reason, optional=True)
+
+    @field_validator("graph_url")
+    @classmethod
+    def _graph_url(cls, value: str) -> str:
+        return _http_url(value)
+
+    @field_validator("api_version")
+    @classmethod
+    def _api_version(cls, value: str) -> str:
+        return _shaped(API_VERSION, value, "not a Graph API version like v23.0")
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        reason = "a URL path like /whatsapp: / then letters, digits, - _ . /"
+        return _shaped(WEBHOOK_PATH, value, reason)
+
+    @property
+    def messages_url(self) -> str:
+        """Where messages are sent: ``{graph_url}/{api_version}/{phone_number_id}/messages``."""
+        return f"{self.graph_url.rstrip('/')}/{self.api_version}/{self.phone_number_id}/messages"
+
+
 class Config(_Section):
     kecamatan: KecamatanConfig = KecamatanConfig()
     telegram: TelegramConfig = TelegramConfig()
@@ -366,6 +483,7 @@ class Config(_Section):
     bot: BotConfig = BotConfig()
     survey: SurveyConfig = SurveyConfig()
     complaints: ComplaintsConfig = ComplaintsConfig()
+    whatsapp: WhatsAppConfig = WhatsAppConfig()
 
 
 def resolve_path(cli_path: str | None, *, fallback_to_example: bool = False) -> Path:
@@ -386,10 +504,8 @@ def resolve_path(cli_path: str | None, *, fallback_to_example: bool = False) -> 
 def load_config(path: Path, *, require_token: bool = False) -> Config:
     """Read and validate ``path``; raise :class:`ConfigError` with a one-line reason."""
     raw = _read_toml(path)
-    if token := os.environ.get(ENV_TOKEN):
-        raw.setdefault("telegram", {})
-        if isinstance(raw["telegram"], dict):
-            raw["telegram"]["token"] = token
+    _from_environment(raw, "telegram", (("token", ENV_TOKEN),))
+    _from_environment(raw, "whatsapp", WHATSAPP_ENV)
     try:
         config = Config.model_validate(_tuples(raw))
     except ValidationError as exc:
@@ -398,7 +514,46 @@ def load_config(path: Path, *, require_token: bool = False) -> Config:
         raise ConfigError(
             f"{path}: [telegram] token: missing; set it in the file or in ${ENV_TOKEN}"
         )
+    if require_token:
+        _check_whatsapp(path, config.whatsapp)
     return config
+
+
+def _from_environment(raw: dict[str, Any], section: str, keys: tuple[tuple[str, str], ...]) -> None:
+    """Secrets set in the environment win over the file."""
+    for key, variable in keys:
+        if value := os.environ.get(variable):
+            raw.setdefault(section, {})
+            if isinstance(raw[section], dict):
+                raw[section][key] = value
+
+
+def _check_whatsapp(path: Path, whatsapp: WhatsAppConfig) -> None:
+    """What ``run`` needs when WhatsApp is on: the number's id and the three secrets."""
+    if not whatsapp.enabled:
+        return
+    if not whatsapp.phone_number_id:
+        raise ConfigError(
+            f"{path}: [whatsapp] phone_number_id: missing (WhatsApp Manager, API Setup)"
+        )
+    for key, variable in WHATSAPP_ENV:
+        if not getattr(whatsapp, key):
+            raise ConfigError(
+                f"{path}: [whatsapp] {key}: missing; set it in the file or in ${variable}"
+            )
+
+
+def check_webhooks(path: Path, config: Config) -> None:
+    """With ``run --webhook``, Telegram's webhook server and WhatsApp's cannot share a port."""
+    telegram, whatsapp = config.telegram, config.whatsapp
+    if whatsapp.enabled and (telegram.webhook_listen, telegram.webhook_port) == (
+        whatsapp.listen,
+        whatsapp.port,
+    ):
+        raise ConfigError(
+            f"{path}: [whatsapp] port: {whatsapp.port} on {whatsapp.listen} is already "
+            "[telegram] webhook_port; give one of them another port"
+        )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -7,6 +7,9 @@ carries it after ``/bot`` (``.../bot<token>/getMe``, ``.../file/bot<token>/photo
 line written passes through :func:`redact`: the secrets this process was given are replaced by
 :data:`MASK`, and so is anything shaped like a bot token or a Bot API URL's token part, in case
 a token arrives that the process was not told about (a second bot, a typo in the environment).
+WhatsApp's secrets (access token, app secret, verify token) are kept the same way, and the
+number the bot knows a WhatsApp resident by (``db.residents.WA_BASE`` plus the phone number) is
+masked wherever it appears: it is the resident's phone number in disguise.
 """
 
 from __future__ import annotations
@@ -23,6 +26,12 @@ HANDLER_NAME = "ajung-bot"
 TOKEN_SHAPE = re.compile(r"\d{6,}(?::|%3A)[A-Za-z0-9_-]{30,}")
 # What follows "/bot" in a Bot API URL up to the next "/" (the token, possibly percent-encoded).
 BOT_URL = re.compile(r"(?<=/bot)[^/\s'\"`<>]+")
+# A WhatsApp resident's person number: 2**53 plus a phone number of at most 15 digits. The
+# values of db.residents (WA_BASE, WA_ID_DIGITS), written out so that every command's start
+# does not load SQLAlchemy for them (tests/bot/test_logs.py checks that they agree).
+WHATSAPP_PERSON = re.compile(r"(?<!\d)(?:9\d{15}|1000\d{13})(?!\d)")
+WA_BASE = 2**53
+WA_LIMIT = WA_BASE + 10**15
 # Shorter "secrets" would mask ordinary words and numbers.
 MIN_SECRET_LENGTH = 8
 
@@ -37,11 +46,17 @@ def keep_secret(*values: str) -> None:
 
 
 def redact(text: str) -> str:
-    """``text`` with every known secret, token-shaped string and Bot API URL token masked."""
+    """``text`` with every known secret, token-shaped string, Bot API URL token and WhatsApp
+    resident's number masked."""
     for secret in sorted(_secrets, key=len, reverse=True):
         text = text.replace(secret, MASK)
     text = TOKEN_SHAPE.sub(MASK, text)
+    text = WHATSAPP_PERSON.sub(_whatsapp_person, text)
     return BOT_URL.sub(MASK, text)
+
+
+def _whatsapp_person(found: re.Match[str]) -> str:
+    return MASK if WA_BASE <= int(found.group()) < WA_LIMIT else found.group()
 
 
 class RedactingFilter(logging.Filter):

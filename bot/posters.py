@@ -3,7 +3,9 @@
 Each poster is an A5 portrait PNG at 150 dpi (874 x 1240 px, prints sharp on A5 or A4): the
 survey's title and the kecamatan, the service name, the QR code of the deep link
 ``https://t.me/<bot>?start=skm_<SERVICE>`` (which opens the survey with the service chosen), the
-link in letters for phones without a QR reader, and one line of invitation. The link is also
+link in letters for phones without a QR reader, and one line of invitation. The WhatsApp
+poster's code opens ``https://wa.me/<number>?text=<text naming the service>`` instead, and
+prints the number. The link is also
 stored in the PNG's ``Link`` text chunk, so a poster can be checked without scanning it.
 
 qrcode and Pillow are imported here only, and this module only by the ``qr`` command. Pillow's
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import quote
 
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
@@ -38,8 +41,17 @@ def deep_link(bot_username: str, service_code: str) -> str:
     return f"https://t.me/{username}?start={DEEP_LINK_PREFIX}{service_code}"
 
 
-def poster_png(service: SurveyService, link: str, kecamatan: str, t: Texts) -> bytes:
-    """The poster of ``service`` as PNG bytes."""
+def whatsapp_link(display_number: str, prefilled: str) -> str:
+    """``https://wa.me/6281...?text=...``: opens a chat with the office's WhatsApp number with
+    ``prefilled`` in the message box; sent, it starts the survey (it carries ``skm_<CODE>``)."""
+    return f"https://wa.me/{display_number}?text={quote(prefilled, safe='')}"
+
+
+def poster_png(
+    service: SurveyService, link: str, kecamatan: str, t: Texts, *, shown: str | None = None
+) -> bytes:
+    """The poster of ``service`` as PNG bytes; ``shown`` is printed under the code instead of
+    the link (a WhatsApp link with its text is too long to type)."""
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     y = MARGIN
@@ -49,7 +61,7 @@ def poster_png(service: SurveyService, link: str, kecamatan: str, t: Texts) -> b
     code = _qr(link)
     image.paste(code, ((WIDTH - code.width) // 2, y + 30 + (QR_SIZE - code.height) // 2))
     y += 30 + QR_SIZE
-    y = _centred(draw, link.removeprefix("https://"), y + 10, size=26)
+    y = _centred(draw, shown or link.removeprefix("https://"), y + 10, size=26)
     _centred(draw, t("poster.invitation"), y + 30, size=32)
     info = PngInfo()
     info.add_text("Link", link)

@@ -1,4 +1,5 @@
-"""``ajung-bot run``: serve Telegram until SIGTERM or SIGINT, then stop cleanly.
+"""``ajung-bot run``: serve Telegram (and WhatsApp's webhook when enabled) until SIGTERM or
+SIGINT, then stop cleanly.
 
 The lifecycle is written out (rather than ``run_polling``) so that migrations run before the
 persisted conversations are loaded, and so that the state is flushed on every kind of stop.
@@ -17,6 +18,8 @@ from telegram.error import TelegramError
 
 from bot.app import BotApplication, Stopped, build_application, running, unless_stopped
 from bot.config import Config
+from bot.whatsapp.channel import whatsapp_of
+from bot.whatsapp.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +43,30 @@ async def _serve_until(
 ) -> None:
     updater = application.updater
     assert updater is not None
+    whatsapp = None
     try:
         # Its first call (deleteWebhook or setWebhook) is retried for as long as it fails.
         await unless_stopped(_receive_updates(application, config, webhook_url), stop)
-        log.info("ready: %s", "webhook" if webhook_url else "long polling")
+        whatsapp = await _serve_whatsapp(application, config)
+        how = "webhook" if webhook_url else "long polling"
+        log.info("ready: %s%s", how, " and the WhatsApp webhook" if whatsapp else "")
         await stop.wait()
     finally:
         log.info("stopping: finishing the updates in hand and saving state")
+        if whatsapp is not None:
+            await whatsapp.stop()
         if updater.running:
             await updater.stop()
+
+
+async def _serve_whatsapp(application: BotApplication, config: Config) -> WebhookServer | None:
+    """WhatsApp's webhook beside Telegram's polling or webhook, when ``[whatsapp] enabled``."""
+    channel = whatsapp_of(application)
+    if channel is None:
+        return None
+    server = WebhookServer(channel, config.whatsapp)
+    await server.start()
+    return server
 
 
 async def _receive_updates(

@@ -39,7 +39,7 @@ from db.models import (
     ComplaintRating,
     Resident,
 )
-from db.residents import TELEGRAM, fetch_resident, resident_id
+from db.residents import WHATSAPP, fetch_resident, identity, person_of, resident_id
 from db.upsert import dialect_insert
 from iku.complaints import (
     EXCLUDED_REASONS,
@@ -129,6 +129,9 @@ class ComplaintRecord:
     card_chat_id: int | None
     card_message_id: int | None
     photos: tuple[PhotoRecord, ...] = ()
+    # The number a WhatsApp reporter writes from, so officials can call back; None for anonim
+    # complaints and for Telegram reporters (Telegram shows no number). Cards only, never exports.
+    reporter_phone: str | None = None
 
     @property
     def has_location(self) -> bool:
@@ -149,12 +152,18 @@ class EventRecord:
 
 @dataclass(frozen=True)
 class ReporterContact:
-    """Where to send a reporter the news of their complaint (never shown to officials)."""
+    """Where to send a reporter the news of their complaint (never shown to officials): the
+    channel and the channel's own id, as the outbox stores them; :attr:`person` is the private
+    chat id the bot knows them by (see ``db.residents.identity``)."""
 
+    channel: str
     external_id: str
     language: str
     blocked: bool
-    channel: str = TELEGRAM
+
+    @property
+    def person(self) -> int:
+        return person_of(self.channel, self.external_id)
 
 
 @dataclass(frozen=True)
@@ -258,6 +267,10 @@ async def record_complaint(
     )
     reporter_id = reporter.id if reporter else None
     recorded_by_id = recorder.id if recorder else None
+    channel = new.channel
+    if channel is Channel.CHAT and reporter is not None and reporter.channel == WHATSAPP:
+        # The dialogue is the same on both; the register tells them apart.
+        channel = Channel.WHATSAPP
     number = await _next_number(session, received_on.year)
     due = due_dates(received_on, rules)
     complaint = Complaint(
@@ -265,7 +278,7 @@ async def record_complaint(
         year=received_on.year,
         number=number,
         submission_key=new.submission_key,
-        channel=new.channel.value,
+        channel=channel.value,
         category=new.category,
         desa=new.desa,
         place=new.place,
@@ -311,6 +324,7 @@ async def record_complaint(
         reporter.display_name if reporter else None,
         recorder.display_name if recorder else None,
         [_photo(photo) for photo in photos],
+        _phone(reporter.channel, reporter.external_id) if reporter else None,
     )
 
 
@@ -567,11 +581,30 @@ _Recorder = aliased(Resident)
 
 
 def _complaint_query() -> Any:
+    """Complaints with their reporter's name and channel identity and their recorder's name
+    (rows for :func:`_from_row`)."""
     return (
-        select(Complaint, _Reporter.display_name, _Recorder.display_name)
+        select(
+            Complaint,
+            _Reporter.display_name,
+            _Recorder.display_name,
+            _Reporter.channel,
+            _Reporter.external_id,
+        )
         .outerjoin(_Reporter, _Reporter.id == Complaint.reporter_id)
         .outerjoin(_Recorder, _Recorder.id == Complaint.recorded_by_id)
     )
+
+
+def _phone(channel: str, external_id: str) -> str | None:
+    """The callable number of a reporter: WhatsApp ids are phone numbers, Telegram ids are not."""
+    return f"+{external_id}" if channel == WHATSAPP else None
+
+
+def _from_row(row: Any, photos: Sequence[PhotoRecord] = ()) -> ComplaintRecord:
+    """A record from a row of :func:`_complaint_query`."""
+    phone = _phone(row[3], row[4]) if row[3] is not None else None
+    return _record(row[0], row[1], row[2], photos, phone)
 
 
 def _record(
@@ -579,8 +612,10 @@ def _record(
     reporter_name: str | None,
     recorder_name: str | None,
     photos: Sequence[PhotoRecord] = (),
+    reporter_phone: str | None = None,
 ) -> ComplaintRecord:
     privacy = Privacy(row.privacy)
+    anonim = privacy is Privacy.ANONIM
     return ComplaintRecord(
         id=row.id,
         code=row.code,
@@ -600,11 +635,12 @@ def _record(
         closed_at=row.closed_at,
         reporter_id=row.reporter_id,
         # Perpres 76/2013: an anonim reporter's identity never leaves this module.
-        reporter_name=None if privacy is Privacy.ANONIM else reporter_name,
+        reporter_name=None if anonim else reporter_name,
         recorded_by_name=recorder_name,
         card_chat_id=row.card_chat_id,
         card_message_id=row.card_message_id,
         photos=tuple(photos),
+        reporter_phone=None if anonim else reporter_phone,
     )
 
 
@@ -615,7 +651,7 @@ async def _fetch_one(
     if row is None:
         return None
     photos = await fetch_photos(session, row[0].id)
-    return _record(row[0], row[1], row[2], photos)
+    return _from_row(row, photos)
 
 
 async def fetch_complaint(session: AsyncSession, complaint_id: int) -> ComplaintRecord | None:
@@ -685,7 +721,7 @@ async def fetch_reporter_complaints(
         .order_by(Complaint.received_at.desc(), Complaint.id.desc())
         .limit(limit)
     )
-    return [_record(row[0], row[1], row[2]) for row in rows]
+    return [_from_row(row) for row in rows]
 
 
 async def fetch_own_complaints(
@@ -743,14 +779,16 @@ async def fetch_complaint_with_events(
 
 
 async def count_open_of_person(session: AsyncSession, person: int, day: date) -> int:
-    """The person's (Telegram user id) complaints received on the local ``day``, still open."""
+    """The person's (see ``db.residents.identity``) complaints received on the local ``day``,
+    still open."""
+    channel, external_id = identity(person)
     count = await session.scalar(
         select(func.count())
         .select_from(Complaint)
         .join(Resident, Resident.id == Complaint.reporter_id)
         .where(
-            Resident.channel == TELEGRAM,
-            Resident.external_id == str(person),
+            Resident.channel == channel,
+            Resident.external_id == external_id,
             Complaint.received_on == day,
             Complaint.status.in_([s.value for s in OPEN_STATUSES]),
         )
@@ -764,7 +802,7 @@ async def fetch_reporter_contact(
     """Where the reporter of a complaint is reached; None when an official entered it."""
     row = (
         await session.execute(
-            select(Resident.external_id, Resident.language, Resident.blocked, Resident.channel)
+            select(Resident.channel, Resident.external_id, Resident.language, Resident.blocked)
             .join(Complaint, Complaint.reporter_id == Resident.id)
             .where(Complaint.id == complaint_id)
         )
@@ -911,7 +949,7 @@ async def fetch_overdue_not_noticed(session: AsyncSession, today: date) -> list[
         .where(overdue_condition(today), Complaint.id.not_in(noticed))
         .order_by(Complaint.received_at, Complaint.id)
     )
-    return [_record(row[0], row[1], row[2]) for row in rows]
+    return [_from_row(row) for row in rows]
 
 
 async def fetch_open(
@@ -937,7 +975,7 @@ async def fetch_open(
         .limit(limit)
         .offset(offset)
     )
-    return [_record(row[0], row[1], row[2]) for row in rows], int(total or 0)
+    return [_from_row(row) for row in rows], int(total or 0)
 
 
 async def fetch_figures(

@@ -431,3 +431,40 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     error: Mapped[str] = mapped_column(String(100), default="")
+
+
+# --------------------------------------------------------------------- WhatsApp
+
+
+class WhatsAppInbound(Base):
+    """A message from a WhatsApp resident, stored before the webhook is acknowledged.
+
+    ``message_id`` (WhatsApp's ``wamid``) is unique, so a redelivery is stored and processed
+    once. ``payload`` (the message and the sender's profile name) is cleared once handled;
+    ``sent_at`` stays for the 24-hour window. Never exported, never logged.
+    """
+
+    __tablename__ = "whatsapp_inbound"
+    __table_args__ = (
+        Index("ix_whatsapp_inbound_wa_id_sent_at", "wa_id", "sent_at"),
+        Index("ix_whatsapp_inbound_handled_at", "handled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(128), unique=True)
+    wa_id: Mapped[str] = mapped_column(String(20))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class WhatsAppHeld(Base):
+    """A message for a resident whose 24-hour window was closed, sent when they write again."""
+
+    __tablename__ = "whatsapp_held"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    wa_id: Mapped[str] = mapped_column(String(20), index=True)
+    message: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,34 +1,72 @@
-"""Queries on residents: the people who talk to the bot, whatever their role."""
+"""Queries on residents: the people who talk to the bot, whatever their role.
+
+A person is known to the bot by one number, the id python-telegram-bot shows as the user and
+private chat id. On Telegram it is the Telegram user id; a WhatsApp resident gets a synthetic
+one, :data:`WA_BASE` plus their WhatsApp id (``wa_id``, the phone number in international form,
+at most 15 digits). Telegram ids have at most 52 significant bits, so the two never meet.
+:func:`identity` turns the number back into the channel and the channel's own id, which is what
+the ``residents`` table stores; every query here takes the number and does that one mapping.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Resident
 from db.upsert import upsert
 
 TELEGRAM = "telegram"
+WHATSAPP = "whatsapp"
+# 2**53: above every Telegram id, and 2**53 + a 15-digit wa_id still fits a signed 64-bit column.
+WA_BASE = 2**53
+WA_ID_DIGITS = 15
+
+
+def identity(person: int) -> tuple[str, str]:
+    """``(channel, external_id)`` of the person the bot knows as ``person``."""
+    if person >= WA_BASE:
+        return WHATSAPP, str(person - WA_BASE)
+    return TELEGRAM, str(person)
+
+
+def person_of(channel: str, external_id: str) -> int:
+    """The id the bot knows a person by, from the channel's own id (inverse of :func:`identity`).
+
+    ValueError for a WhatsApp id that is not 1 to 15 digits.
+    """
+    if channel == WHATSAPP:
+        if not (external_id.isascii() and external_id.isdigit()) or not (
+            1 <= len(external_id) <= WA_ID_DIGITS
+        ):
+            raise ValueError("a WhatsApp id is 1 to 15 digits")
+        return WA_BASE + int(external_id)
+    return int(external_id)
+
+
+def is_whatsapp(person: int) -> bool:
+    """Whether ``person`` (a user or private chat id) is a WhatsApp resident."""
+    return person >= WA_BASE
 
 
 async def record_resident(
     session: AsyncSession,
     *,
-    external_id: int | str,
+    person: int,
     display_name: str,
     language: str,
     seen_at: datetime,
-    channel: str = TELEGRAM,
 ) -> None:
     """Create the resident on first contact, else refresh name, language and last seen.
 
     A resident who writes again is evidently no longer blocking the bot, so the flag is cleared.
     """
+    channel, external_id = identity(person)
     row = {
         "channel": channel,
-        "external_id": str(external_id),
+        "external_id": external_id,
         "display_name": display_name[:200],
         "language": language,
         "first_seen": seen_at,
@@ -40,49 +78,31 @@ async def record_resident(
     await upsert(session, Resident, [row], keys=("channel", "external_id"), update=refreshed)
 
 
-async def resident_id(
-    session: AsyncSession, external_id: int | str | None, *, channel: str = TELEGRAM
-) -> int | None:
-    """The internal id of the person with this channel id, if they have written to the bot."""
-    if external_id is None:
+def _is(person: int) -> ColumnElement[bool]:
+    """The condition that selects ``person``'s row."""
+    channel, external_id = identity(person)
+    return and_(Resident.channel == channel, Resident.external_id == external_id)
+
+
+async def resident_id(session: AsyncSession, person: int | None) -> int | None:
+    """The internal id of this person, if they have written to the bot."""
+    if person is None:
         return None
-    found: int | None = await session.scalar(
-        select(Resident.id).where(
-            Resident.channel == channel, Resident.external_id == str(external_id)
-        )
-    )
+    found: int | None = await session.scalar(select(Resident.id).where(_is(person)))
     return found
 
 
-async def fetch_resident(
-    session: AsyncSession, external_id: int | str | None, *, channel: str = TELEGRAM
-) -> Resident | None:
-    """The person with this channel id, if they have written to the bot."""
-    if external_id is None:
+async def fetch_resident(session: AsyncSession, person: int | None) -> Resident | None:
+    """This person's row, if they have written to the bot."""
+    if person is None:
         return None
-    return await session.scalar(
-        select(Resident).where(
-            Resident.channel == channel, Resident.external_id == str(external_id)
-        )
-    )
+    return await session.scalar(select(Resident).where(_is(person)))
 
 
-async def update_language(
-    session: AsyncSession, external_id: int | str, language: str, *, channel: str = TELEGRAM
-) -> None:
-    await session.execute(
-        update(Resident)
-        .where(Resident.channel == channel, Resident.external_id == str(external_id))
-        .values(language=language)
-    )
+async def update_language(session: AsyncSession, person: int, language: str) -> None:
+    await session.execute(update(Resident).where(_is(person)).values(language=language))
 
 
-async def mark_blocked(
-    session: AsyncSession, external_id: int | str, *, channel: str = TELEGRAM
-) -> None:
-    """Remember that the person blocked the bot, so nobody retries sending to them."""
-    await session.execute(
-        update(Resident)
-        .where(Resident.channel == channel, Resident.external_id == str(external_id))
-        .values(blocked=True)
-    )
+async def mark_blocked(session: AsyncSession, person: int) -> None:
+    """Remember that the person blocked the bot (or cannot be reached), so nobody retries."""
+    await session.execute(update(Resident).where(_is(person)).values(blocked=True))

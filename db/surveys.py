@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CHANNEL_CHAT, CHANNEL_PAPER, Resident, SurveyPopulation, SurveyResponse
-from db.residents import TELEGRAM, record_resident, resident_id
+from db.residents import identity, record_resident, resident_id
 from db.upsert import upsert
 from iku.skm import UNSUR_KEYS, time_slot
 from iku.survey_forms import AGE_GROUPS, PaperForm, SurveyAnswers
@@ -76,7 +76,7 @@ def _row(answers: SurveyAnswers) -> dict[str, Any]:
 async def record_chat_response(
     session: AsyncSession,
     *,
-    external_id: int | str,
+    person: int,
     answers: SurveyAnswers,
     answered_at: datetime,
     tz: ZoneInfo,
@@ -94,6 +94,7 @@ async def record_chat_response(
     every survey's end, and each statement is a round trip to the database.
     """
     local = answered_at.astimezone(tz)
+    channel, external_id = identity(person)
     values = {
         **_row(answers),
         "channel": CHANNEL_CHAT,
@@ -101,7 +102,8 @@ async def record_chat_response(
         "local_date": local.date(),
         "time_slot": time_slot(local.time()),
         "recorded_at": answered_at,
-        "external_id": str(external_id),
+        "resident_channel": channel,
+        "external_id": external_id,
         "daily_limit": daily_limit,
         "submission_key": submission_key,
     }
@@ -112,10 +114,10 @@ async def record_chat_response(
         return True
     # Nothing inserted: the limit was reached, or (rarely) the bookkeeping that records every
     # person before their first update failed and there is no residents row yet.
-    if await resident_id(session, external_id) is not None:
+    if await resident_id(session, person) is not None:
         return False
     await record_resident(
-        session, external_id=external_id, display_name="", language="id", seen_at=answered_at
+        session, person=person, display_name="", language="id", seen_at=answered_at
     )
     return await _inserted(session, statement, values)
 
@@ -147,7 +149,7 @@ def _chat_insert(limited: bool) -> Insert:
     # A NULL key equals nothing: a response without one is never held back by this.
     stored_before = exists().where(responses.c.submission_key == params["submission_key"])
     source = select(*params.values(), residents.c.id).where(
-        residents.c.channel == TELEGRAM,
+        residents.c.channel == bindparam("resident_channel"),
         residents.c.external_id == bindparam("external_id"),
         ~stored_before,
     )
@@ -172,12 +174,15 @@ _SUBMITTED = select(exists().where(SurveyResponse.submission_key == bindparam("s
 
 
 async def fetch_chat_responses_today(
-    session: AsyncSession, external_id: int | str, service: str, day: date
+    session: AsyncSession, person: int, service: str, day: date
 ) -> int:
-    """How many chat responses the Telegram user gave for ``service`` on local ``day``."""
+    """How many chat responses the person (see ``db.residents.identity``) gave for ``service``
+    on local ``day``. Counted per channel identity: the same human on Telegram and on WhatsApp
+    is two people to the bot, since nothing ties the two accounts together."""
+    channel, external_id = identity(person)
     count = await session.scalar(
         _RESPONSES_TODAY,
-        {"external_id": str(external_id), "day": day, "service": service},
+        {"channel": channel, "external_id": external_id, "day": day, "service": service},
     )
     return int(count or 0)
 
@@ -188,7 +193,7 @@ _RESPONSES_TODAY = (
     .select_from(SurveyResponse)
     .join(Resident, Resident.id == SurveyResponse.resident_id)
     .where(
-        Resident.channel == TELEGRAM,
+        Resident.channel == bindparam("channel"),
         Resident.external_id == bindparam("external_id"),
         SurveyResponse.local_date == bindparam("day"),
         SurveyResponse.service == bindparam("service"),

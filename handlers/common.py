@@ -237,7 +237,7 @@ async def remember_person(update: Update, context: AppContext) -> None:
     async with context.database.transaction() as session:
         await residents.record_resident(
             session,
-            external_id=user.id,
+            person=user.id,
             display_name=user.full_name,
             language=context.language,
             seen_at=now,

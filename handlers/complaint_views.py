@@ -144,7 +144,11 @@ def _people(t: Texts, c: ComplaintRecord) -> list[str]:
     if c.privacy is Privacy.ANONIM:
         return [line(t, "reporter", t("trantib.anonim"))]
     people = []
-    if c.reporter_name:
+    if c.reporter_phone:
+        # Officials call a WhatsApp reporter back on this number.
+        name = t("trantib.reporter_whatsapp", name=c.reporter_name or "", phone=c.reporter_phone)
+        people.append(line(t, "reporter", name))
+    elif c.reporter_name:
         people.append(line(t, "reporter", c.reporter_name))
     if c.recorded_by_name:
         people.append(line(t, "recorded_by", c.recorded_by_name))

@@ -211,7 +211,7 @@ async def _record(session: Any, entry: OutboxEntry, outcome: Outcome, now: Any) 
         return wait
     await outbox.record_given_up(session, entry.id, OutboxStatus(outcome.status), outcome.error)
     if outcome.status == "blocked":
-        await residents.mark_blocked(session, entry.chat_id, channel=entry.channel)
+        await residents.mark_blocked(session, residents.person_of(entry.channel, entry.chat_id))
         log.info("outbox %d (%s): the chat blocked the bot; not tried again", entry.id, entry.kind)
     else:
         log.warning("outbox %d (%s) %s: %s", entry.id, entry.kind, outcome.status, outcome.error)

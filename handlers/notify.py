@@ -3,7 +3,9 @@
 Both are written to the outbox in the move's own transaction (:func:`queue_move_news`) and
 delivered by ``handlers/delivery.py``: a Bot API error, or a kill right after the commit, can
 no longer lose the news or leave the card showing the old status. A reporter who blocked the
-bot (``residents.blocked``) is not written to.
+bot (``residents.blocked``) is not written to. The news goes to the channel the reporter wrote
+from; for a WhatsApp reporter it also names the approved template that goes instead when their
+24-hour window is closed (``bot/whatsapp``), a Telegram reporter's news has none.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.whatsapp.rules import status_template
 from db import complaints, outbox
 from db.complaints import ComplaintRecord
 from db.outbox import NewMessage
-from db.residents import TELEGRAM
+from db.residents import TELEGRAM, WHATSAPP
 from handlers import complaint_views as views
 from handlers.context import Services
 from handlers.delivery import Kind
@@ -44,7 +47,10 @@ async def queue_move_news(
         return False
     t = services.catalog.for_language(contact.language)
     text = views.news_text(t, complaint, note, reopened=reopened)
-    payload = {"text": text, "buttons": rating_rows(t, complaint)}
+    payload: dict[str, object] = {"text": text, "buttons": rating_rows(t, complaint)}
+    if contact.channel == WHATSAPP:
+        status = views.status_label(t, complaint.status, complaint.reject_reason)
+        payload["template"] = status_template(complaint.code, status, note, contact.language)
     news = NewMessage(
         Kind.NEWS, contact.channel, contact.external_id, payload, complaint_id=complaint.id
     )

@@ -372,7 +372,7 @@ async def submit(update: Update, context: AppContext) -> Step | int:
     async with context.database.transaction() as session:
         stored = await surveys.record_chat_response(
             session,
-            external_id=update.effective_user.id,
+            person=update.effective_user.id,
             answers=to_answers(answers),
             answered_at=context.services.clock(),
             tz=config.kecamatan.tz,

@@ -110,9 +110,11 @@ class Privacy(StrEnum):
 
 
 class Channel(StrEnum):
-    """How a complaint came in: by chat with the bot, or entered by an official (``/catat``)."""
+    """How a complaint came in: by chat with the bot (on Telegram, or on WhatsApp), or entered
+    by an official (``/catat``)."""
 
     CHAT = "chat"
+    WHATSAPP = "whatsapp"
     WALK_IN = "walk_in"
     LETTER = "letter"
     PHONE = "phone"
@@ -120,8 +122,10 @@ class Channel(StrEnum):
     SOCIAL_MEDIA = "social_media"
 
 
-# The channels an official can record with /catat (the chat channel is the bot itself).
-OFFICE_CHANNELS = tuple(channel for channel in Channel if channel is not Channel.CHAT)
+# The channels an official can record with /catat (the two chat channels are the bot itself;
+# "span_lapor" is the office's own WhatsApp, typed in by hand).
+BOT_CHANNELS = (Channel.CHAT, Channel.WHATSAPP)
+OFFICE_CHANNELS = tuple(channel for channel in Channel if channel not in BOT_CHANNELS)
 
 RATING_SCORES = (1, 2, 3, 4)
 """After Selesai the reporter rates the handling once, 1 (tidak puas) to 4 (sangat puas)."""

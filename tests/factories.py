@@ -14,6 +14,9 @@ from bot.config import Config
 from bot.driver import Person
 from bot.offline import JSONDict, OfflineBotApi
 from bot.persistence import DatabasePersistence
+from bot.whatsapp.channel import whatsapp_of
+from bot.whatsapp.driver import WhatsAppPerson
+from bot.whatsapp.offline import OfflineGraphApi
 from db import complaints, migrate
 from db.complaints import ComplaintRecord, NewComplaint
 from handlers.context import AppContext, services_of
@@ -23,6 +26,15 @@ from iku.complaints import Channel, Privacy
 TRANTIB_ID, CAMAT_ID, SEKCAM_ID, PMKS_ID = 9001, 9002, 9003, 9004
 TRANTIB_GROUP = -1001234567890
 RESIDENT_ID = 5550001
+WA_ID = "6281234567890"
+WHATSAPP = {
+    "enabled": True,
+    "phone_number_id": "106540352242922",
+    "display_number": "6281100000000",
+    "access_token": "OFFLINE-WHATSAPP-TOKEN",
+    "app_secret": "test-app-secret",
+    "verify_token": "test-verify-token",
+}
 
 
 def make_config(database_url: str, **sections: dict[str, Any]) -> Config:
@@ -74,6 +86,12 @@ class BotHarness:
         self.api = OfflineBotApi()
         self.clock = Clock()
         self.app: BotApplication | None = None
+        # WhatsApp's Graph API, in process, when the configuration enables WhatsApp.
+        self.graph = OfflineGraphApi(
+            phone_number_id=config.whatsapp.phone_number_id or "106540352242922",
+            access_token=config.whatsapp.access_token or "OFFLINE-WHATSAPP-TOKEN",
+            clock=self.clock,
+        )
 
     @property
     def application(self) -> BotApplication:
@@ -90,14 +108,19 @@ class BotHarness:
             clock=self.clock,
             rate_limit=False,
             extra_dialogues=self.dialogues(),
+            whatsapp_transport=self.graph.transport(),
         )
         await migrate.upgrade(services_of(self.app).database)
         await self.app.initialize()
+        if (channel := whatsapp_of(self.app)) is not None:
+            await channel.resume()
 
     async def stop(self) -> None:
         """A clean stop: state flushed, connections closed."""
         if self.app is None:
             return
+        if (channel := whatsapp_of(self.app)) is not None:
+            await channel.close()
         await self.app.shutdown()
         await services_of(self.app).database.dispose()
         self.app = None
@@ -116,6 +139,12 @@ class BotHarness:
     def person(self, user_id: int = RESIDENT_ID, **kwargs: Any) -> Person:
         kwargs.setdefault("first_name", "Siti")
         return Person(self.application, self.api, user_id=user_id, **kwargs)
+
+    def whatsapp_person(self, wa_id: str = WA_ID, name: str = "Siti") -> WhatsAppPerson:
+        """A resident on WhatsApp (the configuration must enable it: see whatsapp_config)."""
+        channel = whatsapp_of(self.application)
+        assert channel is not None, "enable [whatsapp] in the test's configuration"
+        return WhatsAppPerson(channel, self.graph, wa_id=wa_id, name=name, clock=self.clock)
 
     def official(self, user_id: int = TRANTIB_ID, *, in_group: bool = True) -> Person:
         """An official, writing in the Trantib group unless ``in_group`` is false."""

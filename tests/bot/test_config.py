@@ -198,6 +198,86 @@ def test_run_refuses_bad_config_with_one_line_and_exit_2(
     assert "Traceback" not in err
 
 
+WHATSAPP_ON = """[telegram]
+token = "123:abc"
+[whatsapp]
+enabled = true
+phone_number_id = 106540352242922
+access_token = "EAAG-file"
+app_secret = "file-secret"
+verify_token = "file-verify"
+"""
+WHATSAPP_VARIABLES = ("WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN")
+
+
+def test_whatsapp_keys_are_read_and_secrets_from_the_environment_win(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variable in WHATSAPP_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("WHATSAPP_APP_SECRET", "env-secret")
+    whatsapp = load_config(write(tmp_path, WHATSAPP_ON), require_token=True).whatsapp
+    assert whatsapp.phone_number_id == "106540352242922"  # written as a number, kept as digits
+    assert (whatsapp.access_token, whatsapp.app_secret) == ("EAAG-file", "env-secret")
+    assert whatsapp.messages_url == ("https://graph.facebook.com/v23.0/106540352242922/messages")
+    assert (whatsapp.listen, whatsapp.port, whatsapp.path) == ("127.0.0.1", 8443, "/whatsapp")
+    assert whatsapp.templates.language("en") == "en"
+    assert whatsapp.templates.language("id") == "id"
+
+
+@pytest.mark.parametrize(
+    ("removed", "message"),
+    [
+        pytest.param("phone_number_id", "[whatsapp] phone_number_id: missing", id="number-id"),
+        pytest.param(
+            "access_token",
+            "[whatsapp] access_token: missing; set it in the file or in $WHATSAPP_ACCESS_TOKEN",
+            id="token",
+        ),
+        pytest.param("app_secret", "[whatsapp] app_secret: missing", id="app-secret"),
+        pytest.param("verify_token", "[whatsapp] verify_token: missing", id="verify-token"),
+    ],
+)
+def test_check_config_for_run_needs_whatsapps_keys_when_enabled(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    removed: str,
+    message: str,
+) -> None:
+    for variable in WHATSAPP_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    text = "\n".join(line for line in WHATSAPP_ON.splitlines() if not line.startswith(removed))
+    path = write(tmp_path, text)
+    assert main(["--config", str(path), "check-config"]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(path), "check-config", "--for-run"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ajung-bot: {path}: {message}")
+    assert err.count("\n") == 1
+    disabled = write(tmp_path, text.replace("enabled = true", "enabled = false"))
+    assert main(["--config", str(disabled), "check-config", "--for-run"]) == 0
+
+
+def test_whatsapps_webhook_cannot_take_the_telegram_webhooks_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both default to 127.0.0.1:8443: fine with polling, a clash with ``--webhook``."""
+    for variable in WHATSAPP_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    path = write(tmp_path, WHATSAPP_ON)
+    assert main(["--config", str(path), "check-config", "--for-run"]) == 0
+    capsys.readouterr()
+    url = "https://bot.example.id/telegram"
+    assert main(["--config", str(path), "check-config", "--for-run", "--webhook", url]) == 2
+    assert "[whatsapp] port: 8443 on 127.0.0.1 is already [telegram] webhook_port" in (
+        capsys.readouterr().err
+    )
+    assert main(["--config", str(path), "run", "--webhook", url]) == 2
+    moved = write(tmp_path, WHATSAPP_ON + "port = 8444\n")
+    assert main(["--config", str(moved), "check-config", "--for-run", "--webhook", url]) == 0
+
+
 # Mistakes only visible when keys are read together, or against what the libraries and
 # Telegram accept: (file text, what the one line says after "file: ").
 SECRET_RULE = "[telegram] webhook_secret: Value error, Telegram accepts 1 to 256 of A-Z, a-z, 0-9"
@@ -281,6 +361,59 @@ WHOLE_FILE_MISTAKES = [
         "[roles]\ntrantib = [9001, -1001234567890]\n",
         "[roles] trantib: Value error, -1001234567890 is a group's id",
         id="group-id-as-official",
+    ),
+    pytest.param(
+        "[whatsapp]\nphone_number_id = '1065-4035'\n",
+        "[whatsapp] phone_number_id: Value error, the phone number's id is digits only",
+        id="whatsapp-number-id",
+    ),
+    pytest.param(
+        "[whatsapp]\ndisplay_number = '+62 812 3456 7890'\n",
+        "[whatsapp] display_number: Value error, 8 to 15 digits in international form, "
+        "without + or spaces, e.g. 6281234567890",
+        id="whatsapp-display-number",
+    ),
+    pytest.param(
+        "[whatsapp]\naccess_token = 'EAAG rahasia'\n",
+        "[whatsapp] access_token: Value error, has spaces or characters outside ASCII; "
+        "copy it again from Meta",
+        id="whatsapp-token-with-space",
+    ),
+    pytest.param(
+        '[whatsapp]\napp_secret = "rahasia\\n"\n',  # a line break copied with it
+        "[whatsapp] app_secret: Value error, has spaces or characters outside ASCII",
+        id="whatsapp-secret-with-line-break",
+    ),
+    pytest.param(
+        "[whatsapp]\ngraph_url = 'graph.facebook.com'\n",
+        "[whatsapp] graph_url: Value error, not an http:// or https:// URL",
+        id="whatsapp-graph-url",
+    ),
+    pytest.param(
+        "[whatsapp]\napi_version = '23'\n",
+        "[whatsapp] api_version: Value error, not a Graph API version like v23.0",
+        id="whatsapp-api-version",
+    ),
+    pytest.param(
+        "[whatsapp]\npath = 'whatsapp'\n",
+        "[whatsapp] path: Value error, a URL path like /whatsapp",
+        id="whatsapp-path",
+    ),
+    pytest.param(
+        "[whatsapp]\nport = 70000\n",
+        "[whatsapp] port: Input should be less than or equal to 65535",
+        id="whatsapp-port",
+    ),
+    pytest.param(
+        "[whatsapp.templates]\nstatus_update = 'Kabar Laporan'\n",
+        "[whatsapp] templates.status_update: Value error, a template name is 1 to 512 of "
+        "a-z, 0-9 and _, as in WhatsApp Manager",
+        id="whatsapp-template-name",
+    ),
+    pytest.param(
+        "[whatsapp.templates]\nlanguage_en = 'english'\n",
+        "[whatsapp] templates.language_en: Value error, not a WhatsApp language code",
+        id="whatsapp-template-language",
     ),
 ]
 

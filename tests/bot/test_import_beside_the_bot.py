@@ -77,7 +77,7 @@ async def test_the_bot_keeps_writing_while_an_import_stores_its_rows(
                 async with bot.transaction() as session:
                     await record_resident(
                         session,
-                        external_id=5_550_000 + len(waits),
+                        person=5_550_000 + len(waits),
                         display_name="Siti",
                         language="id",
                         seen_at=datetime(2025, 2, 17, 2, tzinfo=UTC),

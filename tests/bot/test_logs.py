@@ -6,10 +6,12 @@ import io
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 
-from bot import logs
+from bot import cli, logs
+from db import residents
 from db.engine import Database
 from tests.factories import BotHarness, fill_complaint
 
@@ -124,3 +126,36 @@ def test_a_secret_of_any_shape_is_masked_once_known() -> None:
     assert logs.redact("File /srv/bot/app.py, line 3; 2025-02-17") == (
         "File /srv/bot/app.py, line 3; 2025-02-17"
     )
+
+
+def test_whatsapps_secrets_are_masked_once_the_configuration_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[whatsapp]\nenabled = true\nphone_number_id = '106540352242922'\n"
+        "access_token = 'EAAGm0PX4ZCpsBAKr1tW2'\napp_secret = 'a1b2c3d4e5f60718293a4b5c6d7e8f90'\n"
+        "verify_token = 'tanya-kecamatan-ajung'\n",
+        encoding="utf-8",
+    )
+    config = cli._config(cli.build_parser().parse_args(["--config", str(path), "check-config"]))
+    secrets = (
+        config.whatsapp.access_token,
+        config.whatsapp.app_secret,
+        config.whatsapp.verify_token,
+    )
+    line = logs.redact("Graph API refused " + " ".join(secrets))
+    assert line == "Graph API refused " + " ".join([logs.MASK] * 3)
+
+
+def test_a_whatsapp_residents_number_is_masked_in_any_line() -> None:
+    """The bot knows a WhatsApp resident by WA_BASE plus the phone number: it is the number."""
+    person = residents.person_of(residents.WHATSAPP, "6281234567890")
+    assert (logs.WA_BASE, logs.WA_LIMIT) == (
+        residents.WA_BASE,
+        residents.WA_BASE + 10**residents.WA_ID_DIGITS,
+    )
+    assert logs.redact(f"KeyError: {person}") == f"KeyError: {logs.MASK}"
+    highest = residents.person_of(residents.WHATSAPP, "9" * residents.WA_ID_DIGITS)
+    assert logs.redact(f"chat {highest}.") == f"chat {logs.MASK}."
+    # Telegram ids, outbox ids, dates and longer numbers stay as they are.
+    for kept in ("5550001", "-1001234567890", "9007199254740991", "10007199254740992"):
+        assert logs.redact(f"update {kept}") == f"update {kept}"

@@ -117,7 +117,7 @@ async def test_only_one_of_two_simultaneous_moves_wins(database: Database) -> No
 async def test_anonim_reporter_name_never_leaves_the_query_layer(database: Database) -> None:
     async with database.transaction() as session:
         await residents.record_resident(
-            session, external_id=77, display_name="Siti Aminah", language="id", seen_at=NOW
+            session, person=77, display_name="Siti Aminah", language="id", seen_at=NOW
         )
     named = await record(database, new(Privacy.BIASA, reporter=77))
     hidden = await record(database, new(Privacy.ANONIM, reporter=77))
@@ -138,7 +138,7 @@ async def test_the_recorded_complaint_is_what_is_read_back(
     without reading it again; it must be exactly what a later read finds."""
     async with database.transaction() as session:
         await residents.record_resident(
-            session, external_id=77, display_name="Siti Aminah", language="id", seen_at=NOW
+            session, person=77, display_name="Siti Aminah", language="id", seen_at=NOW
         )
     photo = complaints.NewPhoto("file-1", "unique-1", 2048)
     submitted = replace(new(privacy, reporter=77), recorder=77, photos=(photo,))
@@ -176,7 +176,7 @@ async def test_only_the_reporter_rates_a_selesai_complaint(
     async with database.transaction() as session:
         for person in (77, 78):
             await residents.record_resident(
-                session, external_id=person, display_name="Warga", language="id", seen_at=NOW
+                session, person=person, display_name="Warga", language="id", seen_at=NOW
             )
     code = await record(database, new(reporter=reporter))
     await set_status(database, code, Status.SELESAI)
@@ -268,3 +268,49 @@ async def test_figures_count_the_period_by_local_date_received(database: Databas
     # codes[5] is still Baru past its verify date (20 Feb) on 28 Feb; codes[4] is on time.
     assert (figures.open, figures.overdue) == (2, 1)
     assert (figures.ratio.numerator, figures.ratio.denominator) == (2, 5)
+
+
+WA_PERSON = residents.WA_BASE + 6281234567890
+
+
+@pytest.mark.parametrize(
+    ("privacy", "phone", "name"),
+    [
+        pytest.param(Privacy.BIASA, "+6281234567890", "Bu Siti", id="biasa"),
+        pytest.param(Privacy.RAHASIA, "+6281234567890", "Bu Siti", id="rahasia"),
+        pytest.param(Privacy.ANONIM, None, None, id="anonim"),
+    ],
+)
+async def test_a_whatsapp_complaint_carries_its_channel_and_a_number_to_call_back(
+    database: Database, privacy: Privacy, phone: str | None, name: str | None
+) -> None:
+    async with database.transaction() as session:
+        await residents.record_resident(
+            session, person=WA_PERSON, display_name="Bu Siti", language="id", seen_at=NOW
+        )
+    code = await record(database, new(privacy, reporter=WA_PERSON))
+    async with database.sessions() as session:
+        found = await complaints.fetch_complaint_by_code(session, code)
+        assert found is not None
+        contact = await complaints.fetch_reporter_contact(session, found.id)
+        open_today = await complaints.count_open_of_person(session, WA_PERSON, found.received_on)
+        register = await complaints.fetch_register(session, date(2025, 1, 1), date(2025, 12, 31))
+    assert (found.channel, found.reporter_phone, found.reporter_name) == (Ch.WHATSAPP, phone, name)
+    assert contact is not None and contact.person == WA_PERSON
+    assert open_today == 1
+    [entry] = register
+    assert (entry.complaint.reporter_phone, entry.complaint.reporter_name) == (None, None)
+
+
+async def test_a_telegram_complaint_shows_no_number(database: Database) -> None:
+    async with database.transaction() as session:
+        await residents.record_resident(
+            session, person=77, display_name="Siti", language="id", seen_at=NOW
+        )
+    code = await record(database, new(reporter=77))
+    async with database.sessions() as session:
+        found = await complaints.fetch_complaint_by_code(session, code)
+        assert found is not None
+        contact = await complaints.fetch_reporter_contact(session, found.id)
+    assert (found.channel, found.reporter_phone) == (Ch.CHAT, None)
+    assert contact is not None and contact.person == 77

@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from db import surveys
 from db.engine import Database
-from db.models import SurveyResponse
+from db.models import Resident, SurveyResponse
+from db.residents import WA_BASE
 from iku.skm import UNSUR_KEYS
 from iku.survey_forms import PaperForm, SurveyAnswers
 
@@ -59,10 +60,10 @@ async def test_chat_answers_count_on_the_kecamatan_day(database: Database) -> No
     late = datetime(2025, 2, 28, 17, 30, tzinfo=UTC)  # 1 March 00:30 WIB
     async with database.transaction() as session:
         assert await surveys.record_chat_response(
-            session, external_id=42, answers=answers(3), answered_at=late, tz=WIB, daily_limit=1
+            session, person=42, answers=answers(3), answered_at=late, tz=WIB, daily_limit=1
         )
         assert not await surveys.record_chat_response(
-            session, external_id=42, answers=answers(4), answered_at=late, tz=WIB, daily_limit=1
+            session, person=42, answers=answers(4), answered_at=late, tz=WIB, daily_limit=1
         )
     async with database.sessions() as session:
         assert await surveys.fetch_chat_responses_today(session, 42, "KTP", date(2025, 3, 1)) == 1
@@ -75,7 +76,7 @@ async def test_the_daily_limit_counts_one_service_of_one_resident(database: Data
     def record(service: str, limit: int, person: int = 7) -> Any:
         return surveys.record_chat_response(
             session,
-            external_id=person,
+            person=person,
             answers=answers(2, service, age=41),
             answered_at=NOW,
             tz=WIB,
@@ -97,13 +98,39 @@ async def test_the_daily_limit_counts_one_service_of_one_resident(database: Data
     assert None not in {row.resident_id for row in rows}
 
 
+async def test_the_daily_limit_counts_each_channel_identity_apart(database: Database) -> None:
+    """The same digits on Telegram and on WhatsApp are two people to the bot."""
+    whatsapp = WA_BASE + 6281234567890
+
+    def record(person: int) -> Any:
+        return surveys.record_chat_response(
+            session, person=person, answers=answers(3), answered_at=NOW, tz=WIB, daily_limit=1
+        )
+
+    async with database.transaction() as session:
+        assert [await record(whatsapp), await record(whatsapp)] == [True, False]
+        assert await record(6281234567890)  # a Telegram id with the same digits
+    day = NOW.astimezone(WIB).date()
+    async with database.sessions() as session:
+        assert await surveys.fetch_chat_responses_today(session, whatsapp, "KTP", day) == 1
+        channels = await session.scalars(
+            select(Resident.channel).join(SurveyResponse).order_by(SurveyResponse.id)
+        )
+        assert list(channels) == ["whatsapp", "telegram"]
+
+
+@pytest.mark.parametrize(
+    ("person", "channel"),
+    [(9, "telegram"), (WA_BASE + 6281234567890, "whatsapp")],
+    ids=["telegram", "whatsapp"],
+)
 async def test_a_submission_key_stores_one_response_however_often_it_is_sent(
-    database: Database,
+    database: Database, person: int, channel: str
 ) -> None:
     def record(key: str | None, limit: int = 0) -> Any:
         return surveys.record_chat_response(
             session,
-            external_id=9,
+            person=person,
             answers=answers(3),
             answered_at=NOW,
             tz=WIB,
@@ -118,7 +145,9 @@ async def test_a_submission_key_stores_one_response_however_often_it_is_sent(
         assert [await record(None) for _ in range(2)] == [True, True]
     async with database.sessions() as session:
         keys = (await session.scalars(select(SurveyResponse.submission_key))).all()
+        channels = (await session.scalars(select(Resident.channel).join(SurveyResponse))).all()
     assert sorted(keys, key=str) == sorted(["k1", "k2", None, None], key=str)
+    assert set(channels) == {channel}
 
 
 async def test_population_sums_the_months_that_overlap_the_period(database: Database) -> None:

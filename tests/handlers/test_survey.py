@@ -634,7 +634,7 @@ async def test_the_limit_is_checked_again_when_sending(bot: BotHarness) -> None:
     async with services_of(bot.application).database.transaction() as session:
         await surveys.record_chat_response(
             session,
-            external_id=siti.user_id,
+            person=siti.user_id,
             answers=to_answers(draft(bot, siti)),
             answered_at=bot.clock.now,
             tz=bot.config.kecamatan.tz,

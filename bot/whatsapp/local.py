@@ -1,0 +1,168 @@
+"""``ajung-bot chat --channel whatsapp``: the same dialogues, shown as WhatsApp shows them.
+
+The bot runs as in local mode (the in-process Bot API for Telegram), with WhatsApp switched on
+and its Graph API replaced by the in-process stand-in, so what the terminal shows is exactly
+what the bot would send to WhatsApp: reply buttons, lists behind their button with the row
+descriptions, the location request, templates, and never an edited message. The person at the
+terminal is a resident writing from WhatsApp; numbers choose an option of the latest message.
+
+A developer tool: its own words are English; everything the bot says comes from the catalog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.app import build_application, running
+from bot.config import Config
+from bot.offline import OfflineBotApi
+from bot.whatsapp.channel import whatsapp_of
+from bot.whatsapp.driver import WhatsAppPerson, body_of, options
+from bot.whatsapp.offline import OfflineGraphApi, SentMessage
+
+WA_ID = "6281200000001"
+SAMPLE_PHOTO = b"\xff\xd8\xff\xe0 local sample"
+JSONDict = dict[str, Any]
+
+HELP = """\
+Local mode on WhatsApp: you are a resident writing from +{wa_id}, talking to the real bot as
+WhatsApp would show it (reply buttons, lists behind a button, no edited messages); nothing
+leaves this computer. Type a message and press Enter. Options are listed as [1] [2] ...: type
+the number to choose one. Also:
+  /foto [PATH]        send a photo (a tiny sample picture without PATH)
+  /lokasi LAT LON     share a location, e.g. /lokasi -8.2311 113.6512
+  /stiker             send a sticker
+  :help               this text          Ctrl-D              quit
+"""
+
+
+def whatsapp_config(config: Config) -> Config:
+    """``config`` with WhatsApp on, pointed at the stand-in (no Meta account needed)."""
+    settings = config.whatsapp.model_copy(
+        update={
+            "enabled": True,
+            "phone_number_id": config.whatsapp.phone_number_id or "106540352242922",
+            "access_token": "OFFLINE-WHATSAPP-TOKEN",
+            "app_secret": "offline",
+            "verify_token": "offline",
+        }
+    )
+    return config.model_copy(update={"whatsapp": settings})
+
+
+def describe(message: JSONDict) -> list[str]:
+    """How the terminal shows one WhatsApp message: its text, then its options."""
+    lines = [body_of(message)]
+    interactive = message.get("interactive") or {}
+    kind = interactive.get("type")
+    if kind == "button":
+        lines.append("    " + "  ".join(f"[{n}] {t}" for n, t in enumerate(options(message), 1)))
+    elif kind == "list":
+        lines.append(f"    (list behind the button \u201c{interactive['action']['button']}\u201d)")
+        rows = [r for s in interactive["action"]["sections"] for r in s["rows"]]
+        for number, row in enumerate(rows, 1):
+            extra = f" \u2014 {row['description']}" if row.get("description") else ""
+            lines.append(f"    [{number}] {row['title']}{extra}")
+    elif kind == "location_request_message":
+        lines.append("    (WhatsApp's \u201cSend location\u201d button: type /lokasi LAT LON)")
+    elif message["type"] == "template":
+        lines.append("    (a template: WhatsApp's 24-hour window was closed; [1] opens it)")
+    return lines
+
+
+async def chat(
+    config: Config,
+    *,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+) -> None:
+    config = whatsapp_config(config)
+    api = OfflineBotApi()
+    graph = OfflineGraphApi(phone_number_id=config.whatsapp.phone_number_id)
+    application = build_application(
+        config,
+        token=api.token,
+        request=api.request(),
+        updates_request=api.request(),
+        whatsapp_transport=graph.transport(),
+    )
+
+    def show(sent: SentMessage) -> None:
+        stdout.write("\nbot > " + "\n".join(describe(sent.message)) + "\n")
+        stdout.flush()
+
+    graph.subscribers.append(show)
+    async with running(application):
+        channel = whatsapp_of(application)
+        assert channel is not None
+        person = WhatsAppPerson(channel, graph, wa_id=WA_ID, name="Warga")
+        stdout.write(HELP.format(wa_id=WA_ID))
+        await _loop(person, stdin, stdout)
+    stdout.write("\nbye\n")
+
+
+async def _loop(person: WhatsAppPerson, stdin: TextIO, stdout: TextIO) -> None:
+    while True:
+        stdout.write("you > ")
+        stdout.flush()
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            return
+        text = line.strip()
+        if not stdin.isatty():  # piped input: show it, so the transcript reads naturally
+            stdout.write(f"{text}\n")
+        if text:
+            await _act(person, text, stdout)
+
+
+async def _act(person: WhatsAppPerson, text: str, stdout: TextIO) -> None:
+    latest = _latest_with_options(person)
+    if text.isdigit() and latest is not None and 1 <= int(text) <= len(_choices(latest)):
+        await _choose(person, latest, int(text))
+        return
+    command, _, rest = text.partition(" ")
+    if command == ":help":
+        stdout.write(HELP.format(wa_id=person.wa_id))
+    elif command == "/foto":
+        try:
+            content = await asyncio.to_thread(Path(rest).read_bytes) if rest else SAMPLE_PHOTO
+        except OSError as error:
+            stdout.write(f"  (cannot read {rest}: {error.strerror})\n")
+            return
+        await person.send_image(content)
+    elif command == "/lokasi":
+        try:
+            latitude, longitude = (float(part.replace(",", ".")) for part in rest.split())
+        except ValueError:
+            stdout.write("  (usage: /lokasi LAT LON, e.g. /lokasi -8.2311 113.6512)\n")
+            return
+        await person.send_location(latitude, longitude)
+    elif command == "/stiker":
+        await person.post({"type": "sticker", "sticker": {"id": "1", "mime_type": "image/webp"}})
+    else:
+        await person.send(text)
+
+
+def _latest_with_options(person: WhatsAppPerson) -> JSONDict | None:
+    for message in reversed(person.inbox()):
+        if _choices(message):
+            return message
+    return None
+
+
+def _choices(message: JSONDict) -> list[str]:
+    if message["type"] == "template":
+        return ["open"]
+    return options(message)
+
+
+async def _choose(person: WhatsAppPerson, message: JSONDict, number: int) -> None:
+    if message["type"] == "template":
+        from bot.whatsapp.rules import HELD_PAYLOAD
+
+        await person.post({"type": "button", "button": {"payload": HELD_PAYLOAD, "text": "open"}})
+        return
+    await person.tap(options(message)[number - 1], message=message)

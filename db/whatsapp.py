@@ -1,0 +1,122 @@
+"""Queries on WhatsApp's own bookkeeping: the webhook's messages (stored once, handled in order)
+and the messages held for residents outside their 24-hour window."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import WhatsAppHeld, WhatsAppInbound
+from db.upsert import dialect_insert
+
+
+@dataclass(frozen=True)
+class NewInbound:
+    """A message as the webhook received it."""
+
+    message_id: str
+    wa_id: str
+    sent_at: datetime
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PendingInbound:
+    id: int
+    wa_id: str
+    payload: dict[str, Any]
+
+
+async def record_inbound(
+    session: AsyncSession, messages: Sequence[NewInbound], now: datetime
+) -> list[PendingInbound]:
+    """Store the messages not seen before, in order; returns those (a redelivery returns none)."""
+    stored = []
+    insert = dialect_insert(session)
+    for message in messages:
+        statement = (
+            insert(WhatsAppInbound)
+            .values(
+                message_id=message.message_id,
+                wa_id=message.wa_id,
+                sent_at=message.sent_at,
+                received_at=now,
+                payload=message.payload,
+            )
+            .on_conflict_do_nothing(index_elements=[WhatsAppInbound.message_id])
+            .returning(WhatsAppInbound.id)
+        )
+        new_id = (await session.execute(statement)).scalar()
+        if new_id is not None:
+            stored.append(PendingInbound(new_id, message.wa_id, message.payload))
+    return stored
+
+
+async def fetch_pending_inbound(session: AsyncSession) -> list[PendingInbound]:
+    """Messages acknowledged but not handled yet (the bot stopped in between), oldest first."""
+    rows = await session.execute(
+        select(WhatsAppInbound.id, WhatsAppInbound.wa_id, WhatsAppInbound.payload)
+        .where(WhatsAppInbound.handled_at.is_(None))
+        .order_by(WhatsAppInbound.id)
+    )
+    return [PendingInbound(row[0], row[1], row[2] or {}) for row in rows]
+
+
+async def mark_inbound_handled(session: AsyncSession, inbound_id: int, now: datetime) -> None:
+    """Done: the content is no longer needed and is dropped."""
+    await session.execute(
+        update(WhatsAppInbound)
+        .where(WhatsAppInbound.id == inbound_id)
+        .values(handled_at=now, payload=None)
+    )
+
+
+async def fetch_last_message_time(session: AsyncSession, wa_id: str) -> datetime | None:
+    """When the resident last wrote (the start of their 24-hour window), if ever."""
+    last: datetime | None = await session.scalar(
+        select(func.max(WhatsAppInbound.sent_at)).where(WhatsAppInbound.wa_id == wa_id)
+    )
+    return last
+
+
+async def delete_handled_inbound(session: AsyncSession, before: datetime) -> None:
+    """Forget handled messages received before ``before`` (redeliveries stop within days)."""
+    await session.execute(
+        delete(WhatsAppInbound).where(
+            WhatsAppInbound.handled_at.is_not(None), WhatsAppInbound.received_at < before
+        )
+    )
+
+
+async def hold_message(
+    session: AsyncSession, wa_id: str, message: dict[str, Any], now: datetime
+) -> None:
+    session.add(WhatsAppHeld(wa_id=wa_id, message=message, created_at=now))
+    await session.flush()
+
+
+async def fetch_held_messages(
+    session: AsyncSession, wa_id: str
+) -> list[tuple[int, dict[str, Any]]]:
+    """The messages held for the resident, oldest first, as ``(id, message)``."""
+    rows = await session.execute(
+        select(WhatsAppHeld.id, WhatsAppHeld.message)
+        .where(WhatsAppHeld.wa_id == wa_id)
+        .order_by(WhatsAppHeld.id)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def delete_held_message(session: AsyncSession, held_id: int) -> None:
+    """A held message went out."""
+    await session.execute(delete(WhatsAppHeld).where(WhatsAppHeld.id == held_id))
+
+
+async def fetch_residents_with_held_messages(session: AsyncSession) -> set[str]:
+    """Who has messages waiting for their next message (read once at start)."""
+    return set(await session.scalars(select(WhatsAppHeld.wa_id).distinct()))
