@@ -122,6 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", required=True, metavar="FILE", help="FILE.xlsx (Excel) or FILE.csv"
     )
     export.add_argument("--lang", choices=("id", "en"), default="id", help="language of the text")
+    export.add_argument(
+        "--separator",
+        choices=(";", ",", "tab"),
+        default=";",
+        help="between the fields of a .csv file (default ';', as Indonesian Excel reads it; "
+        "with ';' numbers have a decimal comma)",
+    )
 
     for name, help_text in (
         ("program", "IKU 1: the year's program indicators"),
@@ -281,7 +288,10 @@ def export_complaints(args: argparse.Namespace) -> int:
     period = _period(config, args, now)
     texts = catalog().for_language(args.lang)
     count = _on_database(
-        config, lambda database: export_register(database, config, period, out, texts, now)
+        config,
+        lambda database: export_register(
+            database, config, period, out, texts, now, separator=args.separator
+        ),
     )
     print(f"{out}: {count} complaints received {period.start} to {period.end}")
     return EXIT_OK

@@ -549,7 +549,7 @@ def test_export_workbook_holds_the_hand_computed_report(cli: Cli, tmp_path: Path
     ]
     raw = sheet_rows(out, "Data responden")
     assert raw[0] == (
-        "Tanggal", "Jam", "Waktu", "Cara mengisi", "Layanan", "Jenis kelamin", "Usia",
+        "Tanggal", "Jam (WIB)", "Waktu", "Cara mengisi", "Layanan", "Jenis kelamin", "Usia",
         "Pendidikan", "Pekerjaan", *UNSUR_KEYS, "Saran",
     )  # fmt: skip
     assert raw[1] == (
