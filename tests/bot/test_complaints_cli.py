@@ -129,6 +129,9 @@ async def test_export_xlsx_is_the_register_without_identities(
     await filed_three(bot)
     out = tmp_path / "register.xlsx"
     assert await run(*cli, "complaints", "export", "--from", "2025-02-01", "--out", str(out)) == 0
+    assert capsys.readouterr().out == (
+        f"{out}: 3 laporan yang diterima 1 Februari 2025 s.d. 19 Februari 2025\n"
+    )
     sheet = load_workbook(out).active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
@@ -227,18 +230,18 @@ def test_export_dates_are_only_yyyy_mm_dd(
 ) -> None:
     cli = ["--config", str(config_file(tmp_path, database_url))]
     out = str(tmp_path / "register.xlsx")
-    with pytest.raises(SystemExit) as exit_code:
-        main([*cli, "complaints", "export", "--from", day, "--out", out])
-    assert exit_code.value.code == 2
-    assert f"argument --from: '{day}' is not a date like 2025-02-16" in capsys.readouterr().err
+    assert main([*cli, "complaints", "export", "--from", day, "--out", out]) == 2
+    assert capsys.readouterr().err == (
+        f'ajung-bot: --from: "{day}" bukan tanggal seperti 2025-02-16\n'
+    )
     assert not Path(out).exists()
 
 
 @pytest.mark.parametrize(
     ("out", "message"),
     [
-        ("register.pdf", "the file name must end in .xlsx or .csv"),
-        ("missing/register.xlsx", "does not exist"),
+        ("register.pdf", "register.pdf: nama berkas harus berakhiran .xlsx atau .csv"),
+        ("missing/register.xlsx", "/missing tidak ada"),
     ],
 )
 def test_export_refuses_a_bad_output_with_exit_2(
@@ -253,3 +256,40 @@ def test_export_refuses_a_bad_output_with_exit_2(
     assert main([*cli, "complaints", "export", "--out", target]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+async def test_the_cli_speaks_the_configured_language(
+    bot: BotHarness, tmp_path: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --lang the command prints in [bot] default_language; --lang still chooses."""
+    await file_complaint(bot.person())
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f"[database]\nurl = '{database_url}'\n[bot]\ndefault_language = 'en'\n", encoding="utf-8"
+    )
+    out = tmp_path / "register.csv"
+    period = ("--from", "2025-02-01", "--to", "2025-02-28")
+    assert (
+        await run("--config", str(config), "complaints", "export", *period, "--out", str(out)) == 0
+    )
+    assert (
+        capsys.readouterr().out
+        == f"{out}: reports received 1 February 2025 to 28 February 2025: 1\n"
+    )
+    assert csv_header(out)[:2] == ["Code", "Received (WIB)"]
+    args = ("complaints", "export", *period, "--out", str(out), "--lang", "id")
+    assert await run("--config", str(config), *args) == 0
+    assert capsys.readouterr().out.endswith(
+        ": 1 laporan yang diterima 1 Februari 2025 s.d. 28 Februari 2025\n"
+    )
+    assert csv_header(out)[:2] == ["Kode", "Diterima (WIB)"]
+    assert await run("--config", str(config), "complaints", "export", "--out", "x.pdf") == 2
+    assert (
+        capsys.readouterr().err
+        == "ajung-bot: --out x.pdf: the file name must end in .xlsx or .csv\n"
+    )
+
+
+def csv_header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return next(csv.reader(handle, delimiter=";"))

@@ -118,7 +118,9 @@ def test_export_refuses_a_wrong_file_name(
     path = tmp_path / "config.toml"
     path.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
     assert main(["--config", str(path), "export", "--out", str(tmp_path / "x.pdf")]) == 2
-    assert "must end in .xlsx" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"ajung-bot: --out {tmp_path / 'x.pdf'}: nama berkas harus berakhiran .xlsx\n"
+    )
 
 
 # --- every workbook opens cleanly in Excel --------------------------------------------------

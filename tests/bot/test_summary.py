@@ -222,22 +222,44 @@ async def test_cli_send_summary_is_idempotent_and_forceable(
             out, err = await process.communicate()
             return process.returncode or 0, (out + err).decode()
 
-        assert await send("--week", "2025-W07") == (0, "2025-W07: sent\n")
-        assert await send("--week", "2025-W07") == (0, "2025-W07: already-sent\n")
-        assert await send("--week", "2025-W07", "--force") == (0, "2025-W07: sent\n")
+        sent = "Ringkasan minggu 10-16 Februari 2025 (2025-W07) terkirim ke chat Camat.\n"
+        assert await send("--week", "2025-W07") == (0, sent)
+        assert await send("--week", "2025-W07") == (
+            0,
+            "Ringkasan minggu 10-16 Februari 2025 (2025-W07) sudah pernah terkirim; tidak "
+            "dikirim lagi. Pakai --force untuk mengirim ulang.\n",
+        )
+        assert await send("--week", "2025-W07", "--force") == (0, sent)
         assert len(server.api.bot_messages(CAMAT_ID)) == 4
-        code, out = await send("--week", "2025-W99")
-        assert code == 2 and "'2025-W99' is not a week like 2025-W07" in out
+        server.api.fail_next("sendMessage", status=500, description="Internal Server Error")
+        code, out = await send("--week", "2025-W08")  # then the log's warning, in English
+        assert (code, out.splitlines()[0]) == (
+            1,
+            "Ringkasan minggu 17-23 Februari 2025 (2025-W08) gagal terkirim dan akan dicoba "
+            "lagi: NetworkError: Internal Server Error",
+        )
+        assert await send("--week", "2025-W99") == (
+            2,
+            'ajung-bot: --week: "2025-W99" bukan minggu seperti 2025-W07\n',
+        )
 
 
-def test_cli_renders_the_chart(tmp_path: Path, database_url: str) -> None:
+def test_cli_renders_the_chart(
+    tmp_path: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The size as Indonesians write it (61.849 byte, not 61,849 bytes), the week by its dates."""
     from bot.cli import main
 
     config = tmp_path / "config.toml"
     config.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
     out = tmp_path / "chart.png"
     assert main(["--config", str(config), "summary", "--week", "2025-W07", "--out", str(out)]) == 0
-    assert out.read_bytes().startswith(b"\x89PNG")
+    chart = out.read_bytes()
+    assert chart.startswith(b"\x89PNG") and len(chart) > 1000
+    size = f"{len(chart):,}".replace(",", ".")
+    assert capsys.readouterr().out == (
+        f"{out}: grafik ringkasan minggu 10-16 Februari 2025, {size} byte\n"
+    )
     assert make_config(database_url).schedule.weekly_summary == "0 7 * * mon"
 
 
