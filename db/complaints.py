@@ -41,7 +41,7 @@ from db.models import (
     Resident,
 )
 from db.residents import TELEGRAM, fetch_resident, resident_id
-from db.spans import Span, span_number, within_spans
+from db.spans import Span, numbered_rows
 from db.upsert import dialect_insert
 from iku.complaints import (
     EXCLUDED_REASONS,
@@ -967,14 +967,7 @@ async def fetch_figures_per_span(
     grouped query; a span without complaints has all counts 0."""
     if not spans:
         return []
-    numbered = (
-        select(
-            span_number(Complaint.received_on, spans).label("span"),
-            *(getattr(Complaint, name) for name in IKU4_COLUMNS),
-        )
-        .where(within_spans(Complaint.received_on, spans))
-        .subquery()
-    )
+    numbered = numbered_rows(Complaint, "received_on", IKU4_COLUMNS, spans)
     span = numbered.c.span
     rows = await session.execute(
         select(span, *_figure_counts(numbered.c, today)).where(span.is_not(None)).group_by(span)

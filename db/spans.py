@@ -1,9 +1,10 @@
 """Counting several runs of days in one query: rows grouped by which span their date falls in.
 
 A trend (the last twelve weeks of the weekly summary) is one grouped query per figure, not one
-query per week: :func:`span_number` numbers each row by the span holding its date, and the
-caller groups by that number in an outer query (PostgreSQL refuses a GROUP BY on an expression
-whose bind parameters differ from the select list's, so the number is computed in a subquery).
+query per week: :func:`numbered_rows` numbers each row by the span holding its date
+(:func:`span_number`), and the caller groups by that number in an outer query (PostgreSQL
+refuses a GROUP BY on an expression whose bind parameters differ from the select list's, so the
+number is computed in a subquery).
 """
 
 from __future__ import annotations
@@ -12,9 +13,23 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, literal, type_coerce
+from sqlalchemy import ColumnElement, Integer, Subquery, and_, case, literal, select, type_coerce
 
 Span = tuple[date, date]  # local days, both inclusive
+
+
+def numbered_rows(model: Any, day: str, columns: Sequence[str], spans: Sequence[Span]) -> Subquery:
+    """The ``columns`` of ``model``'s rows whose ``day`` falls in the spans, with ``span``: the
+    number of the span holding it. Group the outer query by ``span``."""
+    date_column = getattr(model, day)
+    return (
+        select(
+            span_number(date_column, spans).label("span"),
+            *(getattr(model, name) for name in columns),
+        )
+        .where(within_spans(date_column, spans))
+        .subquery()
+    )
 
 
 def span_number(column: Any, spans: Sequence[Span]) -> ColumnElement[int]:

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CHANNEL_CHAT, CHANNEL_PAPER, Resident, SurveyPopulation, SurveyResponse
 from db.residents import TELEGRAM, record_resident, resident_id
-from db.spans import Span, span_number, within_spans
+from db.spans import Span, numbered_rows
 from db.upsert import upsert
 from iku.skm import UNSUR_KEYS, time_slot
 from iku.survey_forms import AGE_GROUPS, PaperForm, SurveyAnswers
@@ -279,14 +279,7 @@ async def fetch_skm_totals_per_span(
     query: per span, the per-unsur answer sums and the number of responses."""
     if not spans:
         return []
-    numbered = (
-        select(
-            span_number(SurveyResponse.local_date, spans).label("span"),
-            *(getattr(SurveyResponse, key) for key in UNSUR_KEYS),
-        )
-        .where(within_spans(SurveyResponse.local_date, spans))
-        .subquery()
-    )
+    numbered = numbered_rows(SurveyResponse, "local_date", UNSUR_KEYS, spans)
     sums = [func.sum(numbered.c[key]) for key in UNSUR_KEYS]
     rows = await session.execute(
         select(numbered.c.span, func.count(), *sums)
