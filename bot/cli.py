@@ -3,6 +3,12 @@
 Exit codes: 0 success, 2 usage or configuration error, 1 any other failure. Errors are one line
 on standard error, never a traceback. Heavy libraries are imported inside the commands that need
 them, so ``ajung-bot --help`` and start-up stay fast.
+
+What a command prints comes from the message catalog, in the command's ``--lang`` or else the
+configuration's ``[bot] default_language``, numbers and dates in Indonesian format, like
+everything else officials read. Three things stay English, for the engineer who deploys: the
+``--help`` texts and argparse's own complaints (unknown option, missing argument), configuration
+errors (:class:`bot.config.ConfigError`), and unexpected failures (the exception's name).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from iku.survey_forms import COLUMNS as FORM_COLUMNS
 
 if TYPE_CHECKING:
     from db.engine import Database
+    from i18n import Texts
     from iku.periods import Period
 
 T = TypeVar("T")
@@ -33,6 +40,8 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 # readable by the account that runs the bot only (files 0600, folders 0700).
 PRIVATE_UMASK = 0o077
 ROLES = ("resident", "trantib", "camat", "sekcam", "pmks")
+LANGUAGE_CHOICES = ("id", "en")
+LANG_HELP = "language of what is printed (default: [bot] default_language)"
 
 
 class UsageError(Exception):
@@ -97,21 +106,21 @@ def build_parser() -> argparse.ArgumentParser:
     _command(db_commands, "current", db_current, "print the schema revision")
 
     report = _command(commands, "report", show_report, "the four IKU figures of a period")
-    report.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="first day")
-    report.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="last day")
+    report.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day")
+    report.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day")
     report.add_argument(
         "--period",
         metavar="PERIOD",
         help='instead of --from/--to: words ("bulan lalu", "minggu ini") or a code (2025-Q1)',
     )
     report.add_argument("--format", choices=("text", "json"), default="text")
-    report.add_argument("--lang", choices=("id", "en"), default="id", help="language of the text")
+    report.add_argument("--lang", choices=LANGUAGE_CHOICES, help=LANG_HELP)
 
     book = _command(commands, "export", export_workbook, "one workbook for the performance report")
-    book.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="first day")
-    book.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="last day")
+    book.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day")
+    book.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day")
     book.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx")
-    book.add_argument("--lang", choices=("id", "en"), default="id", help="language of the text")
+    book.add_argument("--lang", choices=LANGUAGE_CHOICES, help=LANG_HELP)
 
     register = _command(commands, "complaints", None, "the complaint register (IKU 4)")
     register_commands = register.add_subparsers(
@@ -120,14 +129,19 @@ def build_parser() -> argparse.ArgumentParser:
     export = _command(
         register_commands, "export", export_complaints, "write the register to .xlsx or .csv"
     )
-    export.add_argument(
-        "--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="first day received"
-    )
-    export.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="last day")
+    export.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day received")
+    export.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day")
     export.add_argument(
         "--out", required=True, metavar="FILE", help="FILE.xlsx (Excel) or FILE.csv"
     )
-    export.add_argument("--lang", choices=("id", "en"), default="id", help="language of the text")
+    export.add_argument("--lang", choices=LANGUAGE_CHOICES, help=LANG_HELP)
+    export.add_argument(
+        "--separator",
+        choices=(";", ",", "tab"),
+        default=";",
+        help="between the fields of a .csv file (default ';', as Indonesian Excel reads it; "
+        "with ';' numbers have a decimal comma)",
+    )
 
     for name, help_text in (
         ("program", "IKU 1: the year's program indicators"),
@@ -142,10 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
         load.set_defaults(entity=name)
 
     send = _command(commands, "send-summary", send_summary, "send the weekly IKU summary now")
-    send.add_argument("--week", type=_week, metavar="YYYY-Www", help="default: the week now due")
+    send.add_argument("--week", metavar="YYYY-Www", help="default: the week now due")
     send.add_argument("--force", action="store_true", help="send even if already delivered")
     chart = _command(commands, "summary", render_summary, "write the weekly summary's chart")
-    chart.add_argument("--week", type=_week, metavar="YYYY-Www", required=True)
+    chart.add_argument("--week", metavar="YYYY-Www", required=True)
     chart.add_argument("--out", type=Path, metavar="FILE.png", required=True)
     _survey_commands(commands)
     qr = _command(commands, "qr", make_posters, "printable QR posters that open the survey")
@@ -183,12 +197,12 @@ def _survey_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     population.add_argument("--service", required=True, metavar="CODE")
     population.add_argument("--count", required=True, metavar="N", help="people served")
     export = _command(actions, "export", survey_export, "write the SKM report workbook (.xlsx)")
-    export.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="first day")
-    export.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="last day")
+    export.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day")
+    export.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day")
     export.add_argument("--service", metavar="CODE", help="one service only (default: all)")
     export.add_argument("--out", required=True, metavar="FILE.xlsx")
     for action in (paper, population, export):
-        action.add_argument("--lang", choices=("id", "en"), default="id", help="language of texts")
+        action.add_argument("--lang", choices=LANGUAGE_CHOICES, help=LANG_HELP)
 
 
 def _command(
@@ -218,6 +232,13 @@ def _config(
     return config
 
 
+def _texts(config: Config, args: argparse.Namespace) -> Texts:
+    """The catalog in the command's ``--lang``, else the configuration's default language."""
+    from i18n import catalog
+
+    return catalog().for_language(getattr(args, "lang", None) or config.bot.default_language)
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     """Log lines on standard error, secrets masked (see bot.logs); every command has it."""
     logs.configure(level)
@@ -245,7 +266,7 @@ def chat_locally(args: argparse.Namespace) -> int:
 
     if args.channel == "whatsapp":
         if args.role != "resident":
-            raise UsageError("--channel whatsapp plays a resident: officials work in Telegram")
+            raise UsageError(_texts(config, args)("cli.whatsapp_resident_only"))
         from bot.whatsapp import local
 
         asyncio.run(local.chat(local_config(config, "resident", args.database)))
@@ -257,21 +278,24 @@ def chat_locally(args: argparse.Namespace) -> int:
 def db_upgrade(args: argparse.Namespace) -> int:
     from db import migrate
 
-    revision = asyncio.run(migrate.run_on_url(_config(args).database.url, migrate.upgrade))
-    print(f"database at revision {revision}")
+    config = _config(args)
+    revision = asyncio.run(migrate.run_on_url(config.database.url, migrate.upgrade))
+    print(_texts(config, args)("cli.db_revision", revision=revision))
     return EXIT_OK
 
 
 def db_downgrade(args: argparse.Namespace) -> int:
     from db import migrate
 
-    url = _config(args).database.url
+    config = _config(args)
+    url = config.database.url
     revision = asyncio.run(migrate.run_on_url(url, migrate.downgrade, args.revision))
-    print(f"database at revision {revision or 'base'}")
+    print(_texts(config, args)("cli.db_revision", revision=revision or "base"))
     return EXIT_OK
 
 
 def db_current(args: argparse.Namespace) -> int:
+    """The bare revision id (or "base"): a value for scripts, like ``git rev-parse``."""
     from db import migrate
 
     revision = asyncio.run(migrate.run_on_url(_config(args).database.url, None))
@@ -283,16 +307,16 @@ def show_report(args: argparse.Namespace) -> int:
     config = _config(args)
     from bot.reporting import build_report
     from db.base import utcnow
-    from i18n import catalog
     from iku.report import render_text, report_json
 
     now = utcnow()
-    period = _period(config, args, now)
+    t = _texts(config, args)
+    period = _period(config, args, now, t)
     report = _on_database(config, lambda database: build_report(database, config, period, now))
     if args.format == "json":
         print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
     else:
-        print(render_text(report, catalog().for_language(args.lang)))
+        print(render_text(report, t))
     return EXIT_OK
 
 
@@ -301,20 +325,30 @@ def export_complaints(args: argparse.Namespace) -> int:
     config = _config(args)
     from bot.export import FORMATS, export_register
     from db.base import utcnow
-    from i18n import catalog
+    from iku.format import format_number
+    from iku.report import format_period
 
+    texts = _texts(config, args)
     out = Path(args.out)
     if out.suffix.lower() not in FORMATS:
-        raise UsageError(f"--out {out}: the file name must end in .xlsx or .csv")
-    if not out.parent.is_dir():
-        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
+        raise UsageError(texts("cli.out_register_suffix", file=out))
+    _check_folder(out, texts)
     now = utcnow()
-    period = _period(config, args, now)
-    texts = catalog().for_language(args.lang)
+    period = _period(config, args, now, texts)
     count = _on_database(
-        config, lambda database: export_register(database, config, period, out, texts, now)
+        config,
+        lambda database: export_register(
+            database, config, period, out, texts, now, separator=args.separator
+        ),
     )
-    print(f"{out}: {count} complaints received {period.start} to {period.end}")
+    print(
+        texts(
+            "cli.register_written",
+            file=out,
+            count=format_number(count),
+            period=format_period(period, texts),
+        )
+    )
     return EXIT_OK
 
 
@@ -325,16 +359,14 @@ def export_workbook(args: argparse.Namespace) -> int:
 
     from bot.performance_export import STEPS, export_performance
     from db.base import utcnow
-    from i18n import catalog
     from iku.report import format_period
 
+    t = _texts(config, args)
     if args.out.suffix.lower() != ".xlsx":
-        raise UsageError(f"--out {args.out}: the workbook's name must end in .xlsx")
-    if not args.out.parent.is_dir():
-        raise UsageError(f"--out {args.out}: folder {args.out.parent} does not exist")
+        raise UsageError(t("cli.out_workbook_suffix", file=args.out))
+    _check_folder(args.out, t)
     now = utcnow()
-    period = _period(config, args, now)
-    t = catalog().for_language(args.lang)
+    period = _period(config, args, now, t)
     # The bar draws on a terminal only (tqdm leaves pipes and CI logs alone).
     with tqdm(total=STEPS, unit="step", file=sys.stderr, disable=None, leave=False) as bar:
 
@@ -350,31 +382,55 @@ def export_workbook(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _period(config: Config, args: argparse.Namespace, now: datetime) -> Period:
+def _period(config: Config, args: argparse.Namespace, now: datetime, t: Texts) -> Period:
     """The period of ``--from``/``--to`` (default: the year to date), or of ``--period`` where
-    the command has it; a UsageError if reversed or unknown."""
+    the command has it; a UsageError if a date is no date, reversed or unknown."""
     from bot.reporting import period_from_args
+    from iku.periods import local_today
+    from iku.report import format_date
 
+    start, end = _day(args.start, "--from", t), _day(args.end, "--to", t)
     words = getattr(args, "period", None)
     if words is not None:
-        return _named_period(config, args, words, now)
+        return _named_period(config, start or end, words, now, t)
     try:
-        return period_from_args(config, args.start, args.end, now)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+        return period_from_args(config, start, end, now)
+    except ValueError:
+        end = end or local_today(config.kecamatan.tz, now)
+        start = start or end
+        raise UsageError(
+            t("cli.period_reversed", start=format_date(start, t), end=format_date(end, t))
+        ) from None
 
 
-def _named_period(config: Config, args: argparse.Namespace, words: str, now: datetime) -> Period:
+def _named_period(
+    config: Config, dated: date | None, words: str, now: datetime, t: Texts
+) -> Period:
     from iku.periods import local_today, read_period
 
-    if args.start is not None or args.end is not None:
-        raise UsageError("give --period or --from/--to, not both")
+    if dated is not None:
+        raise UsageError(t("cli.period_twice"))
     try:
         return read_period(words, local_today(config.kecamatan.tz, now))
     except ValueError:
-        raise UsageError(
-            f'--period: unknown period {words!r}; e.g. "bulan lalu", "minggu ini", 2025-Q1'
-        ) from None
+        raise UsageError(t("cli.period_unknown", value=words)) from None
+
+
+def _day(text: str | None, option: str, t: Texts) -> date | None:
+    """``YYYY-MM-DD`` only (``date.fromisoformat`` also takes 20250110 and 2025W021)."""
+    from bot.tabular import parse_iso_date
+
+    if text is None:
+        return None
+    day = parse_iso_date(text)
+    if day is None:
+        raise UsageError(t("cli.not_a_date", option=option, value=text))
+    return day
+
+
+def _check_folder(out: Path, t: Texts) -> None:
+    if not out.parent.is_dir():
+        raise UsageError(t("cli.out_folder", file=out, folder=out.parent))
 
 
 def _on_database(config: Config, work: Callable[[Database], Awaitable[T]]) -> T:
@@ -399,10 +455,10 @@ def import_plan(args: argparse.Namespace) -> int:
     from bot.data_entry import import_activities, import_programs
     from bot.tabular import TableError
     from db.base import utcnow
-    from i18n import catalog
+    from iku.format import format_number
     from iku.periods import local_today
 
-    t = catalog().for_language("id")
+    t = _texts(config, args)
     now = utcnow()
     actor = f"cli:{args.file.name}"
 
@@ -419,9 +475,11 @@ def import_plan(args: argparse.Namespace) -> int:
     for problem in result.errors:
         print(problem.describe(t), file=sys.stderr)
     if result.counts is None:
-        print(t("table.nothing_imported", count=len(result.errors)), file=sys.stderr)
+        print(t("table.nothing_imported", count=format_number(len(result.errors))), file=sys.stderr)
         return EXIT_FAILURE
-    print(t("table.done", inserted=result.counts.inserted, updated=result.counts.updated))
+    counts = result.counts
+    inserted, updated = format_number(counts.inserted), format_number(counts.updated)
+    print(t("table.done", inserted=inserted, updated=updated))
     return EXIT_OK
 
 
@@ -434,11 +492,12 @@ def send_summary(args: argparse.Namespace) -> int:
     from db.base import utcnow
 
     now = utcnow()
-    week = args.week or due_week(config, now)
+    t = _texts(config, args)
+    week = _week(args.week, t) if args.week else due_week(config, now)
     if week is None:
-        raise UsageError("no week is due yet by [schedule] weekly_summary; name one with --week")
+        raise UsageError(t("cli.no_week_due"))
     if not config.telegram.camat_chat_id:
-        raise UsageError(f"{config_path(args)}: [telegram] camat_chat_id: not set")
+        raise ConfigError(f"{config_path(args)}: [telegram] camat_chat_id: not set")
 
     async def send(database: Database) -> str:
         bot = Bot(
@@ -450,47 +509,70 @@ def send_summary(args: argparse.Namespace) -> int:
             return await deliver_summary(bot, database, config, week, now, force=args.force)
 
     outcome = _on_database(config, send)
-    print(f"{week.key}: {logs.redact(outcome)}")
+    print(_summary_outcome(outcome, week, t))
     return EXIT_FAILURE if outcome.startswith("failed") else EXIT_OK
+
+
+def _summary_outcome(outcome: str, week: Period, t: Texts) -> str:
+    """What happened to the week's summary, in words (see :func:`bot.summary.deliver_summary`)."""
+    from iku.summary import format_days
+
+    status, _, reason = outcome.partition(": ")
+    key = {"sent": "cli.summary_sent", "already-sent": "cli.summary_already_sent"}
+    return t(
+        key.get(status, "cli.summary_failed"),
+        days=format_days(week, t),
+        week=week.key,
+        reason=logs.redact(reason or outcome),
+    )
 
 
 def render_summary(args: argparse.Namespace) -> int:
     config = _config(args)
     from bot.summary import build_summary
     from db.base import utcnow
+    from iku.format import format_number
+    from iku.summary import format_days
+
+    t = _texts(config, args)
+    week = _week(args.week, t)
 
     async def build(database: Database) -> bytes:
-        return (await build_summary(database, config, args.week, utcnow())).chart
+        return (await build_summary(database, config, week, utcnow())).chart
 
     chart = _on_database(config, build)
-    try:
-        args.out.write_bytes(chart)
-    except OSError as error:
-        raise UsageError(f"{args.out}: cannot be written: {error.strerror}") from None
-    print(f"{args.out}: {len(chart):,} bytes")
+    _write(args.out, chart, t)
+    size = format_number(len(chart))
+    print(t("cli.chart_written", file=args.out, days=format_days(week, t), size=size))
     return EXIT_OK
+
+
+def _write(out: Path, content: bytes, t: Texts) -> None:
+    try:
+        out.write_bytes(content)
+    except OSError as error:
+        raise UsageError(t("cli.unwritable", file=out, reason=error.strerror)) from None
 
 
 def config_path(args: argparse.Namespace) -> Path:
     return resolve_path(args.config)
 
 
-def _week(text: str) -> Any:
+def _week(text: str, t: Texts) -> Period:
     from iku.periods import parse_week
 
     try:
         return parse_week(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a week like 2025-W07") from None
+        raise UsageError(t("cli.not_a_week", value=text)) from None
 
 
 def survey_import(args: argparse.Namespace) -> int:
     config = _config(args)
     from bot.survey_files import Refused, import_paper_forms, problem_lines, summary_line
     from db.base import utcnow
-    from i18n import catalog
 
-    t = catalog().for_language(args.lang)
+    t = _texts(config, args)
     try:
         outcome = asyncio.run(
             import_paper_forms(
@@ -511,9 +593,8 @@ def survey_population(args: argparse.Namespace) -> int:
     config = _config(args)
     from bot.survey_files import Refused, check_population, population_line, record_population
     from db.base import utcnow
-    from i18n import catalog
 
-    t = catalog().for_language(args.lang)
+    t = _texts(config, args)
     now = utcnow()
     try:
         entry = check_population(config, args.month, args.service, args.count, now)
@@ -527,25 +608,25 @@ def survey_population(args: argparse.Namespace) -> int:
 def survey_export(args: argparse.Namespace) -> int:
     config = _config(args)
     from db.base import utcnow
-    from i18n import catalog
+    from iku.format import format_number
 
+    t = _texts(config, args)
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
-        raise UsageError(f"--out {args.out}: the workbook's name must end in .xlsx")
+        raise UsageError(t("cli.out_workbook_suffix", file=args.out))
     if args.service is not None and config.survey.service(args.service) is None:
-        raise UsageError(f"--service {args.service}: not a code of [survey] services")
+        raise UsageError(t("cli.service_option", code=args.service))
     service = None if args.service is None else args.service.upper()
-    period = _period(config, args, utcnow())
+    period = _period(config, args, utcnow(), t)
     from bot.survey_export import gather, write_workbook
     from iku.report import format_period
 
     data = _on_database(config, lambda database: gather(database, config, period, service))
-    t = catalog().for_language(args.lang)
     try:
         write_workbook(data, config, t, out)
     except OSError as error:
-        raise UsageError(f"--out {args.out}: cannot be written: {error.strerror}") from None
-    respondents = data.figures.respondents
+        raise UsageError(t("cli.unwritable", file=out, reason=error.strerror)) from None
+    respondents = format_number(data.figures.respondents)
     period_text = format_period(period, t)
     print(t("export.written", file=out, period=period_text, respondents=respondents))
     return EXIT_OK
@@ -553,21 +634,22 @@ def survey_export(args: argparse.Namespace) -> int:
 
 def make_posters(args: argparse.Namespace) -> int:
     config = _config(args)
+    t = _texts(config, args)
     if bool(args.all) == bool(args.service):
-        raise UsageError("name one SERVICE, or give --all (not both)")
+        raise UsageError(t("cli.service_or_all"))
     if args.all:
         services = list(config.survey.services)
     else:
         found = config.survey.service(args.service)
         if found is None:
             codes = ", ".join(s.code for s in config.survey.services)
-            raise UsageError(f"unknown service {args.service!r}; codes: {codes}")
+            raise UsageError(t("cli.unknown_service", code=args.service, codes=codes))
         services = [found]
     from bot.posters import poster_png
     from i18n import catalog
 
-    t = catalog().for_language("id")  # the posters hang in an Indonesian office
-    links = _poster_links(args, config, services, t)
+    on_poster = catalog().for_language("id")  # the posters hang in an Indonesian office
+    links = _poster_links(args, config, services, on_poster, t)
     out = Path(args.out)
     suffix = "_whatsapp" if args.channel == "whatsapp" else ""
     if args.all or out.is_dir():
@@ -576,16 +658,14 @@ def make_posters(args: argparse.Namespace) -> int:
     else:
         targets = [out]
     for service, (link, shown), target in zip(services, links, targets, strict=True):
-        try:
-            target.write_bytes(poster_png(service, link, config.kecamatan.name, t, shown=shown))
-        except OSError as error:
-            raise UsageError(f"{target}: cannot be written: {error.strerror}") from None
-        print(f"{target}: {service.code} {link}")
+        png = poster_png(service, link, config.kecamatan.name, on_poster, shown=shown)
+        _write(target, png, t)
+        print(t("cli.poster_written", file=target, service=service.code, link=link))
     return EXIT_OK
 
 
 def _poster_links(
-    args: argparse.Namespace, config: Config, services: list[Any], t: Any
+    args: argparse.Namespace, config: Config, services: list[Any], on_poster: Texts, t: Texts
 ) -> list[tuple[str, str | None]]:
     """Each service's link, and what the poster prints under the code (None: the link)."""
     from bot.posters import deep_link, whatsapp_link
@@ -593,31 +673,23 @@ def _poster_links(
     if args.channel == "whatsapp":
         number = config.whatsapp.display_number
         if not number:
-            raise UsageError("no WhatsApp number: set [whatsapp] display_number")
+            raise UsageError(t("cli.no_whatsapp_number"))
         return [
             (
-                whatsapp_link(number, t("whatsapp.survey_prefill", service=s.name, code=s.code)),
+                whatsapp_link(
+                    number, on_poster("whatsapp.survey_prefill", service=s.name, code=s.code)
+                ),
                 f"WhatsApp +{number}",
             )
             for s in services
         ]
     username = args.bot_username or config.survey.bot_username
     if not username:
-        raise UsageError("no bot username: pass --bot-username NAME or set [survey] bot_username")
+        raise UsageError(t("cli.no_username"))
     try:
         return [(deep_link(username, service.code), None) for service in services]
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-
-
-def _date(text: str) -> date:
-    """``YYYY-MM-DD`` only (``date.fromisoformat`` also takes 20250110 and 2025W021)."""
-    from bot.tabular import parse_iso_date
-
-    day = parse_iso_date(text)
-    if day is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-02-16")
-    return day
+    except ValueError:
+        raise UsageError(t("cli.bad_username", name=username)) from None
 
 
 def check_config(args: argparse.Namespace) -> int:
@@ -625,7 +697,7 @@ def check_config(args: argparse.Namespace) -> int:
     config = load_config(path, require_token=args.for_run)
     if args.webhook:
         check_webhooks(path, config)
-    print(f"{path}: OK")
+    print(_texts(config, args)("cli.config_ok", file=path))
     return EXIT_OK
 
 

@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from iku.complaints import ClockRules
+from iku.trend import Targets
 
 ENV_CONFIG = "AJUNG_BOT_CONFIG"
 ENV_TOKEN = "TELEGRAM_BOT_TOKEN"
@@ -224,6 +225,19 @@ class ScheduleConfig(_Section):
         except ValueError as exc:
             raise ValueError(f"not a crontab line ({exc})") from None
         return value
+
+
+class TargetsConfig(_Section):
+    """The year's targets (percent) the weekly chart colours IKU 1, 3 and 4 by (green: reached;
+    yellow: less than 10 points below; red: further). Copy them from the Perjanjian Kinerja."""
+
+    program_percent: float = Field(default=Targets.program, ge=0, le=100)
+    empowerment_percent: float = Field(default=Targets.empowerment, ge=0, le=100)
+    complaints_percent: float = Field(default=Targets.complaints, ge=0, le=100)
+
+    @property
+    def targets(self) -> Targets:
+        return Targets(self.program_percent, self.empowerment_percent, self.complaints_percent)
 
 
 class ConversationConfig(_Section):
@@ -479,6 +493,7 @@ class Config(_Section):
     roles: RolesConfig = RolesConfig()
     database: DatabaseConfig = DatabaseConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    targets: TargetsConfig = TargetsConfig()
     conversation: ConversationConfig = ConversationConfig()
     bot: BotConfig = BotConfig()
     survey: SurveyConfig = SurveyConfig()

@@ -6,14 +6,17 @@ notes. Privacy (Perpres 76/2013, SP4N-LAPOR!):
 
 - the reporter's identity is never exported, for any complaint: the register serves the IKU
   and the annual reports, which do not need it, and an export cannot leak what it does not hold;
-  the privacy column says which complaints were anonim;
-- rahasia complaints are marked RAHASIA and their content (place, description, notes, comment)
-  is withheld, because a file is exactly what leaves the office.
+  the privacy column says which complaints were anonim, with the labels the bot uses;
+- rahasia complaints keep their privacy label and their content (place, location, description,
+  notes, comment) is withheld, because a file is exactly what leaves the office.
+
+Both files open in Indonesian Excel as they are: the workbook with real dates (dd-mm-yyyy hh:mm,
+the zone in the header), a frozen and filtered header and fitted columns; the CSV file in UTF-8
+with a byte order mark, ";" between fields and decimal commas (``separator`` changes that).
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -21,9 +24,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
-from bot.tabular import append_row, csv_field
+from bot.tabular import append_row, finish_table, write_csv
 from db import complaints
-from db.complaints import ComplaintRecord, RegisterEntry
+from db.complaints import RegisterEntry
 from db.engine import Database
 from handlers import complaint_views as views
 from i18n import Texts
@@ -37,7 +40,8 @@ COLUMNS = (
     "category",
     "desa",
     "place",
-    "location",
+    "latitude",
+    "longitude",
     "description",
     "channel",
     "privacy",
@@ -51,19 +55,29 @@ COLUMNS = (
     "rating_comment",
 )
 # Columns that carry the content of a complaint: withheld for rahasia ones.
-CONTENT = frozenset({"place", "location", "description", "notes", "rating_comment"})
-Cell = str | int | datetime | None
+CONTENT = frozenset({"place", "latitude", "longitude", "description", "notes", "rating_comment"})
+Cell = str | int | float | datetime | None
+# Coordinates as Telegram gives them: six decimals, about ten centimetres.
+REGISTER_FORMATS = {COLUMNS.index(column) + 1: "0.000000" for column in ("latitude", "longitude")}
 
 
 async def export_register(
-    database: Database, config: Config, period: Period, path: Path, t: Texts, now: datetime
+    database: Database,
+    config: Config,
+    period: Period,
+    path: Path,
+    t: Texts,
+    now: datetime,
+    *,
+    separator: str = ";",
 ) -> int:
-    """Write the register of ``period`` to ``path`` (format by its suffix); the row count."""
+    """Write the register of ``period`` to ``path`` (format by its suffix; a CSV file's fields
+    split by ``separator``); the row count."""
     header, rows = await register_table(database, config, period, t, now)
     if path.suffix.lower() == ".xlsx":
         write_xlsx(path, header, rows)
     else:
-        write_csv(path, header, rows)
+        write_csv(path, header, rows, separator)
     return len(rows)
 
 
@@ -99,10 +113,11 @@ def register_row(
         "category": c.category,
         "desa": c.desa,
         "place": c.place,
-        "location": f"{c.latitude}, {c.longitude}" if c.has_location else "",
+        "latitude": c.latitude if c.has_location else None,
+        "longitude": c.longitude if c.has_location else None,
         "description": c.description,
         "channel": views.channel_label(t, c.channel),
-        "privacy": _privacy(t, c),
+        "privacy": views.privacy_label(t, c.privacy),
         "status": views.status_label(t, c.status),
         "reason": t(f"complaint.reason.{c.reject_reason.value}") if c.reject_reason else "",
         "closed": _local(c.closed_at, tz) if c.closed_at else None,
@@ -122,12 +137,6 @@ def _local(moment: datetime, tz: ZoneInfo) -> datetime:
     return moment.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
 
 
-def _privacy(t: Texts, complaint: ComplaintRecord) -> str:
-    if complaint.privacy is Privacy.RAHASIA:
-        return t("register.rahasia")
-    return views.privacy_label(t, complaint.privacy)
-
-
 def _notes(entry: RegisterEntry, t: Texts, tz: ZoneInfo) -> str:
     return "\n".join(
         t(
@@ -141,56 +150,29 @@ def _notes(entry: RegisterEntry, t: Texts, tz: ZoneInfo) -> str:
     )
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-    """UTF-8 CSV, every field quoted, none able to start a formula; dates as
-    ``2025-02-17 09:00``."""
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
-        writer.writerow([csv_field(title) for title in header])
-        writer.writerows([csv_field(_text(cell)) for cell in row] for row in rows)
-
-
-def _text(cell: Cell) -> Any:
-    if isinstance(cell, datetime):
-        return cell.strftime("%Y-%m-%d %H:%M")
-    return "" if cell is None else cell
-
-
 def write_xlsx(path: Path, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-    """One sheet with a bold, frozen header; dates as real Excel dates."""
+    """One sheet holding the register as a table (see :func:`fill_table`)."""
     from openpyxl import Workbook
 
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "Register"
-    fill_table(sheet, header, rows)
+    fill_table(sheet, header, rows, REGISTER_FORMATS)
     workbook.save(path)
 
 
-def fill_table(sheet: Any, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-    """``header`` in bold and frozen below what the sheet holds already, then ``rows``; dates
-    as real Excel dates, multi-line notes wrapped."""
-    from openpyxl.styles import Alignment, Font
-
+def fill_table(
+    sheet: Any,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    formats: dict[int, str] | None = None,
+) -> None:
+    """``header`` below what the sheet holds already, then ``rows``, finished as a table
+    (:func:`bot.tabular.finish_table`: header frozen and filtered, dates as real Excel dates,
+    the columns of ``formats`` by number in their own format)."""
     append_row(sheet, header)
     first = sheet.max_row  # the header's row (appended below whatever the sheet holds)
-    for cell in sheet[first]:
-        cell.font = Font(bold=True)
     for row in rows:
         append_row(sheet, row)
-    for column in sheet.iter_cols(min_row=first + 1):
-        for cell in column:
-            if isinstance(cell.value, datetime):
-                cell.number_format = "dd-mm-yyyy hh:mm"
-            elif isinstance(cell.value, date):
-                cell.number_format = "dd-mm-yyyy"
-            elif isinstance(cell.value, str) and "\n" in cell.value:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for index, title in enumerate(header, 1):
-        letter = sheet.cell(row=first, column=index).column_letter
-        width = max(12, min(50, len(title) + 4))
-        sheet.column_dimensions[letter].width = max(
-            width, sheet.column_dimensions[letter].width or 0
-        )
-    sheet.freeze_panes = f"A{first + 1}"
+    finish_table(sheet, first, formats=formats)

@@ -7,16 +7,17 @@ complaint register (under the register's privacy rules). A progress bar shows on
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot.config import Config
-from bot.export import fill_table, register_table
+from bot.export import REGISTER_FORMATS, fill_table, register_table
 from bot.reporting import build_report
-from bot.survey_export import add_sheets, gather
-from bot.tabular import append_row
+from bot.survey_export import NRR_FORMAT, add_sheets, gather
+from bot.tabular import TWO_DECIMALS, append_row, fit_columns
 from db import indicators
 from db.engine import Database
 from i18n import Texts
@@ -58,7 +59,11 @@ async def export_performance(
     _iku_sheet(workbook, t, report, 3, report.empowerment, "report.unit_activities")
     fill_table(workbook["IKU 3"], _activity_header(t), [_activity_row(a) for a in activities])
     _iku_sheet(workbook, t, report, 4, report.complaints.ratio, "report.unit_complaints")
-    fill_table(workbook.create_sheet(t("workbook.sheet_register")), *register)
+    fill_table(workbook.create_sheet(t("workbook.sheet_register")), *register, REGISTER_FORMATS)
+    for number in range(1, 5):
+        # Below the IKU's title (which overflows into the empty cells beside it): the labels,
+        # figures and plans.
+        fit_columns(workbook[f"IKU {number}"], first_row=2)
     workbook.save(path)
 
 
@@ -76,13 +81,10 @@ def _iku_sheet(
         append_row(sheet, [t("workbook.denominator"), ratio.denominator, t(unit)])
         value = t("report.no_data") if ratio.percent is None else ratio.percent
         append_row(sheet, [t("workbook.percent"), value])
-        if ratio.percent is not None:
-            sheet.cell(row=sheet.max_row, column=2).number_format = "0.00"
+        _number_format(sheet, TWO_DECIMALS)
     else:
         _skm_rows(sheet, report, t)
     append_row(sheet, [])
-    sheet.column_dimensions["A"].width = 42
-    sheet.column_dimensions["B"].width = 30
 
 
 def _skm_rows(sheet: Any, report: IkuReport, t: Texts) -> None:
@@ -92,10 +94,17 @@ def _skm_rows(sheet: Any, report: IkuReport, t: Texts) -> None:
         append_row(sheet, [t("workbook.index"), t("report.no_data")])
         return
     append_row(sheet, [t("export.ikm"), result.ikm])
+    _number_format(sheet, NRR_FORMAT)
     append_row(sheet, [t("export.ikm_converted"), result.ikm_converted])
+    _number_format(sheet, TWO_DECIMALS)
     append_row(sheet, [t("export.mutu"), result.mutu])
     append_row(sheet, [t("export.kinerja"), result.kinerja])
     append_row(sheet, [t("workbook.see_skm")])
+
+
+def _number_format(sheet: Any, number_format: str) -> None:
+    """The format of the figure in the last row (column B)."""
+    sheet.cell(row=sheet.max_row, column=2).number_format = number_format
 
 
 def _program_header(t: Texts) -> list[str]:
@@ -105,9 +114,17 @@ def _program_header(t: Texts) -> list[str]:
 
 def _program_row(program: indicators.ProgramView, t: Texts) -> list[Any]:
     return [
-        program.code, program.name, program.program, program.target, program.unit,
-        program.realization, t("export.yes") if program.achieved else t("export.no"),
+        program.code, program.name, program.program, _planned(program.target), program.unit,
+        _planned(program.realization), t("export.yes") if program.achieved else t("export.no"),
     ]  # fmt: skip
+
+
+def _planned(figure: float | None) -> float | int | None:
+    """A target or realization as the plan writes it: 12 kali, not 12,00 (a fraction keeps
+    its two decimals)."""
+    if figure is not None and math.isfinite(figure) and figure.is_integer():
+        return int(figure)
+    return figure
 
 
 def _activity_header(t: Texts) -> list[str]:

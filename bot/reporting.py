@@ -14,6 +14,7 @@ from iku.indicators import empowerment_facilitation, program_achievement
 from iku.periods import Period, date_range, local_today, year_to_date
 from iku.report import IkuReport, SkmFigures
 from iku.skm import sample_check, skm_index
+from iku.trend import TREND_WEEKS, WeekFigures, trend_weeks
 
 
 def period_from_args(config: Config, start: date | None, end: date | None, now: datetime) -> Period:
@@ -49,6 +50,23 @@ async def build_report(
         complaints=figures,
         programs=program_achievement(*programs),
         empowerment=empowerment_facilitation(*activities),
+    )
+
+
+async def build_trend(
+    database: Database, config: Config, last: Period, now: datetime, weeks: int = TREND_WEEKS
+) -> tuple[WeekFigures, ...]:
+    """IKM and IKU 4 of the ``weeks`` ISO weeks ending with ``last``, oldest first: one grouped
+    query per IKU, not one report per week."""
+    periods = trend_weeks(last, weeks)
+    spans = [(week.start, week.end) for week in periods]
+    today = local_today(config.kecamatan.tz, now)
+    async with database.sessions() as session:
+        skm = await surveys.fetch_skm_totals_per_span(session, spans)
+        figures = await complaints.fetch_figures_per_span(session, spans, today)
+    return tuple(
+        WeekFigures(week, skm_index(totals, respondents), counts.ratio)
+        for week, (totals, respondents), counts in zip(periods, skm, figures, strict=True)
     )
 
 

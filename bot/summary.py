@@ -19,13 +19,13 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.config import Config
-from bot.reporting import build_report
+from bot.reporting import build_report, build_trend
 from db import deliveries
 from db.engine import Database
 from i18n import catalog
 from iku.chart import render_chart
 from iku.periods import Period, date_range, last_full_week
-from iku.summary import weekly_summary_text
+from iku.summary import SummaryData, chart_caption, weekly_summary_text
 
 log = logging.getLogger(__name__)
 # How far back to look for the last scheduled time: enough for a yearly crontab line.
@@ -38,6 +38,7 @@ class Summary:
     week: Period
     text: str
     chart: bytes
+    caption: str
 
 
 def previous_fire_time(crontab: str, tz: object, now: datetime) -> datetime | None:
@@ -62,15 +63,33 @@ def due_week(config: Config, now: datetime) -> Period | None:
     return None if fired is None else last_full_week(fired.astimezone(tz).date())
 
 
+async def gather_summary(
+    database: Database, config: Config, week: Period, now: datetime
+) -> SummaryData:
+    """The week, the year to date (1 January to the week's Sunday), the year to date a week
+    earlier (to tell its change) and the trend of the weeks up to ``week``."""
+    year_start = week.end.replace(month=1, day=1)
+    week_before_end = week.start - timedelta(days=1)
+    year_before = None
+    if week_before_end >= year_start:
+        before = date_range(year_start, week_before_end)
+        year_before = await build_report(database, config, before, now)
+    return SummaryData(
+        week=await build_report(database, config, week, now),
+        year=await build_report(database, config, date_range(year_start, week.end), now),
+        year_before=year_before,
+        trend=await build_trend(database, config, week, now),
+        targets=config.targets.targets,
+    )
+
+
 async def build_summary(database: Database, config: Config, week: Period, now: datetime) -> Summary:
-    """Text and chart for ``week``; the year to date runs from 1 January to the week's Sunday."""
-    year = date_range(week.end.replace(month=1, day=1), week.end)
-    week_report = await build_report(database, config, week, now)
-    year_report = await build_report(database, config, year, now)
+    """Text, chart and caption for ``week``. The chart is drawn in a worker thread: a second of
+    CPU on the event loop would hold up every resident's chat."""
+    data = await gather_summary(database, config, week, now)
     texts = catalog().for_language(config.bot.default_language)
-    text = weekly_summary_text(week_report, year_report, texts)
-    chart = await asyncio.to_thread(render_chart, week_report, year_report, texts)
-    return Summary(week, text, chart)
+    chart = await asyncio.to_thread(render_chart, data, texts)
+    return Summary(week, weekly_summary_text(data, texts), chart, chart_caption(data, texts))
 
 
 async def deliver_summary(
@@ -94,7 +113,7 @@ async def deliver_summary(
     try:
         summary = await build_summary(database, config, week, now)
         await bot.send_message(chat_id, summary.text)
-        await bot.send_photo(chat_id, summary.chart)
+        await bot.send_photo(chat_id, summary.chart, caption=summary.caption)
     except TelegramError as failure:
         error = f"{type(failure).__name__}: {failure}"
     async with database.transaction() as session:

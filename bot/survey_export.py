@@ -6,18 +6,22 @@ priorities for improvement), the respondent profile in counts and percentages, t
 and the raw responses without any identity (no resident, no chat id, no import key).
 
 Cells hold numbers at full precision; only their number format rounds what Excel shows, as the
-regulation's method asks. Labels come from the catalog; the regulation's own words (unsur names,
-answer options, grades) come from :mod:`iku.skm`. Every row is written by
-:func:`bot.tabular.append_row` (text stays text, never a formula). openpyxl is imported at the
-top here, and this module only by the command that writes a workbook.
+regulation's method asks: NRR and IKM (1-4) with four decimals, as the grade bands are written
+(3,5324), the converted index and the percentages with two. Each table has its header frozen
+and filtered, dates as in every workbook (dd-mm-yyyy, the time's zone in its header). Labels
+come from the catalog; the regulation's own words (unsur names, answer options, grades) come
+from :mod:`iku.skm`. Every row is written by :func:`bot.tabular.append_row` (text stays text,
+never a formula). openpyxl is imported at the top here, and this module only by the command
+that writes a workbook.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import openpyxl
 from openpyxl.styles import Font
@@ -25,7 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.config import Config
 from bot.reporting import skm_figures
-from bot.tabular import append_row
+from bot.tabular import TWO_DECIMALS, append_row, finish_table
 from db import surveys
 from db.engine import Database
 from db.models import CHANNEL_CHAT
@@ -36,10 +40,7 @@ from iku.skm import EDUCATIONS, GENDERS, OCCUPATIONS, TIME_SLOTS, UNSUR, UNSUR_K
 from iku.survey_forms import AGE_GROUPS, shares
 
 NRR_FORMAT = "0.0000"
-INDEX_FORMAT = "0.00"
-PERCENT_FORMAT = "0.00"
-DATE_FORMAT = "yyyy-mm-dd"
-TIME_FORMAT = "hh:mm"
+INDEX_FORMAT = TWO_DECIMALS
 BOLD = Font(bold=True)
 
 
@@ -109,6 +110,7 @@ def _summary(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> 
     append_row(sheet, [])
     columns = ["col_no", "col_unsur", "col_key", "col_total", "col_nrr", "col_converted"]
     _header(sheet, [*columns, "col_mutu"], t)
+    header_row = sheet.max_row
     result = data.figures.result
     for number, unsur in enumerate(UNSUR, start=1):
         if result is None:
@@ -119,7 +121,7 @@ def _summary(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> 
         append_row(
             sheet, [number, unsur.name, unsur.key, score.total, score.nrr, converted, score.mutu]
         )
-        _formats(sheet, {5: NRR_FORMAT, 6: INDEX_FORMAT})
+    table_end = sheet.max_row
     append_row(sheet, [])
     append_row(sheet, [t("export.respondents"), data.figures.respondents])
     if result is None:
@@ -132,7 +134,7 @@ def _summary(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> 
         append_row(sheet, [t("export.mutu"), result.mutu])
         append_row(sheet, [t("export.kinerja"), result.kinerja])
     _sample(sheet, data.figures, t)
-    _widths(sheet, {"A": 38, "B": 42, "C": 14, "D": 14, "E": 10, "F": 10, "G": 8})
+    finish_table(sheet, header_row, last_row=table_end, formats={5: NRR_FORMAT})
 
 
 def _sample(sheet: Worksheet, figures: SkmFigures, t: Texts) -> None:
@@ -152,12 +154,12 @@ def _priority(sheet: Worksheet, figures: SkmFigures, t: Texts) -> None:
     _header(sheet, keys, t)
     if figures.result is None:
         append_row(sheet, [t("export.no_data")])
-        return
-    for rank, score in enumerate(figures.result.by_priority, start=1):
-        unsur = score.unsur
-        append_row(sheet, [rank, unsur.name, unsur.key, score.nrr, score.converted, score.mutu])
-        _formats(sheet, {4: NRR_FORMAT, 5: INDEX_FORMAT})
-    _widths(sheet, {"A": 8, "B": 42, "C": 14, "D": 10, "E": 10, "F": 8})
+    else:
+        for rank, score in enumerate(figures.result.by_priority, start=1):
+            unsur = score.unsur
+            row = [rank, unsur.name, unsur.key, score.nrr, score.converted, score.mutu]
+            append_row(sheet, row)
+    finish_table(sheet, 2, formats={4: NRR_FORMAT})
 
 
 def _profile(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> None:
@@ -182,28 +184,25 @@ def _profile(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> 
         counts = data.profile.get(column, {})
         for share in shares(counts, [code for code, _ in choices], respondents):
             append_row(sheet, [labels.get(share.code, share.code), share.count, share.percent])
-            _formats(sheet, {3: PERCENT_FORMAT})
-    _widths(sheet, {"A": 36, "B": 10, "C": 10})
+    finish_table(sheet, 1, formats={3: TWO_DECIMALS})
 
 
 def _suggestions(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> None:
     _header(sheet, ["col_date", "col_service", "col_saran"], t)
     for day, service, saran in data.suggestions:
         append_row(sheet, [day, service_name(config, service), saran])
-        _formats(sheet, {1: DATE_FORMAT})
-    _widths(sheet, {"A": 12, "B": 30, "C": 80})
+    finish_table(sheet, 1)
 
 
 def _responses(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> None:
     keys = ["col_date", "col_time", "col_slot", "col_channel", "col_service", "col_gender"]
     keys += ["col_age", "col_education", "col_occupation"]
-    append_row(sheet, [*(t(f"export.{key}") for key in keys), *UNSUR_KEYS, t("export.col_saran")])
-    for cell in sheet[sheet.max_row]:
-        cell.font = BOLD
+    zone = zone_name(config.kecamatan.tz, data.period.end)
+    titles = [t(f"export.{key}", zone=zone) for key in keys]
+    append_row(sheet, [*titles, *UNSUR_KEYS, t("export.col_saran")])
     for row in data.responses:
         append_row(sheet, _response_row(row, config, t))
-        _formats(sheet, {1: DATE_FORMAT, 2: TIME_FORMAT})
-    _widths(sheet, {"A": 12, "E": 30, "H": 14, "I": 18, "S": 60})
+    finish_table(sheet, 1)
 
 
 def _response_row(row: surveys.StoredResponse, config: Config, t: Texts) -> list[Any]:
@@ -241,6 +240,6 @@ def _formats(sheet: Worksheet, formats: dict[int, str]) -> None:
         sheet.cell(sheet.max_row, column).number_format = number_format
 
 
-def _widths(sheet: Worksheet, widths: dict[str, float]) -> None:
-    for column, width in widths.items():
-        sheet.column_dimensions[column].width = width
+def zone_name(tz: ZoneInfo, day: date) -> str:
+    """The time zone's short name on ``day`` (WIB), for the header of a column of times."""
+    return datetime.combine(day, time(12), tzinfo=tz).tzname() or str(tz)

@@ -532,3 +532,130 @@ def append_row(sheet: Any, values: Iterable[object]) -> None:
         return written
 
     sheet.append([cell(value) for value in values])
+
+
+# --- writing: one look in every workbook ----------------------------------------------------
+
+# Dates and times as Indonesians write them, the same in every workbook (the cells are real
+# Excel dates: they sort and filter as dates); the headers name the time zone.
+DATETIME_FORMAT = "dd-mm-yyyy hh:mm"
+DATE_FORMAT = "dd-mm-yyyy"
+TIME_FORMAT = "hh:mm"
+# Index values and percentages show two decimals; the cell keeps the full figure.
+TWO_DECIMALS = "0.00"
+MIN_WIDTH, MAX_WIDTH = 8, 50  # column widths, in characters
+
+
+def finish_table(
+    sheet: Any,
+    header_row: int,
+    *,
+    last_row: int | None = None,
+    formats: dict[int, str] | None = None,
+) -> None:
+    """Make the table whose header is ``header_row`` and whose rows end at ``last_row`` (default:
+    the sheet's last) easy to read: the header bold, frozen and filtered; dates, times and
+    decimals formatted (the columns of ``formats``, by number, in their own format) from the
+    header down; columns as wide as their content."""
+    from openpyxl.styles import Font
+
+    last_column = column_letter(max(sheet.max_column, 1))
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.auto_filter.ref = f"A{header_row}:{last_column}{last_row or sheet.max_row}"
+    format_cells(sheet, header_row + 1, formats or {})
+    fit_columns(sheet, header_row)
+
+
+def format_cells(sheet: Any, first_row: int, formats: dict[int, str]) -> None:
+    """From ``first_row`` down: dates, times and decimals in the common formats (a column in
+    ``formats`` takes its own), text of several lines or longer than a column wrapped."""
+    from openpyxl.styles import Alignment
+
+    for row in sheet.iter_rows(min_row=first_row):
+        for cell in row:
+            value = cell.value
+            if value is None:
+                continue
+            if cell.column in formats and not isinstance(value, str):
+                cell.number_format = formats[cell.column]
+            elif isinstance(value, datetime):
+                cell.number_format = DATETIME_FORMAT
+            elif isinstance(value, date):
+                cell.number_format = DATE_FORMAT
+            elif isinstance(value, time):
+                cell.number_format = TIME_FORMAT
+            elif isinstance(value, float) and cell.number_format == "General":
+                cell.number_format = TWO_DECIMALS
+            elif isinstance(value, str) and ("\n" in value or len(value) > MAX_WIDTH):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def fit_columns(sheet: Any, first_row: int = 1) -> None:
+    """Each column as wide as its widest cell from ``first_row`` down (the title lines above a
+    table overflow into the empty cells beside them), within MIN_WIDTH and MAX_WIDTH."""
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows(min_row=first_row):
+        for cell in row:
+            if cell.value is not None:
+                widths[cell.column] = max(widths.get(cell.column, 0), _shown_length(cell))
+    for column, width in widths.items():
+        fitted = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
+        sheet.column_dimensions[column_letter(column)].width = fitted
+
+
+def _shown_length(cell: Any) -> int:
+    """About how many characters Excel shows for the cell."""
+    value = cell.value
+    if isinstance(value, datetime):
+        return len("31-12-2025 23:59")
+    if isinstance(value, date):
+        return len("31-12-2025")
+    if isinstance(value, time):
+        return len("23:59")
+    if isinstance(value, float) and math.isfinite(value):
+        decimals = cell.number_format.partition(".")[2].count("0")
+        return len(f"{value:,.{decimals}f}")
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+# --- writing CSV: as Indonesian Excel opens it ----------------------------------------------
+
+# Excel with Indonesian regional settings splits CSV on ";" (its list separator, since "," is the
+# decimal comma) and reads UTF-8 only after a byte order mark.
+CSV_SEPARATORS = {";": ";", ",": ",", "tab": "\t"}
+CSV_ENCODING = "utf-8-sig"
+
+
+def csv_value(value: object, *, decimal_comma: bool) -> str:
+    """``value`` as a CSV field: dates as ``17-02-2025 09:00``, numbers in plain notation (with a
+    decimal comma if asked: the ";" files), text through :func:`csv_field`."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d-%m-%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d-%m-%Y")
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(csv_field(str(value)))
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    text = str(value) if isinstance(value, int) else format(Decimal(repr(value)), "f")
+    return text.replace(".", ",") if decimal_comma else text
+
+
+def write_csv(
+    path: Path, header: Sequence[object], rows: Iterable[Sequence[object]], separator: str = ";"
+) -> None:
+    """A CSV file Excel opens as a table: UTF-8 with a byte order mark, fields split by
+    ``separator`` (";", "," or "tab") and all quoted, decimal commas with ";"."""
+    delimiter = CSV_SEPARATORS[separator]
+    decimal_comma = delimiter == ";"
+    with path.open("w", encoding=CSV_ENCODING, newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter, quoting=csv.QUOTE_ALL)
+        writer.writerow([csv_value(title, decimal_comma=decimal_comma) for title in header])
+        for row in rows:
+            writer.writerow([csv_value(cell, decimal_comma=decimal_comma) for cell in row])

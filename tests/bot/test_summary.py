@@ -3,22 +3,50 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import random
 import sys
-from datetime import UTC, datetime
+import threading
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+from PIL import Image
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import jobs
 from bot.config import Config
 from bot.offline import OfflineBotApi
-from bot.summary import due_week, previous_fire_time
+from bot.summary import due_week, gather_summary, previous_fire_time
+from db import complaints, surveys
+from db.complaints import NewComplaint
 from db.engine import Database
-from db.indicators import ProgramInput, upsert_programs
+from db.indicators import ActivityInput, ProgramInput, upsert_activities, upsert_programs
+from i18n import Texts, catalog
+from iku.chart import render_chart
+from iku.complaints import Channel, ClockRules, Privacy, RejectReason, Status
+from iku.periods import iso_week
+from iku.skm import UNSUR_KEYS, SkmResult
+from iku.summary import SummaryData
+from iku.survey_forms import PaperForm, SurveyAnswers
+from iku.text import utf16_length
 from tests.bot_api_server import BotApiServer
 from tests.factories import CAMAT_ID, BotHarness, make_config
+from tests.iku.test_chart import (
+    AMBER,
+    GREEN,
+    GREY,
+    LIGHT_GREEN,
+    RED,
+    assert_readable,
+    bar_colours,
+    laid_out,
+    panels,
+)
 
 WIB = ZoneInfo("Asia/Jakarta")
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,10 +117,10 @@ async def test_sent_once_with_text_and_chart_and_never_again_after_restart(bot: 
         "Minggu lalu: 10 Februari 2025 s.d. 16 Februari 2025 (2025-W07)",
         "Tahun berjalan: 1 Januari 2025 s.d. 16 Februari 2025",
         "",
-        "1. Indikator program tercapai (tahun berjalan): 1 dari 2 indikator, 50,00%",
+        "1. Indikator program tercapai (tahun berjalan): 1 dari 2 indikator, 50,00%; target 80,00%",
     ]
     assert "2. IKM minggu lalu: belum ada data" in text["text"]
-    assert "photo" in photo
+    assert photo["caption"].startswith("Grafik IKU Kecamatan Ajung, minggu 10-16 Februari 2025")
     chart = bot.api.file_content(photo["photo"][-1]["file_id"])
     assert chart.startswith(b"\x89PNG")
 
@@ -194,20 +222,305 @@ async def test_cli_send_summary_is_idempotent_and_forceable(
             out, err = await process.communicate()
             return process.returncode or 0, (out + err).decode()
 
-        assert await send("--week", "2025-W07") == (0, "2025-W07: sent\n")
-        assert await send("--week", "2025-W07") == (0, "2025-W07: already-sent\n")
-        assert await send("--week", "2025-W07", "--force") == (0, "2025-W07: sent\n")
+        sent = "Ringkasan minggu 10-16 Februari 2025 (2025-W07) terkirim ke chat Camat.\n"
+        assert await send("--week", "2025-W07") == (0, sent)
+        assert await send("--week", "2025-W07") == (
+            0,
+            "Ringkasan minggu 10-16 Februari 2025 (2025-W07) sudah pernah terkirim; tidak "
+            "dikirim lagi. Pakai --force untuk mengirim ulang.\n",
+        )
+        assert await send("--week", "2025-W07", "--force") == (0, sent)
         assert len(server.api.bot_messages(CAMAT_ID)) == 4
-        code, out = await send("--week", "2025-W99")
-        assert code == 2 and "'2025-W99' is not a week like 2025-W07" in out
+        server.api.fail_next("sendMessage", status=500, description="Internal Server Error")
+        code, out = await send("--week", "2025-W08")  # then the log's warning, in English
+        assert (code, out.splitlines()[0]) == (
+            1,
+            "Ringkasan minggu 17-23 Februari 2025 (2025-W08) gagal terkirim dan akan dicoba "
+            "lagi: NetworkError: Internal Server Error",
+        )
+        assert await send("--week", "2025-W99") == (
+            2,
+            'ajung-bot: --week: "2025-W99" bukan minggu seperti 2025-W07\n',
+        )
 
 
-def test_cli_renders_the_chart(tmp_path: Path, database_url: str) -> None:
+def test_cli_renders_the_chart(
+    tmp_path: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The size as Indonesians write it (61.849 byte, not 61,849 bytes), the week by its dates."""
     from bot.cli import main
 
     config = tmp_path / "config.toml"
     config.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
     out = tmp_path / "chart.png"
     assert main(["--config", str(config), "summary", "--week", "2025-W07", "--out", str(out)]) == 0
-    assert out.read_bytes().startswith(b"\x89PNG")
+    chart = out.read_bytes()
+    assert chart.startswith(b"\x89PNG") and len(chart) > 1000
+    size = f"{len(chart):,}".replace(",", ".")
+    assert capsys.readouterr().out == (
+        f"{out}: grafik ringkasan minggu 10-16 Februari 2025, {size} byte\n"
+    )
     assert make_config(database_url).schedule.weekly_summary == "0 7 * * mon"
+
+
+# --- the chart, looked at: an empty week, a busy week, a year of data -----------------------
+
+WEEK = iso_week(2026, 47)  # 16-22 November 2026
+AT_NINE = time(9, 0)
+
+
+def survey_forms(rng: random.Random, day: date, count: int, quality: float) -> list[PaperForm]:
+    """``count`` paper forms of ``day``; ``quality`` 0-1 leans the answers towards 4."""
+    weights = [1 - quality, 1.5 - quality, 1 + quality, 0.2 + 2 * quality]
+    return [
+        PaperForm(
+            SurveyAnswers(
+                rng.choice(["KTP", "SKET", "LEGAL"]),
+                rng.choice("LP"),
+                rng.randint(18, 70),
+                "SMA",
+                "PNS",
+                {key: rng.choices([1, 2, 3, 4], weights)[0] for key in UNSUR_KEYS},
+            ),
+            day,
+            AT_NINE,
+            f"{day.isoformat()}-{number}",
+        )
+        for number in range(count)
+    ]
+
+
+async def file_complaints(
+    session: AsyncSession, rng: random.Random, day: date, count: int, resolved_share: float
+) -> None:
+    """``count`` complaints received on ``day``, about ``resolved_share`` of them resolved two
+    days later, one in ten rejected as a duplicate (left out of IKU 4)."""
+    received = datetime.combine(day, AT_NINE, tzinfo=WIB).astimezone(UTC)
+    for _ in range(count):
+        saved = await complaints.record_complaint(
+            session, COMPLAINT, prefix="TRB", rules=ClockRules(), tz=WIB, now=received
+        )
+        roll = rng.random()
+        if roll < 0.1:
+            target, reason = Status.DITOLAK, RejectReason.DUPLIKAT
+        elif roll < 0.1 + 0.9 * resolved_share:
+            target, reason = Status.SELESAI, None
+        else:
+            continue
+        await complaints.move_complaint(
+            session, saved.id, Status.BARU, target, actor_id=None, note="ditangani",
+            reason=reason, now=received + timedelta(days=2),
+        )  # fmt: skip
+
+
+async def seed_busy_week(database: Database) -> None:
+    """Sixty survey forms and thirty complaints in the summary's week, nothing before."""
+    rng = random.Random(47)
+    async with database.transaction() as session:
+        for offset in range(7):
+            day = WEEK.start + timedelta(days=offset)
+            await surveys.record_paper_forms(
+                session, survey_forms(rng, day, 9, 0.55), WIB, datetime.now(UTC)
+            )
+            await file_complaints(session, rng, day, 4 + offset % 2, 0.6)
+
+
+async def seed_year(database: Database) -> None:
+    """A year up to the summary's week: surveys whose quality climbs, complaints resolved
+    more or less well, weeks without surveys or complaints, and the year's plans."""
+    rng = random.Random(2026)
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    async with database.transaction() as session:
+        for number in range(1, WEEK.number + 1):
+            week = iso_week(2026, number)
+            quality = min(0.9, 0.15 + number / 60)
+            forms = 0 if number % 9 == 4 else rng.randint(4, 25)
+            day = week.start + timedelta(days=rng.randint(0, 4))
+            await surveys.record_paper_forms(
+                session, survey_forms(rng, day, forms, quality), WIB, now
+            )
+            if number % 7 != 3:
+                share = 0.9 if number % 4 else 0.25
+                await file_complaints(session, rng, day, rng.randint(1, 6), share)
+        programs = [
+            ProgramInput(
+                2026,
+                f"P{n}",
+                f"Indikator {n}",
+                "Program",
+                10,
+                "kali",
+                realization=10 if n <= 7 else 4,
+            )
+            for n in range(1, 11)
+        ]
+        await upsert_programs(session, programs, actor="test", now=now)
+        activities = [
+            ActivityInput(2026, f"Kegiatan {n}", n, date(2026, n, 10) if n <= 5 else None)
+            for n in range(1, 13)
+        ]
+        await upsert_activities(session, activities, actor="test", now=now)
+
+
+COMPLAINT = NewComplaint(
+    Channel.CHAT, "Parkir liar", "Ajung", "depan pasar", None, None,
+    "Motor parkir di trotoar depan pasar.", Privacy.BIASA,
+)  # fmt: skip
+SEEDS = {"empty": None, "busy": seed_busy_week, "year": seed_year}
+
+
+async def summary_data(database: Database, config: Config, seed: str) -> SummaryData:
+    if (seeding := SEEDS[seed]) is not None:
+        await seeding(database)
+    return await gather_summary(database, config, WEEK, datetime(2026, 11, 23, 0, tzinfo=UTC))
+
+
+async def seed_two_weeks(bot: BotHarness) -> None:
+    """2025-W06 and W07 with figures checked by hand. Surveys: W06 ten forms all 3 (IKM
+    75,00); W07 nine forms all 3 and one all 4 (279 of 360 points: 77,50). Complaints: W06 1 of
+    2 resolved, W07 1 of 4. Activities: one of two facilitated, on 12 February (W07)."""
+    database: Database = bot.application.bot_data["services"].database
+    rng = random.Random(0)
+    async with database.transaction() as session:
+        w06, w07 = date(2025, 2, 4), date(2025, 2, 12)
+        forms = [*survey_forms(rng, w06, 10, 0), *survey_forms(rng, w07, 10, 0)]
+        forms = [
+            PaperForm(
+                replace(form.answers, answers=dict.fromkeys(UNSUR_KEYS, 4 if n == 19 else 3)),
+                form.local_date,
+                form.local_time,
+                form.import_key,
+            )
+            for n, form in enumerate(forms)
+        ]
+        await surveys.record_paper_forms(session, forms, WIB, bot.clock())
+        for day, resolved, received in ((w06, 1, 2), (w07, 1, 4)):
+            at = datetime.combine(day, AT_NINE, tzinfo=WIB).astimezone(UTC)
+            for number in range(received):
+                saved = await complaints.record_complaint(
+                    session, COMPLAINT, prefix="TRB", rules=ClockRules(), tz=WIB, now=at
+                )
+                if number < resolved:
+                    await complaints.move_complaint(
+                        session, saved.id, Status.BARU, Status.SELESAI, actor_id=None,
+                        note="beres", reason=None, now=at + timedelta(hours=3),
+                    )  # fmt: skip
+        activities = [
+            ActivityInput(2025, "Pelatihan UMKM", 2, w07),
+            ActivityInput(2025, "Posyandu", 3),
+        ]
+        await upsert_activities(session, activities, actor="test", now=bot.clock())
+
+
+async def test_the_camat_reads_each_figure_with_its_change_and_sees_the_chart(
+    bot: BotHarness,
+) -> None:
+    await seed(bot)
+    await seed_two_weeks(bot)
+    bot.clock.now = wib(2025, 2, 17, 7, 0)
+    await jobs.send_due_summary(bot.context())
+    text, photo = camat_messages(bot)
+    assert text["text"].splitlines()[5:] == [
+        "2. IKM minggu lalu: 77,50 (mutu B, Baik) dari 10 responden",
+        "   Dibanding minggu sebelumnya: naik 2,50 poin",
+        "   IKM tahun berjalan: 76,25 (mutu C, Kurang baik) dari 20 responden",
+        "   Selama minggu lalu: naik 1,25 poin",
+        "   Unsur terendah: Persyaratan (76,25)",
+        "3. Kegiatan pemberdayaan terfasilitasi (tahun berjalan): 1 dari 2 kegiatan, 50,00%; "
+        "target 80,00%",
+        "   Selama minggu lalu: naik 50,00 poin",
+        "4. Laporan trantib terselesaikan minggu lalu: 1 dari 4 laporan, 25,00%; target 80,00%",
+        "   Dibanding minggu sebelumnya: turun 25,00 poin",
+        "   Tahun berjalan: 2 dari 6 laporan, 33,33%",
+        "   Selama minggu lalu: turun 16,67 poin",
+        "   Laporan yang melewati batas waktu saat ini: 1",  # the one of 4 February
+    ]
+    assert utf16_length(photo["caption"]) <= 1024
+    chart = bot.api.file_content(photo["photo"][-1]["file_id"])
+    with Image.open(io.BytesIO(chart)) as image:
+        assert image.size == (1200, 1000)
+
+
+@pytest.mark.parametrize("seed_name", list(SEEDS))
+async def test_the_chart_of_an_empty_week_a_busy_week_and_a_year(
+    database: Database, config: Config, seed_name: str, tmp_path: Path
+) -> None:
+    """The three data sets of the issue, drawn as the bot draws them, then read back: every
+    bar coloured by its grade or target, no label on another. The PNGs are left in tmp_path
+    to be looked at."""
+    data = await summary_data(database, config, seed_name)
+    figure = await asyncio.to_thread(laid_out, data)
+    assert_readable(figure)
+    drawn = panels(figure)
+    year, trend = data.year, data.trend
+    assert bar_colours(drawn["iku"]) == [
+        by_target(year.programs.percent),
+        by_grade(year.skm.result),
+        by_target(year.empowerment.percent),
+        by_target(year.complaints.ratio.percent),
+    ]
+    assert bar_colours(drawn["ikm"]) == [by_grade(week.skm) for week in trend] + [
+        by_grade(year.skm.result)
+    ]
+    assert bar_colours(drawn["iku4"]) == [by_target(week.resolved_percent) for week in trend] + [
+        by_target(year.complaints.ratio.percent)
+    ]
+    png = await asyncio.to_thread(render_chart, data, catalog().for_language("id"))
+    (tmp_path / f"{seed_name}.png").write_bytes(png)
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size == (1200, 1000)
+    expected = EXPECTED_BARS[seed_name]
+    assert (len(drawn["unsur"].patches), bar_colours(drawn["iku"])) == expected
+
+
+def by_target(percent: float | None, target: float = 80.0) -> str:
+    """The colour a reader expects against a target of 80 %."""
+    if percent is None:
+        return GREY
+    shown = round(percent, 2)
+    return GREEN if shown >= target else AMBER if shown >= target - 10 else RED
+
+
+def by_grade(result: SkmResult | None) -> str:
+    if result is None:
+        return GREY
+    return {"A": GREEN, "B": LIGHT_GREEN, "C": AMBER, "D": RED}[result.mutu]
+
+
+# What each data set shows in the IKU panel (looked at: the PNGs of the test above).
+EXPECTED_BARS = {
+    "empty": (0, [GREY, GREY, GREY, GREY]),
+    "busy": (9, [GREY, AMBER, GREY, RED]),
+    "year": (9, [AMBER, AMBER, RED, RED]),
+}
+
+
+async def test_the_targets_of_the_configuration_colour_the_chart(database_url: str) -> None:
+    """An office whose Perjanjian Kinerja sets IKU 4 at 50 % sees the busy week's 57,14 % green."""
+    config = make_config(database_url, targets={"complaints_percent": 50})
+    database = Database(database_url)
+    try:
+        data = await summary_data(database, config, "busy")
+    finally:
+        await database.dispose()
+    assert data.targets.complaints == 50.0
+    assert bar_colours(panels(await asyncio.to_thread(laid_out, data))["iku"])[3] == GREEN
+    with pytest.raises(ValidationError, match="less than or equal to 100"):
+        make_config(database_url, targets={"complaints_percent": 120})
+
+
+async def test_the_chart_is_drawn_off_the_event_loop(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawing takes a second of CPU: on the event loop it would hold up every resident."""
+    threads: list[threading.Thread] = []
+
+    def draw(data: SummaryData, t: Texts) -> bytes:
+        threads.append(threading.current_thread())
+        return render_chart(data, t)
+
+    monkeypatch.setattr("bot.summary.render_chart", draw)
+    bot.clock.now = wib(2025, 2, 17, 7, 0)
+    await jobs.send_due_summary(bot.context())
+    assert len(camat_messages(bot)) == 2
+    assert threads and threads[0] is not threading.main_thread()

@@ -549,7 +549,7 @@ def test_export_workbook_holds_the_hand_computed_report(cli: Cli, tmp_path: Path
     ]
     raw = sheet_rows(out, "Data responden")
     assert raw[0] == (
-        "Tanggal", "Jam", "Waktu", "Cara mengisi", "Layanan", "Jenis kelamin", "Usia",
+        "Tanggal", "Jam (WIB)", "Waktu", "Cara mengisi", "Layanan", "Jenis kelamin", "Usia",
         "Pendidikan", "Pekerjaan", *UNSUR_KEYS, "Saran",
     )  # fmt: skip
     assert raw[1] == (
@@ -585,11 +585,14 @@ def test_export_filters_by_service_and_says_when_there_is_no_data(cli: Cli, tmp_
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--out", "rekap.csv"), "--out rekap.csv: the workbook's name must end in .xlsx"),
-        (("--service", "XX", "--out", "r.xlsx"), "--service XX: not a code of [survey] services"),
+        (("--out", "rekap.csv"), "--out rekap.csv: nama berkas harus berakhiran .xlsx"),
+        (
+            ("--service", "XX", "--out", "r.xlsx"),
+            "--service XX: bukan kode layanan di [survey] services",
+        ),
         (
             ("--from", "2025-03-01", "--to", "2025-02-01", "--out", "r.xlsx"),
-            "period ends (2025-02-01) before it starts (2025-03-01)",
+            "Periode berakhir 1 Februari 2025, sebelum mulainya 1 Maret 2025.",
         ),
     ],
     ids=["suffix", "service", "period"],
@@ -605,7 +608,7 @@ def test_export_usage_errors(cli: Cli, args: tuple[str, ...], message: str) -> N
 def test_a_qr_poster_for_one_service(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "ktp.png"
     assert cli("qr", "KTP", "--out", str(out), "--bot-username", "@ajung_bot") == 0
-    assert cli.out.strip() == f"{out}: KTP https://t.me/ajung_bot?start=skm_KTP"
+    assert cli.out.strip() == f"{out}: poster KTP https://t.me/ajung_bot?start=skm_KTP"
     content = out.read_bytes()
     assert content.startswith(b"\x89PNG\r\n\x1a\n")
     with Image.open(io.BytesIO(content)) as image:
@@ -638,17 +641,27 @@ def test_qr_posters_for_every_service_from_the_configured_username(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("KTP",), "no bot username: pass --bot-username NAME or set [survey] bot_username"),
+        (
+            ("KTP",),
+            "Username bot belum ada: pakai --bot-username NAMA atau isi [survey] bot_username.",
+        ),
         (
             ("PASPOR", "--bot-username", "ajung_bot"),
-            "unknown service 'PASPOR'; codes: KTP, SKET, LEGAL, REKOM, IUMK, RAMAI, NIKAH, LAIN",
+            'Layanan "PASPOR" tidak dikenal; kode layanan: KTP, SKET, LEGAL, REKOM, IUMK, RAMAI, '
+            "NIKAH, LAIN",
         ),
-        (("--bot-username", "ajung_bot"), "name one SERVICE, or give --all (not both)"),
+        (
+            ("--bot-username", "ajung_bot"),
+            "Sebutkan satu kode LAYANAN, atau pakai --all (jangan keduanya).",
+        ),
         (
             ("KTP", "--all", "--bot-username", "ajung_bot"),
-            "name one SERVICE, or give --all (not both)",
+            "Sebutkan satu kode LAYANAN, atau pakai --all (jangan keduanya).",
         ),
-        (("KTP", "--bot-username", "a b"), "not a Telegram bot username: 'a b'"),
+        (
+            ("KTP", "--bot-username", "a b"),
+            '"a b" bukan username bot Telegram (5 sampai 32 huruf, angka atau _, diawali huruf)',
+        ),
     ],
     ids=["username", "service", "neither", "both", "bad-username"],
 )

@@ -28,7 +28,7 @@ def test_a_whatsapp_poster_opens_a_chat_whose_text_starts_the_survey(
     assert cli("qr", "KTP", "--channel", "whatsapp", "--out", str(out)) == 0
     with Image.open(io.BytesIO(out.read_bytes())) as image:
         link = image.text["Link"]
-    assert cli.out.strip() == f"{out}: KTP {link}"
+    assert cli.out.strip() == f"{out}: poster KTP {link}"
     parts = urlsplit(link)
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "wa.me", "/6281100000000")
     [prefilled] = parse_qs(parts.query)["text"]
@@ -63,5 +63,7 @@ def test_a_whatsapp_poster_needs_the_number(
     path.write_text("", encoding="utf-8")
     cli = Cli(path, capsys)
     assert cli("qr", "KTP", "--channel", "whatsapp", "--out", str(tmp_path / "x.png")) == 2
-    assert cli.err.strip() == "ajung-bot: no WhatsApp number: set [whatsapp] display_number"
+    assert cli.err.strip() == (
+        "ajung-bot: Nomor WhatsApp belum ada: isi [whatsapp] display_number."
+    )
     assert not (tmp_path / "x.png").exists()
