@@ -75,14 +75,15 @@ def _fail(reason: str) -> None:
     print(f"ajung-bot: {lines[0]}", file=sys.stderr)
 
 
+CONFIG_HELP = "config file (default: $AJUNG_BOT_CONFIG or ./config.toml)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ajung-bot",
         description="Telegram chatbot for a kecamatan's complaints, survey and IKU figures.",
     )
-    parser.add_argument(
-        "--config", metavar="PATH", help="config file (default: $AJUNG_BOT_CONFIG or ./config.toml)"
-    )
+    parser.add_argument("--config", metavar="PATH", help=CONFIG_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = _command(commands, "run", run_bot, "serve Telegram (long polling, or a webhook)")
@@ -213,6 +214,9 @@ def _command(
 ) -> argparse.ArgumentParser:
     parser = group.add_parser(name, help=help_text, description=help_text)
     parser.set_defaults(handler=handler)
+    # `ajung-bot run --config x.toml` works as well as `ajung-bot --config x.toml run`:
+    # SUPPRESS keeps an outer --config when this one is not given.
+    parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=CONFIG_HELP)
     return parser
 
 
