@@ -468,3 +468,40 @@ class WhatsAppHeld(Base):
     wa_id: Mapped[str] = mapped_column(String(20), index=True)
     message: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# --------------------------------------------------------------------- web dashboard
+
+
+class WebLink(Base):
+    """A one-time sign-in link for the dashboard (``/web`` in the bot, ``ajung-bot web-link``).
+
+    Only the SHA-256 of the token is kept; ``used_at`` is set by the one request that uses it.
+    """
+
+    __tablename__ = "web_links"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class WebSession(Base):
+    """A signed-in browser: the SHA-256 of its cookie's token, whose it is, its CSRF token.
+
+    The role is not stored: it is read from the configuration at every request, so a person
+    removed from ``[roles]`` is refused at once.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
