@@ -24,7 +24,7 @@ from bot.web.auth import SESSION_COOKIE
 from bot.web.links import issue_link
 from db import web
 from db.engine import Database
-from tests.factories import Clock
+from tests.factories import BotHarness, Clock
 
 
 class Roles:
@@ -112,3 +112,13 @@ def page_text(html: str) -> str:
     ):
         text = text.replace(entity, char)
     return " ".join(text.split())
+
+
+@pytest.fixture
+async def bot_client(bot: BotHarness, roles: Roles) -> AsyncIterator[WebClient]:
+    """The dashboard beside the running test bot: same database, same clock (``bot.clock``)."""
+    database = Database(bot.config.database.url)
+    app = create_app(bot.config, database, clock=bot.clock, roles=roles)
+    async with WebClient(app, bot.config.web.base_url) as web_client:
+        yield web_client
+    await database.dispose()
