@@ -73,10 +73,13 @@ class Search:
             found.append(Complaint.received_at < _midnight(next_day, tz))
         if words := self.text.strip()[:TEXT_MAX]:
             columns = (Complaint.code, Complaint.place, Complaint.description)
+            # One pattern, made here: a pattern concatenated in SQL is rebuilt for every row.
+            escaped = words.replace("/", "//").replace("%", "/%").replace("_", "/_")
+            pattern = f"%{escaped}%"
             if sqlite:
-                matches = [column.contains(words, autoescape=True) for column in columns]
+                matches = [column.like(pattern, escape="/") for column in columns]
             else:
-                matches = [column.icontains(words, autoescape=True) for column in columns]
+                matches = [column.ilike(pattern, escape="/") for column in columns]
             found.append(or_(*matches))
         return found
 

@@ -60,6 +60,10 @@ async def test_the_register_filters_sorts_and_pages(bot: BotHarness, bot_client:
     # Words of the description, and a status with nothing in it.
     found = await bot_client.get("/laporan", params={"q": "NOMOR 17"})  # any case
     assert re.findall(r'href="/laporan/(TRB-[0-9-]+)"', found.text) == [codes[17]]
+    # A wildcard typed is a character searched for, not a pattern.
+    for wildcard in ("%", "_", "nomor 1_"):
+        nothing = await bot_client.get("/laporan", params={"q": wildcard})
+        assert t("web.complaints.none") in page_text(nothing.text), wildcard
     done = await bot_client.get("/laporan", params={"status": "selesai"})
     assert t("web.complaints.none") in page_text(done.text)
     elsewhere = await bot_client.get("/laporan", params={"desa": "Klompangan"})

@@ -159,12 +159,15 @@ async def register(request: Request) -> Response:
         total = await count_complaints(session, search, today, tz)
         pages = max(1, min(-(-total // PAGE_SIZE), MAX_PAGES))
         page_number = min(page_number, pages)
-        rows = await search_complaints(
-            session, search, today, tz, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE
-        )
-        # Nothing matches: no need to look for pins (a text search that finds nothing has
-        # read every complaint once already).
-        pins = await fetch_pins(session, search, today, tz, limit=PINS_MAX) if total else []
+        rows, pins = [], []
+        # Nothing matches: no need to look again (a text search that finds nothing has read
+        # every complaint once already).
+        if total:
+            offset = (page_number - 1) * PAGE_SIZE
+            rows = await search_complaints(
+                session, search, today, tz, limit=PAGE_SIZE, offset=offset
+            )
+            pins = await fetch_pins(session, search, today, tz, limit=PINS_MAX)
     columns = []
     for key in SORTS:
         current = search.sort == key
