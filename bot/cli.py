@@ -175,6 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="whatsapp: a wa.me link to [whatsapp] display_number with the service in the text",
     )
 
+    _command(commands, "web", serve_web, "serve the officials' dashboard alone ([web])")
+    link = _command(commands, "web-link", web_link, "print a one-time dashboard sign-in link")
+    link.add_argument("--user", required=True, metavar="ID", help="a Telegram id in [roles]")
+    link.add_argument("--lang", choices=LANGUAGE_CHOICES, help=LANG_HELP)
+
     check = _command(commands, "check-config", check_config, "validate the configuration")
     check.add_argument("--for-run", action="store_true", help="also require the bot token")
     check.add_argument(
@@ -259,7 +264,7 @@ def run_bot(args: argparse.Namespace) -> int:
     configure_logging()
     from bot.runner import serve
 
-    asyncio.run(serve(config, webhook_url=args.webhook))
+    asyncio.run(serve(config, webhook_url=args.webhook, config_path=config_path(args)))
     return EXIT_OK
 
 
@@ -694,6 +699,34 @@ def _poster_links(
         return [(deep_link(username, service.code), None) for service in services]
     except ValueError:
         raise UsageError(t("cli.bad_username", name=username)) from None
+
+
+def serve_web(args: argparse.Namespace) -> int:
+    """The dashboard alone (a separate host, or beside a bot run elsewhere on the same
+    database), until SIGTERM or SIGINT."""
+    config = _config(args)
+    configure_logging()
+    from bot.web.server import serve_alone
+
+    asyncio.run(serve_alone(config, config_path(args)))
+    return EXIT_OK
+
+
+def web_link(args: argparse.Namespace) -> int:
+    """A sign-in link for an official, as ``/web`` sends it (valid 10 minutes, once)."""
+    config = _config(args)
+    t = _texts(config, args)
+    from bot.web.links import issue_link, may_sign_in
+    from db.base import utcnow
+
+    try:
+        user_id = int(args.user)
+    except ValueError:
+        raise UsageError(t("cli.web_user_not_official", user=args.user)) from None
+    if not may_sign_in(config, user_id):
+        raise UsageError(t("cli.web_user_not_official", user=args.user))
+    print(_on_database(config, lambda database: issue_link(database, config, user_id, utcnow())))
+    return EXIT_OK
 
 
 def check_config(args: argparse.Namespace) -> int:
