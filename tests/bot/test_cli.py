@@ -82,10 +82,11 @@ def test_check_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_local_mode_on_piped_input_without_a_config(tmp_path: Path) -> None:
-    """What `make demo` runs: the example config, data/ajung.db, and a clean end at end of input."""
+    """What `make demo` runs: the example config, data/ajung.db, and a clean end at end of input;
+    it opens with the greeting, and the log goes to a file beside the database, not the screen."""
     result = subprocess.run(
         [sys.executable, "-m", "bot", "chat"],
-        input="/start\n5\n2\n/id\n",
+        input="5\n2\n/id\n",
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -94,7 +95,16 @@ def test_local_mode_on_piped_input_without_a_config(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "bot > Selamat datang di layanan chat Kecamatan Ajung, Kabupaten Jember." in out
+    log = tmp_path / "data" / "ajung-bot.log"
+    assert out.startswith(f"Catatan log (log) ditulis ke {Path('data/ajung-bot.log')}, bukan ")
+    assert (
+        "you > /start\n\nbot > Selamat datang di layanan chat Kecamatan Ajung, Kabupaten Jember."
+        in out
+    )
+    assert result.stderr == ""
+    assert " INFO " not in out and " WARNING " not in out
+    assert "INFO telegram.ext.Application: Application started" in log.read_text()
+    assert mode(log) == 0o600
     assert (
         "[1] Laporkan gangguan  [2] Cek laporan saya  [3] Isi survei kepuasan  [4] ℹ️ Bantuan  "
         "[5] 🌐 Bahasa / Language"

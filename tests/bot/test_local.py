@@ -1,0 +1,216 @@
+"""Local mode (``ajung-bot chat``) as a person at the terminal meets it: it opens with the
+greeting, shows the reply keyboard and presses its keys by number, keeps photos and chats
+across a restart, and lets ``--as trantib`` move what a resident filed, whose news the resident
+then finds when they come back."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.config import Config
+from bot.local import TINY_JPEG, chat, telegram_store
+from bot.offline import OfflineBotApi
+from db.engine import Database
+from db.models import ComplaintPhoto
+from i18n import catalog
+from tests.factories import TRANTIB_GROUP
+
+T = catalog().for_language("id")
+PLACE = "Jl. Mawar 5, depan masjid"
+DESCRIPTION = "Musik keras setiap malam sampai jam dua pagi."
+NOTE = "Sudah dicek ke lokasi, pemilik rumah sudah ditegur."
+
+
+@dataclass(frozen=True)
+class Press:
+    """Type the number local mode lists for the button (or key) with this label."""
+
+    label: str
+
+
+class Typist(io.StringIO):
+    """Local mode's standard input: each line is read once the bot has answered the one
+    before, so a :class:`Press` is turned into the number listed by then."""
+
+    def __init__(self, out: io.StringIO, lines: tuple[str | Press, ...]) -> None:
+        super().__init__()
+        self.out = out
+        self.lines = list(lines)
+
+    def readline(self, size: int | None = -1) -> str:
+        if not self.lines:
+            return ""
+        line = self.lines.pop(0)
+        if isinstance(line, Press):
+            return f"{number_of(self.out.getvalue(), line.label)}\n"
+        return f"{line}\n"
+
+
+def number_of(screen: str, label: str) -> int:
+    """The number of the newest listing of ``label`` on the screen."""
+    found = re.findall(r"\[(\d+)\] " + re.escape(label) + r"(?=  \[|\n)", screen)
+    assert found, f"no button {label!r} listed in:\n{screen[-1500:]}"
+    return int(found[-1])
+
+
+async def run(config: Config, *lines: str | Press, role: str = "resident") -> str:
+    out = io.StringIO()
+    await chat(config, role=role, stdin=Typist(out, lines), stdout=out)
+    return out.getvalue()
+
+
+def after(screen: str, line: str) -> str:
+    """What the screen shows after the person typed ``line`` (the last time)."""
+    marker = f"you > {line}\n"
+    assert marker in screen, f"{line!r} was not typed"
+    return screen.rsplit(marker, 1)[1]
+
+
+async def test_opens_with_the_greeting_and_presses_the_location_key(config: Config) -> None:
+    screen = await run(
+        config,
+        Press(T("menu.report")),
+        Press(config.complaints.categories[0]),
+        Press(config.kecamatan.desa[0]),
+        PLACE,
+        Press(T("complaint.share_location")),
+        "-8.2311,113.6512",
+    )
+    # Nothing typed yet: local mode pressed Start, as a phone does.
+    assert screen.split("you > ")[1].startswith(
+        "/start\n\nbot > "
+        + T("start.greeting", kecamatan="Ajung", kabupaten="Jember", menu="").splitlines()[0]
+    )
+    key = T("complaint.share_location")
+    # The keyboard under the input field is listed, numbered after the message's buttons.
+    assert f"bot > {T('complaint.ask_place')}\n    keyboard: [1] {key}\n" in screen
+    assert after(screen, PLACE).startswith(
+        f"\nbot > {T('complaint.place_received')}\n"
+        f"    [1] {T('complaint.next')}\n    keyboard: [2] {key}\n"
+    )
+    assert after(screen, "2").startswith("  (type the location as LAT,LON")
+    described = after(screen, "-8.2311,113.6512")
+    assert described.startswith(
+        "\nbot > " + T("complaint.ask_description", minimum=10, maximum="2.000") + "\n"
+    )
+    # The keyboard went away with the step that asked for it.
+    assert "keyboard:" not in described
+    assert OfflineBotApi(store=telegram_store(config)).reply_keyboard(100001) is None
+
+
+async def test_a_location_typed_while_the_key_is_shown_is_a_location(config: Config) -> None:
+    screen = await run(
+        config,
+        Press(T("menu.report")),
+        Press(config.complaints.categories[0]),
+        Press(config.kecamatan.desa[0]),
+        "-8.2311, 113.6512",
+    )
+    assert after(screen, "-8.2311, 113.6512").startswith(
+        f"\nbot > {T('complaint.location_received')}\n"
+    )
+
+
+async def test_photos_sent_before_a_restart_are_submitted(config: Config) -> None:
+    await run(
+        config,
+        Press(T("menu.report")),
+        Press(config.complaints.categories[0]),
+        Press(config.kecamatan.desa[0]),
+        PLACE,
+        Press(T("complaint.next")),
+        DESCRIPTION,
+        "/foto",
+        "/foto",
+    )
+    # Local mode quit mid-report; the same database again:
+    screen = await run(
+        config,
+        Press(T("complaint.next")),
+        Press(T("complaint.privacy.biasa")),
+        Press(T("complaint.send")),
+    )
+    resumed = screen.split("you > /start\n", 1)[1]
+    assert resumed.startswith(f"\nbot > {T('conversation.resumed')}\n\n")
+    assert T("complaint.photo_received", count=2, maximum=3) in resumed
+    assert "bot > " + T("complaint.saved", code="TRB-2026-0001").splitlines()[0] in screen
+    assert "WARNING" not in screen and "BadRequest" not in screen
+    database = Database(config.database.url)
+    async with database.sessions() as session:
+        photos = (await session.scalars(select(ComplaintPhoto))).all()
+    await database.dispose()
+    assert [photo.position for photo in photos] == [1, 2]
+    assert contents([photo.local_path for photo in photos]) == [TINY_JPEG, TINY_JPEG]
+    group = OfflineBotApi(store=telegram_store(config)).bot_messages(TRANTIB_GROUP)
+    captions = [m.get("caption") for m in group if "photo" in m]
+    assert captions == [
+        T("trantib.photo_caption", position=n, code="TRB-2026-0001") for n in (1, 2)
+    ]
+
+
+async def test_trantib_moves_what_a_resident_filed_and_the_resident_hears_of_it(
+    config: Config,
+) -> None:
+    await file_a_complaint(config)
+    screen = await run(
+        config,
+        "/laporan",
+        Press("TRB-2026-0001 · " + T("complaint.status.baru")),
+        Press(T("trantib.move.diverifikasi")),
+        NOTE,
+        "/grup",
+        role="trantib",
+    )
+    # The card the resident's session posted in the group is there, shown on arrival.
+    assert "(while you were away in Trantib group:" in screen
+    assert "bot [Trantib group] > 📣 Laporan TRB-2026-0001" in screen
+    moved = after(screen, NOTE)
+    assert moved.startswith("\nbot > ✅ TRB-2026-0001")
+    # ...and the card in the group is edited in place (not "message to edit not found").
+    assert "bot [Trantib group] (edited) > 📣 Laporan TRB-2026-0001" in moved
+    assert NOTE in moved.split("(edited) >", 1)[1]
+
+    screen = await run(config, "/status TRB-2026-0001")
+    away = screen.split("you > /start", 1)[0]
+    assert "(while you were away: 1 new)" in away
+    assert (
+        "bot > " + T("status.update", code="TRB-2026-0001", status="Diverifikasi", meaning="")
+        in away
+    )
+    assert NOTE in away
+    status = after(screen, "/status TRB-2026-0001")
+    assert NOTE in status
+    # Seen once: the next start does not show the news again.
+    again = await run(config)
+    assert "while you were away" not in again
+
+
+def contents(paths: list[str | None]) -> list[bytes | None]:
+    return [Path(path).read_bytes() if path else None for path in paths]
+
+
+async def file_a_complaint(config: Config) -> None:
+    await run(
+        config,
+        Press(T("menu.report")),
+        Press(config.complaints.categories[0]),
+        Press(config.kecamatan.desa[0]),
+        PLACE,
+        Press(T("complaint.next")),
+        DESCRIPTION,
+        Press(T("complaint.skip")),
+        Press(T("complaint.privacy.biasa")),
+        Press(T("complaint.send")),
+    )
+
+
+def test_the_store_and_log_live_beside_the_database(config: Config, tmp_path: Path) -> None:
+    from bot.local import data_dir, log_path
+
+    assert log_path(config).parent == data_dir(config)
+    assert data_dir(config) == tmp_path
