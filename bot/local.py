@@ -111,9 +111,15 @@ def log_path(config: Config) -> Path:
 
 def telegram_store(config: Config) -> Path:
     """The in-process Telegram's folder (chats and files), one per database."""
+    return local_store(config, "telegram")
+
+
+def local_store(config: Config, stand_in: str) -> Path:
+    """The folder a stand-in (``telegram``, ``whatsapp``) keeps its things in, per database:
+    ``data/ajung-telegram`` beside ``data/ajung.db``."""
     url = make_url(config.database.url)
     stem = Path(url.database or "").stem if url.get_backend_name() == "sqlite" else ""
-    return data_dir(config) / f"{stem or 'local'}-telegram"
+    return data_dir(config) / f"{stem or 'local'}-{stand_in}"
 
 
 @dataclass(frozen=True)

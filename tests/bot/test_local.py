@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.config import Config
 from bot.local import TINY_JPEG, chat, telegram_store
 from bot.offline import OfflineBotApi
+from bot.whatsapp import local as whatsapp_local
 from db.engine import Database
 from db.models import ComplaintPhoto
 from i18n import catalog
@@ -61,6 +62,12 @@ def number_of(screen: str, label: str) -> int:
 async def run(config: Config, *lines: str | Press, role: str = "resident") -> str:
     out = io.StringIO()
     await chat(config, role=role, stdin=Typist(out, lines), stdout=out)
+    return out.getvalue()
+
+
+async def run_whatsapp(config: Config, *lines: str | Press) -> str:
+    out = io.StringIO()
+    await whatsapp_local.chat(config, stdin=Typist(out, lines), stdout=out)
     return out.getvalue()
 
 
@@ -188,6 +195,38 @@ async def test_trantib_moves_what_a_resident_filed_and_the_resident_hears_of_it(
     # Seen once: the next start does not show the news again.
     again = await run(config)
     assert "while you were away" not in again
+
+
+async def test_whatsapp_photos_sent_before_a_restart_are_submitted(config: Config) -> None:
+    first = await run_whatsapp(
+        config,
+        Press(T("menu.report")),
+        Press(config.complaints.categories[0]),
+        Press(config.kecamatan.desa[0]),
+        PLACE,
+        Press(T("complaint.next")),
+        DESCRIPTION,
+        "/foto",
+        "/foto",
+    )
+    greeting = T("start.greeting", kecamatan="Ajung", kabupaten="Jember", menu="")
+    assert first.split("you > ")[1].startswith(f"/start\n\nbot > {greeting.splitlines()[0]}")
+    screen = await run_whatsapp(
+        config,
+        Press(T("complaint.next")),
+        Press(T("complaint.privacy.biasa")),
+        Press(T("complaint.send")),
+    )
+    # The restart's first message is answered (not taken for one handled before).
+    assert screen.split("you > /start\n", 1)[1].startswith(
+        f"\nbot > {T('conversation.resumed')}\n\n"
+    )
+    assert "bot > " + T("complaint.saved", code="TRB-2026-0001").splitlines()[0] in screen
+    database = Database(config.database.url)
+    async with database.sessions() as session:
+        photos = (await session.scalars(select(ComplaintPhoto))).all()
+    await database.dispose()
+    assert contents([photo.local_path for photo in photos]) == [whatsapp_local.SAMPLE_PHOTO] * 2
 
 
 def contents(paths: list[str | None]) -> list[bytes | None]:
