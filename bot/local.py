@@ -306,8 +306,6 @@ class _Session:
         self.person = self.private
         self.can_use_group = role == "trantib"
         self.asking_location = False
-        # Note requests (ForceReply) already answered from this terminal.
-        self.answered: set[tuple[int, int]] = set()
 
     def show_news(self) -> None:
         """What the bot sent to this person's chats while they were away (the news of a
@@ -368,23 +366,23 @@ class _Session:
             "/grup": self.switch_chat,
         }.get(command)
         if action is None:
-            await self.person.send(text, reply_to=self.forced_reply())
+            await self.person.send(text, reply_to=self.forced_reply(text))
         else:
             await action(rest)
 
-    def forced_reply(self) -> JSONDict | None:
-        """The note request to answer: the newest message here that asked for a reply
-        (ForceReply, as a note request does) and was not answered yet. A Telegram app makes the
-        next typed text a reply to it; here there is no "reply to", so the next line is one."""
+    def forced_reply(self, text: str) -> JSONDict | None:
+        """The note request ``text`` answers: the newest message here that asked for a reply
+        (ForceReply, as a note request does) and has none yet. A Telegram app makes the next
+        typed text a reply to it; here there is no "reply to", so the next line is one, unless
+        it is a command (/laporan in between: the request stays open), but for /batal."""
+        if text.startswith("/") and text.split()[0] != "/batal":
+            return None
         api = self.person.api
         for message in reversed(api.bot_messages(self.person.chat_id)):
             key = (self.person.chat_id, int(message["message_id"]))
-            if key in self.answered:
-                return None
             markup = api.sent_markup(*key)
             if markup and markup.get("force_reply"):
-                self.answered.add(key)
-                return message
+                return None if api.answered(*key) else message
         return None
 
     async def press(self, number: int) -> None:

@@ -395,6 +395,15 @@ class OfflineBotApi:
         """
         return self._sent_markup.get((chat_id, message_id))
 
+    def answered(self, chat_id: int, message_id: int) -> bool:
+        """Whether a person's message in ``chat_id`` replies to message ``message_id``."""
+        return any(
+            chat == chat_id
+            and message["from"]["id"] != self.bot_user["id"]
+            and (message.get("reply_to_message") or {}).get("message_id") == message_id
+            for (chat, _), message in self._messages.items()
+        )
+
     def reply_keyboard(self, chat_id: int) -> JSONDict | None:
         """The reply keyboard currently shown in ``chat_id`` (the last ReplyKeyboardMarkup the bot
         sent and did not remove since), or None."""

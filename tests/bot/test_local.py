@@ -169,6 +169,7 @@ async def test_trantib_moves_what_a_resident_filed_and_the_resident_hears_of_it(
         "/laporan",
         Press("TRB-2026-0001 · " + T("complaint.status.baru")),
         Press(T("trantib.move.diverifikasi")),
+        "/laporan",  # a look at the list first: the note request stays open
         NOTE,
         "/grup",
         role="trantib",
