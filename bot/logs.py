@@ -106,7 +106,8 @@ def configure(level: int) -> None:
 @contextmanager
 def to_file(path: Path, level: int) -> Iterator[None]:
     """While inside, log to the file ``path`` (appended; created with the process's umask, its
-    folder too) instead of standard error: local mode's terminal is the conversation.
+    folder too) instead of standard error, Python's warnings included: local mode's terminal
+    is the conversation.
 
     Our standard-error handler is taken off meanwhile and put back afterwards; a process that
     brought its own handlers (a test runner) keeps them."""
@@ -121,9 +122,12 @@ def to_file(path: Path, level: int) -> Iterator[None]:
     previous_level = root.level
     root.addHandler(to_file)
     root.setLevel(level)
+    # Python's warnings (a library's deprecation notice) would print on the terminal too.
+    logging.captureWarnings(True)
     try:
         yield
     finally:
+        logging.captureWarnings(False)
         root.removeHandler(to_file)
         to_file.close()
         root.setLevel(previous_level)

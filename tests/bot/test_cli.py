@@ -86,12 +86,13 @@ def test_local_mode_on_piped_input_without_a_config(tmp_path: Path) -> None:
     it opens with the greeting, and the log goes to a file beside the database, not the screen."""
     result = subprocess.run(
         [sys.executable, "-m", "bot", "chat"],
-        input="5\n2\n/id\n",
+        input="5\n2\n/id\n/foto\n",
         capture_output=True,
         text=True,
         cwd=tmp_path,
         timeout=60,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        umask=0o022,
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -104,7 +105,11 @@ def test_local_mode_on_piped_input_without_a_config(tmp_path: Path) -> None:
     assert result.stderr == ""
     assert " INFO " not in out and " WARNING " not in out
     assert "INFO telegram.ext.Application: Application started" in log.read_text()
-    assert mode(log) == 0o600
+    # The stand-in Telegram's chats and the photo sent are kept beside the database, privately.
+    kept = tmp_path / "data" / "ajung-telegram"
+    assert mode(kept) == 0o700
+    for path in [log, kept / "chats.json", *(kept / "files").iterdir()]:
+        assert mode(path) == 0o600, path
     assert (
         "[1] Laporkan gangguan  [2] Cek laporan saya  [3] Isi survei kepuasan  [4] ℹ️ Bantuan  "
         "[5] 🌐 Bahasa / Language"
