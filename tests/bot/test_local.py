@@ -71,6 +71,19 @@ async def run_whatsapp(config: Config, *lines: str | Press) -> str:
     return out.getvalue()
 
 
+def listing(shown: str) -> tuple[list[str], list[str]]:
+    """The buttons and the keyboard's keys listed under the bot message ``shown`` starts with
+    (up to what is typed next)."""
+    lines = shown.split("you > ", 1)[0].splitlines()
+    inline = [line for line in lines if line.startswith("    [")]
+    keys = [line.removeprefix("    keyboard: ") for line in lines if "    keyboard: " in line]
+    split = re.compile(r"\[\d+\] .+?(?=  \[|$)")
+    return (
+        [b for line in inline for b in split.findall(line.strip())],
+        [k for line in keys for k in split.findall(line)],
+    )
+
+
 def after(screen: str, line: str) -> str:
     """What the screen shows after the person typed ``line`` (the last time)."""
     marker = f"you > {line}\n"
@@ -95,12 +108,14 @@ async def test_opens_with_the_greeting_and_presses_the_location_key(config: Conf
     )
     key = T("complaint.share_location")
     # The keyboard under the input field is listed, numbered after the message's buttons.
-    assert f"bot > {T('complaint.ask_place')}\n    keyboard: [1] {key}\n" in screen
-    assert after(screen, PLACE).startswith(
-        f"\nbot > {T('complaint.place_received')}\n"
-        f"    [1] {T('complaint.next')}\n    keyboard: [2] {key}\n"
-    )
-    assert after(screen, "2").startswith("  (type the location as LAT,LON")
+    asked = screen.split(f"\nbot > {T('complaint.ask_place')}\n", 1)[1]
+    assert listing(asked)[1] == [f"[{len(listing(asked)[0]) + 1}] {key}"]
+    placed = after(screen, PLACE)
+    assert placed.startswith(f"\nbot > {T('complaint.place_received')}\n")
+    inline, keys = listing(placed)
+    assert inline[0] == f"[1] {T('complaint.next')}"
+    assert keys == [f"[{len(inline) + 1}] {key}"]
+    assert after(screen, str(len(inline) + 1)).startswith("  (type the location as LAT,LON")
     described = after(screen, "-8.2311,113.6512")
     assert described.startswith(
         "\nbot > " + T("complaint.ask_description", minimum=10, maximum="2.000") + "\n"
