@@ -258,10 +258,11 @@ async def chat(
                     who=f"a {role}" if role != "resident" else "a resident", user_id=user_id
                 )
             )
-            session.show_news()
-            # As a phone does on opening the bot: the person "presses Start".
+            # As a phone does on opening the bot: the person "presses Start"; then what came
+            # while they were away, last, so its buttons (a rating, say) are the ones numbered.
             stdout.write("you > /start\n")
             await session.handle("/start")
+            session.show_news()
             await session.loop(stdin)
     finally:
         api.save()
@@ -306,16 +307,25 @@ class _Session:
         self.person = self.private
         self.can_use_group = role == "trantib"
         self.asking_location = False
+        # What came while the person was away: after what they saw last time, up to now.
+        self.away_seen = dict(terminal.seen)
+        self.news_until = {
+            chat_id: int(last["message_id"])
+            for chat_id in terminal.watched
+            if (last := api.last_bot_message(chat_id)) is not None
+        }
 
     def show_news(self) -> None:
         """What the bot sent to this person's chats while they were away (the news of a
-        complaint moved by an official, a card posted in the group), newest last."""
+        complaint moved by an official, a card posted in the group), newest last; what was
+        shown since the session started is not news."""
         for chat_id in self.terminal.watched:
-            seen = self.terminal.seen.get(chat_id)
+            seen = self.away_seen.get(chat_id)
+            until = self.news_until.get(chat_id, 0)
             news = [
                 m
                 for m in self.person.api.bot_messages(chat_id)
-                if seen is None or int(m["message_id"]) > seen
+                if (seen is None or int(m["message_id"]) > seen) and int(m["message_id"]) <= until
             ][-AWAY_SHOWN:]
             if not news:
                 continue

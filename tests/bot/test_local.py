@@ -199,18 +199,38 @@ async def test_trantib_moves_what_a_resident_filed_and_the_resident_hears_of_it(
     assert NOTE in moved.split("(edited) >", 1)[1]
 
     screen = await run(config, "/status TRB-2026-0001")
-    away = screen.split("you > /start", 1)[0]
-    assert "(while you were away: 1 new)" in away
-    assert (
-        "bot > " + T("status.update", code="TRB-2026-0001", status="Diverifikasi", meaning="")
-        in away
-    )
-    assert NOTE in away
-    status = after(screen, "/status TRB-2026-0001")
-    assert NOTE in status
+    greeting = T("start.greeting", kecamatan="Ajung", kabupaten="Jember", menu="").splitlines()[0]
+    opened = screen.split("you > /start\n", 1)[1].split("you > /status", 1)[0]
+    assert opened.startswith(f"\nbot > {greeting}")
+    # After the greeting, what the bot told the resident meanwhile, from the outbox.
+    away = opened.split("  (while you were away: 1 new)\n", 1)[1]
+    news = T("status.update", code="TRB-2026-0001", status="Diverifikasi", meaning="")
+    assert away.startswith(f"\nbot > {news}")
+    assert T("status.update_note", note=NOTE) in away
+    assert NOTE in after(screen, "/status TRB-2026-0001")
     # Seen once: the next start does not show the news again.
     again = await run(config)
     assert "while you were away" not in again
+
+
+async def test_the_resident_rates_a_finished_complaint_on_coming_back(config: Config) -> None:
+    await file_a_complaint(config)
+    code = "TRB-2026-0001"
+    moves = [("diverifikasi", NOTE), ("diproses", "Pemilik rumah dipanggil ke kantor desa."),
+             ("selesai", "Musik sudah dihentikan, warga sepakat.")]  # fmt: skip
+    lines: list[str | Press] = []
+    for move, note in moves:
+        lines += [f"/laporan {code}", Press(T(f"trantib.move.{move}")), note]
+    screen = await run(config, *lines, role="trantib")
+    assert f"bot > ✅ {code} sekarang Selesai." in screen
+
+    rating = T("complaint.rating.r4")
+    screen = await run(config, Press(rating))
+    opened = screen.split("you > /start\n", 1)[1]
+    assert "  (while you were away: 3 new)\n" in opened
+    # The news of Selesai came last, so its rating buttons are the ones numbered.
+    assert f"    [1] {T('complaint.rating.r1')}  " in opened
+    assert f"bot > {T('complaint.rating.given', code=code, label=rating)}" in screen
 
 
 async def test_whatsapp_photos_sent_before_a_restart_are_submitted(config: Config) -> None:
