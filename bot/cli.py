@@ -271,16 +271,20 @@ def run_bot(args: argparse.Namespace) -> int:
 def chat_locally(args: argparse.Namespace) -> int:
     config = _config(args, local=True)
     configure_logging(logging.WARNING)
-    from bot.local import chat, local_config
+    from bot.local import chat, local_config, log_path
 
-    if args.channel == "whatsapp":
-        if args.role != "resident":
-            raise UsageError(_texts(config, args)("cli.whatsapp_resident_only"))
-        from bot.whatsapp import local
+    if args.channel == "whatsapp" and args.role != "resident":
+        raise UsageError(_texts(config, args)("cli.whatsapp_resident_only"))
+    # The terminal is the conversation: log lines go to a file beside the database.
+    logged_to = log_path(local_config(config, args.role, args.database))
+    with logs.to_file(logged_to, logging.INFO):
+        print(_texts(config, args)("cli.local_log", path=logged_to))
+        if args.channel == "whatsapp":
+            from bot.whatsapp import local
 
-        asyncio.run(local.chat(local_config(config, "resident", args.database)))
-        return EXIT_OK
-    asyncio.run(chat(config, role=args.role, database_url=args.database))
+            asyncio.run(local.chat(local_config(config, "resident", args.database)))
+        else:
+            asyncio.run(chat(config, role=args.role, database_url=args.database))
     return EXIT_OK
 
 
