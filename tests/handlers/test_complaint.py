@@ -1174,7 +1174,10 @@ async def test_a_photo_after_the_draft_expired_starts_a_new_report_with_it(
     siti = bot.person()
     bot.clock.advance(days=bot.config.conversation.draft_days, minutes=1)
     await jobs.sweep_idle(bot.context())
-    assert "kami hapus karena tidak ada balasan" in siti.last()["text"]
+    assert siti.last()["text"].startswith(
+        "Laporan gangguan «Perjudian» yang belum dikirim kami hapus karena tidak ada balasan "
+        "selama 3 hari."
+    )
     question, kept = await siti.send_photo()
     assert question["text"].startswith(EMERGENCY)
     assert kept["text"].startswith("Foto disimpan untuk laporan ini (1 dari 3).")

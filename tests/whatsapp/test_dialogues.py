@@ -328,3 +328,22 @@ async def test_texts_that_name_telegram_things_read_as_whatsapp_has_them(bot: Bo
     # Telegram's residents read the catalog's own texts, unchanged.
     [telegram_ids] = await bot.person().send("/id")
     assert telegram_ids["text"] == "ID Telegram Bapak/Ibu: 5550001"
+
+
+async def test_a_voice_note_on_whatsapp_is_asked_to_be_typed(bot: BotHarness) -> None:
+    siti = bot.whatsapp_person()
+    await siti.send("/lapor")
+    await siti.tap("Parkir liar")
+    await siti.tap("Ajung")
+    await siti.send("depan pasar Ajung")
+    await siti.tap("Lanjut ➡️")
+    voice = {"type": "audio", "audio": {"id": "77", "mime_type": "audio/ogg", "voice": True}}
+    [hint] = await siti.post(voice)
+    assert body_of(hint) == (
+        "Maaf, pesan suara belum bisa kami terima. Mohon ketik dengan huruf.\n"
+        "Silakan ketik uraian kejadian sebagai pesan teks, 10 sampai 2.000 huruf."
+    )
+    [sticker] = await siti.post({"type": "sticker", "sticker": {"id": "1", "animated": False}})
+    assert body_of(sticker).startswith("Maaf, stiker tidak bisa kami terima di langkah ini.\n")
+    [photos] = await siti.send("Banyak motor parkir di trotoar setiap sore.")
+    assert body_of(photos).startswith("Ada foto kejadian?")
