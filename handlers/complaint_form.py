@@ -48,7 +48,7 @@ from iku.complaints import (
 from iku.format import format_number, parse_day
 from iku.periods import local_today
 from iku.report import format_date
-from iku.text import clean_text, letter_count, utf16_length
+from iku.text import clean_text, letter_count, truncate, utf16_length
 
 
 class Step(enum.IntEnum):
@@ -106,6 +106,8 @@ QUIT_FROM = "quit_from"
 # Telegram lets bots download files up to 20 MB; a bigger photo could never be kept.
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
 PLACE_MIN = 3
+# The longest part of a kept description quoted back when the step is asked again.
+SHOWN_DESCRIPTION = 300
 
 NEW_MESSAGE = filters.UpdateType.MESSAGE & ~filters.COMMAND
 NEW_TEXT = NEW_MESSAGE & filters.TEXT
@@ -192,7 +194,10 @@ class ComplaintForm(Dialogue):
                 button(self.on_place_done, "place"),
                 button(self.on_place_again, "place:new"),
             ],
-            Step.DESCRIPTION: [MessageHandler(NEW_TEXT, self.on_description)],
+            Step.DESCRIPTION: [
+                MessageHandler(NEW_TEXT, self.on_description),
+                button(self.on_description_kept, "desc:keep"),
+            ],
             Step.PHOTOS: [
                 MessageHandler(NEW_MESSAGE & filters.PHOTO, self.on_photo),
                 button(self.on_photos_done, "photos"),
@@ -272,6 +277,12 @@ class ComplaintForm(Dialogue):
             return self.text(context, "ask_received", example=self._date_example(context))
         if step is Step.QUIT:
             return self.text(context, "quit")
+        if step is Step.DESCRIPTION and draft.get("description"):
+            # Back at the description (Kembali, Ubah): what is there, kept unless retyped.
+            question = self.text(context, "ask_description", **_limits(step, settings))
+            shown = truncate(str(draft["description"]), SHOWN_DESCRIPTION)
+            kept = context.texts("complaint.description_kept", description=shown)
+            return f"{question}\n{kept}"
         return self.text(context, f"ask_{STEP_NAMES[step]}", **_limits(step, settings))
 
     def _hint(self, step: Step, context: AppContext) -> str:
@@ -296,7 +307,7 @@ class ComplaintForm(Dialogue):
             label = context.texts("complaint.share_location")
             button = KeyboardButton(label, request_location=True)
             return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
-        if step is Step.DESCRIPTION:
+        if step is Step.DESCRIPTION and not draft.get("description"):
             # Text is typed here: the location button of the step before goes away.
             return ReplyKeyboardRemove()
         p = self.prefix
@@ -323,6 +334,8 @@ class ComplaintForm(Dialogue):
             rows = [[(t(label), "photos")]]
             if draft.get("photos"):
                 rows.append([(t("complaint.photos_clear"), "photos:clear")])
+        elif step is Step.DESCRIPTION:
+            rows = [[(t("complaint.next"), "desc:keep")]]
         elif step is Step.PRIVACY:
             rows = [[(views.privacy_label(t, v), f"priv:{v.value}")] for v in Privacy]
         elif step is Step.CHANNEL:
@@ -469,6 +482,14 @@ class ComplaintForm(Dialogue):
 
     async def on_description(self, update: Update, context: AppContext) -> Step | None:
         return await self._take_description(update, context)
+
+    async def on_description_kept(self, update: Update, context: AppContext) -> Step | None:
+        """Lanjut under a description given before: it stays."""
+        if not self.draft(context).get("description"):
+            await self.stale(update, context)
+            return None
+        await answer_button(update)
+        return await self.advance(update, context, Step.DESCRIPTION)
 
     async def _take_description(
         self, update: Update, context: AppContext, *, after_place: bool = False

@@ -1031,11 +1031,22 @@ async def test_kembali_goes_to_the_step_before_keeping_the_answers(bot: BotHarne
     [photos_again] = await siti.tap("⬅️ Kembali", message=privacy)
     assert photos_again["text"].startswith("1 foto terlampir.")
     [description] = await siti.tap("⬅️ Kembali", message=photos_again)
-    assert description["text"] == "Ceritakan apa yang terjadi, dalam 10 sampai 2.000 huruf."
-    await siti.send(DESCRIPTION)
+    assert description["text"] == (
+        "Ceritakan apa yang terjadi, dalam 10 sampai 2.000 huruf.\n"
+        f"Uraian sekarang: «{DESCRIPTION}». Tekan Lanjut untuk memakainya, atau ketik uraian "
+        "yang baru."
+    )
+    assert siti.buttons(description) == ["Lanjut ➡️", *NAV]
+    await siti.tap("Lanjut ➡️", message=description)  # kept as it was
     await siti.tap("Lanjut ➡️")
     [summary] = await siti.tap("Biasa")
     assert summary["text"] == SUMMARY.replace("Foto: tidak ada", "Foto: 1")
+    # Ubah -> Uraian shows it too; typing replaces it.
+    await siti.tap("✏️ Ubah")
+    [description] = await siti.tap("Uraian")
+    assert f"Uraian sekarang: «{DESCRIPTION}»." in description["text"]
+    [summary] = await siti.send("Ada judi kartu di pos ronda setiap malam.")
+    assert "Uraian: Ada judi kartu di pos ronda setiap malam.\n" in summary["text"]
 
 
 async def test_ubah_desa_offers_no_way_out_of_a_finished_report(bot: BotHarness) -> None:
