@@ -628,15 +628,15 @@ class ComplaintForm(Dialogue):
 
     async def on_previous(self, update: Update, context: AppContext) -> Step | None:
         """Kembali: the step before (its answer kept until changed); when editing, the summary."""
-        step = self.current(context)
-        if _suffix_number(update) != int(step) or step not in self.steps:
+        step, editing = self.current(context), self.draft(context).get("editing")
+        offered = step in self.steps and (editing or self.steps.index(step) > 0)
+        if _suffix_number(update) != int(step) or not offered:
             await self.stale(update, context)
             return None
         await answer_button(update)
-        position = self.steps.index(step)
-        if self.draft(context).get("editing") or position == 0:
+        if editing:
             return await self.ask(update, context, Step.SUMMARY)
-        return await self.ask(update, context, self.steps[position - 1])
+        return await self.ask(update, context, self.steps[self.steps.index(step) - 1])
 
     async def on_quit(self, update: Update, context: AppContext) -> Step | int | None:
         """Batal: at once while nothing is answered; else only after the person confirms."""

@@ -798,8 +798,13 @@ async def test_a_button_from_an_old_message(bot: BotHarness) -> None:
 
 
 @pytest.mark.parametrize(
-    "data", ["lp:cat:99", "lp:cat:x", "lp:priv:publik", "lp:goto:7", "xx:hack", "tr:1:baru:selesai"]
-)
+    "data",
+    [
+        "lp:cat:99", "lp:cat:x", "lp:priv:publik", "lp:goto:7", "xx:hack", "tr:1:baru:selesai",
+        "lp:prev:1", "lp:prev:2", "lp:quit:2", "lp:quit:yes", "lp:photos:clear", "lp:desc:keep",
+        "lp:place:new", "lp:cancel",
+    ],
+)  # fmt: skip
 async def test_forged_callback_data_changes_nothing(bot: BotHarness, data: str) -> None:
     siti = bot.person()
     [first] = await siti.send("/lapor")
