@@ -326,9 +326,11 @@ class ComplaintForm(Dialogue):
             if self.outside_button and not draft.get("editing"):
                 rows.append([(t("complaint.outside", kecamatan=config.kecamatan.name), "desa:out")])
         elif step is Step.PLACE:
+            # "Ubah tempat" is this message's way back; three buttons fit WhatsApp's buttons.
             rows = [[(t("complaint.next"), "place")]]
             if draft.get(PLACE_NEXT) == PLACE_TYPED:
                 rows.append([(t("complaint.place_change"), "place:new")])
+            return [*rows, [(t("complaint.cancel"), f"quit:{int(step)}")]]
         elif step is Step.PHOTOS:
             label = "complaint.next" if draft.get("photos") else "complaint.skip"
             rows = [[(t(label), "photos")]]

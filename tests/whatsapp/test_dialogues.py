@@ -47,7 +47,7 @@ async def report_by_whatsapp(bot: BotHarness, privacy: str = "Biasa") -> str:
     [ask_place] = await siti.tap("Ajung")
     assert kind(ask_place) == "location_request_message"
     [next_step] = await siti.send_location(-8.2311, 113.6512)
-    assert options(next_step) == ["Lanjut ➡️", "⬅️ Kembali", "❌ Batal"]
+    assert (kind(next_step), options(next_step)) == ("button", ["Lanjut ➡️", "❌ Batal"])
     await siti.send("depan pasar Ajung")
     await siti.send("Banyak motor parkir di trotoar setiap sore.")
     [received] = await siti.send_image(PHOTO)
