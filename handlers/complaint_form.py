@@ -290,6 +290,9 @@ class ComplaintForm(Dialogue):
         if step is Step.PLACE and isinstance(next_key, str):
             return self.text(context, next_key)
         limits = _limits(step, context.config.complaints)
+        photos = self.draft(context).get("photos") or []
+        if step is Step.PHOTOS and len(photos) >= context.config.complaints.max_photos:
+            return context.texts("complaint.hint_photos_full", **limits)
         if step is Step.RECEIVED:
             limits = {"example": self._date_example(context)}
         return self.text(context, f"hint_{STEP_NAMES[step]}", **limits)

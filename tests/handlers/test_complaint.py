@@ -1135,6 +1135,11 @@ async def test_the_third_photo_says_the_limit_is_reached(bot: BotHarness) -> Non
     assert third["text"] == (
         "Foto 3 dari 3 diterima; batas foto sudah tercapai. Silakan tekan Lanjut."
     )
+    [hint] = await siti.send_sticker()
+    assert hint["text"] == (
+        "Maaf, stiker tidak bisa kami terima di langkah ini.\n"
+        "Sudah 3 foto, batas maksimal. Silakan tekan Lanjut, atau Hapus foto untuk menggantinya."
+    )
 
 
 async def test_a_photo_at_another_step_is_kept_for_the_report(bot: BotHarness) -> None:
