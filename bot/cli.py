@@ -75,14 +75,15 @@ def _fail(reason: str) -> None:
     print(f"ajung-bot: {lines[0]}", file=sys.stderr)
 
 
+CONFIG_HELP = "config file (default: $AJUNG_BOT_CONFIG or ./config.toml)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ajung-bot",
         description="Telegram chatbot for a kecamatan's complaints, survey and IKU figures.",
     )
-    parser.add_argument(
-        "--config", metavar="PATH", help="config file (default: $AJUNG_BOT_CONFIG or ./config.toml)"
-    )
+    parser.add_argument("--config", metavar="PATH", help=CONFIG_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = _command(commands, "run", run_bot, "serve Telegram (long polling, or a webhook)")
@@ -174,6 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="whatsapp: a wa.me link to [whatsapp] display_number with the service in the text",
     )
 
+    _command(commands, "web", serve_web, "serve the officials' dashboard alone ([web])")
+    link = _command(commands, "web-link", web_link, "print a one-time dashboard sign-in link")
+    link.add_argument("--user", required=True, metavar="ID", help="a Telegram id in [roles]")
+    link.add_argument("--lang", choices=LANGUAGE_CHOICES, help=LANG_HELP)
+
     check = _command(commands, "check-config", check_config, "validate the configuration")
     check.add_argument("--for-run", action="store_true", help="also require the bot token")
     check.add_argument(
@@ -213,6 +219,9 @@ def _command(
 ) -> argparse.ArgumentParser:
     parser = group.add_parser(name, help=help_text, description=help_text)
     parser.set_defaults(handler=handler)
+    # `ajung-bot run --config x.toml` works as well as `ajung-bot --config x.toml run`:
+    # SUPPRESS keeps an outer --config when this one is not given.
+    parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=CONFIG_HELP)
     return parser
 
 
@@ -255,23 +264,27 @@ def run_bot(args: argparse.Namespace) -> int:
     configure_logging()
     from bot.runner import serve
 
-    asyncio.run(serve(config, webhook_url=args.webhook))
+    asyncio.run(serve(config, webhook_url=args.webhook, config_path=config_path(args)))
     return EXIT_OK
 
 
 def chat_locally(args: argparse.Namespace) -> int:
     config = _config(args, local=True)
     configure_logging(logging.WARNING)
-    from bot.local import chat, local_config
+    from bot.local import chat, local_config, log_path
 
-    if args.channel == "whatsapp":
-        if args.role != "resident":
-            raise UsageError(_texts(config, args)("cli.whatsapp_resident_only"))
-        from bot.whatsapp import local
+    if args.channel == "whatsapp" and args.role != "resident":
+        raise UsageError(_texts(config, args)("cli.whatsapp_resident_only"))
+    # The terminal is the conversation: log lines go to a file beside the database.
+    logged_to = log_path(local_config(config, args.role, args.database))
+    with logs.to_file(logged_to, logging.INFO):
+        print(_texts(config, args)("cli.local_log", path=logged_to))
+        if args.channel == "whatsapp":
+            from bot.whatsapp import local
 
-        asyncio.run(local.chat(local_config(config, "resident", args.database)))
-        return EXIT_OK
-    asyncio.run(chat(config, role=args.role, database_url=args.database))
+            asyncio.run(local.chat(local_config(config, "resident", args.database)))
+        else:
+            asyncio.run(chat(config, role=args.role, database_url=args.database))
     return EXIT_OK
 
 
@@ -690,6 +703,34 @@ def _poster_links(
         return [(deep_link(username, service.code), None) for service in services]
     except ValueError:
         raise UsageError(t("cli.bad_username", name=username)) from None
+
+
+def serve_web(args: argparse.Namespace) -> int:
+    """The dashboard alone (a separate host, or beside a bot run elsewhere on the same
+    database), until SIGTERM or SIGINT."""
+    config = _config(args)
+    configure_logging()
+    from bot.web.server import serve_alone
+
+    asyncio.run(serve_alone(config, config_path(args)))
+    return EXIT_OK
+
+
+def web_link(args: argparse.Namespace) -> int:
+    """A sign-in link for an official, as ``/web`` sends it (valid 10 minutes, once)."""
+    config = _config(args)
+    t = _texts(config, args)
+    from bot.web.links import issue_link, may_sign_in
+    from db.base import utcnow
+
+    try:
+        user_id = int(args.user)
+    except ValueError:
+        raise UsageError(t("cli.web_user_not_official", user=args.user)) from None
+    if not may_sign_in(config, user_id):
+        raise UsageError(t("cli.web_user_not_official", user=args.user))
+    print(_on_database(config, lambda database: issue_link(database, config, user_id, utcnow())))
+    return EXIT_OK
 
 
 def check_config(args: argparse.Namespace) -> int:

@@ -487,6 +487,35 @@ class WhatsAppConfig(_Section):
         return f"{self.graph_url.rstrip('/')}/{self.api_version}/{self.phone_number_id}/messages"
 
 
+class WebConfig(_Section):
+    """The officials' dashboard in a browser (``ajung-bot web``, or with ``run`` when enabled)."""
+
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    # The address officials open, as the reverse proxy publishes it; sign-in links start with it.
+    base_url: str = "http://127.0.0.1:8080"
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        return _http_url(value).rstrip("/")
+
+    @field_validator("tile_url")
+    @classmethod
+    def _tile_url(cls, value: str) -> str:
+        if value and not all(part in value for part in ("{z}", "{x}", "{y}")):
+            raise ValueError("a tile URL needs {z}, {x} and {y} (empty: no map)")
+        return _http_url(value) if value else value
+
+    @property
+    def secure(self) -> bool:
+        """Whether the dashboard is reached over HTTPS (its cookies are then Secure)."""
+        return self.base_url.startswith("https://")
+
+
 class Config(_Section):
     kecamatan: KecamatanConfig = KecamatanConfig()
     telegram: TelegramConfig = TelegramConfig()
@@ -499,6 +528,7 @@ class Config(_Section):
     survey: SurveyConfig = SurveyConfig()
     complaints: ComplaintsConfig = ComplaintsConfig()
     whatsapp: WhatsAppConfig = WhatsAppConfig()
+    web: WebConfig = WebConfig()
 
 
 def resolve_path(cli_path: str | None, *, fallback_to_example: bool = False) -> Path:
