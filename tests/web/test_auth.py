@@ -172,8 +172,10 @@ async def test_indonesian_first_english_on_request(client: WebClient) -> None:
     assert '<html lang="en">' in english.text
     assert en("web.overview.title") in page_text(english.text)
     assert en("web.sign_out") in page_text(english.text)
-    # Remembered for the next pages.
-    assert '<html lang="en">' in (await client.get("/")).text
+    # Remembered for the next pages; the switch keeps the page's other values.
+    again = await client.get("/", params={"periode": "2024"})
+    assert '<html lang="en">' in again.text
+    assert 'href="/?periode=2024&amp;lang=id"' in again.text
 
 
 async def test_every_answer_carries_the_safety_headers(client: WebClient) -> None:
