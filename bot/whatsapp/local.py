@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,6 +27,8 @@ from bot.offline import OfflineBotApi
 from bot.whatsapp.channel import whatsapp_of
 from bot.whatsapp.driver import WhatsAppPerson, body_of, options
 from bot.whatsapp.offline import OfflineGraphApi, SentMessage
+from bot.whatsapp.rules import ROWS_MAX
+from i18n import catalog
 
 WA_ID = "6281200000001"
 SAMPLE_PHOTO = b"\xff\xd8\xff\xe0 local sample"
@@ -57,9 +60,29 @@ def whatsapp_config(config: Config) -> Config:
     return config.model_copy(update={"whatsapp": settings})
 
 
+def _page_pattern() -> re.Pattern[str]:
+    """The body of a later page of one long list ("Pilihan lainnya (2/2)"), in every language."""
+    wordings = []
+    for language in ("id", "en"):
+        wording = catalog().for_language(language)("whatsapp.more_choices")
+        wordings.append(re.escape(wording).replace(r"\{page\}", r"(\d+)"))
+    return re.compile("|".join(f"^(?:{w})$".replace(r"\{pages\}", r"\d+") for w in wordings))
+
+
+PAGE = _page_pattern()
+
+
+def page_of(message: JSONDict) -> int:
+    """1 for a message that starts its answer's options, k for the k-th page of a long list."""
+    found = PAGE.match(body_of(message)) if message.get("type") == "interactive" else None
+    return int(next(group for group in found.groups() if group)) if found else 1
+
+
 def describe(message: JSONDict) -> list[str]:
-    """How the terminal shows one WhatsApp message: its text, then its options."""
+    """How the terminal shows one WhatsApp message: its text, then its options (the pages of a
+    long list numbered on, so that each number chooses one option of the whole list)."""
     lines = [body_of(message)]
+    first = (page_of(message) - 1) * ROWS_MAX + 1
     interactive = message.get("interactive") or {}
     kind = interactive.get("type")
     if kind == "button":
@@ -67,7 +90,7 @@ def describe(message: JSONDict) -> list[str]:
     elif kind == "list":
         lines.append(f"    (list behind the button \u201c{interactive['action']['button']}\u201d)")
         rows = [r for s in interactive["action"]["sections"] for r in s["rows"]]
-        for number, row in enumerate(rows, 1):
+        for number, row in enumerate(rows, first):
             extra = f" \u2014 {row['description']}" if row.get("description") else ""
             lines.append(f"    [{number}] {row['title']}{extra}")
     elif kind == "location_request_message":
@@ -157,9 +180,10 @@ async def _loop(person: WhatsAppPerson, stdin: TextIO, stdout: TextIO) -> None:
 
 
 async def _act(person: WhatsAppPerson, text: str, stdout: TextIO) -> None:
-    latest = _latest_with_options(person)
-    if text.isdigit() and latest is not None and 1 <= int(text) <= len(_choices(latest)):
-        await _choose(person, latest, int(text))
+    offered = _latest_options(person)
+    if text.isdigit() and 1 <= int(text) <= len(offered):
+        message, number = offered[int(text) - 1]
+        await _choose(person, message, number)
         return
     command, _, rest = text.partition(" ")
     if command == ":help":
@@ -184,11 +208,18 @@ async def _act(person: WhatsAppPerson, text: str, stdout: TextIO) -> None:
         await person.send(text)
 
 
-def _latest_with_options(person: WhatsAppPerson) -> JSONDict | None:
-    for message in reversed(person.inbox()):
-        if _choices(message):
-            return message
-    return None
+def _latest_options(person: WhatsAppPerson) -> list[tuple[JSONDict, int]]:
+    """The options the numbers choose from: those of the latest message with options, with the
+    earlier pages of its list when it is a later page of a long one."""
+    inbox = person.inbox()
+    index = next((i for i in range(len(inbox) - 1, -1, -1) if _choices(inbox[i])), None)
+    if index is None:
+        return []
+    pages = [inbox[index]]
+    while page_of(pages[0]) > 1 and index > 0:
+        index -= 1
+        pages.insert(0, inbox[index])
+    return [(message, n) for message in pages for n in range(1, len(_choices(message)) + 1)]
 
 
 def _choices(message: JSONDict) -> list[str]:
