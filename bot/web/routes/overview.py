@@ -22,8 +22,7 @@ from bot.web.auth import page
 from bot.web.charts import Point, bar_chart, line_chart
 from bot.web.permissions import allowed
 from bot.web.render import render, services_of, texts_of, viewer_of
-from db import complaints
-from db.complaints import OpenFilter
+from db.complaint_search import Search, count_complaints, search_complaints
 from i18n import Texts
 from iku.format import format_number
 from iku.periods import Period, current_keys, local_today, read_period, relative_period
@@ -75,13 +74,12 @@ async def overview(request: Request) -> Response:
         database, config, relative_period("this_week", today), now, weeks=TREND_WEEKS
     )
     may_see_complaints = allowed(services.roles(), viewer.user_id, "complaints")
+    overdue_search = Search(overdue_only=True, descending=False)
     async with database.sessions() as session:
-        overdue, overdue_total = await complaints.fetch_open(
-            session,
-            today,
-            OpenFilter(overdue_only=True),
-            limit=OVERDUE_SHOWN if may_see_complaints else 0,
-        )
+        overdue_total = await count_complaints(session, overdue_search, today)
+        overdue = []
+        if may_see_complaints:
+            overdue = await search_complaints(session, overdue_search, today, limit=OVERDUE_SHOWN)
     columns = [
         Column(label, format_period(report.period, t), report)
         for (label, _), report in zip(periods, reports, strict=True)
