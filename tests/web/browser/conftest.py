@@ -235,7 +235,9 @@ class LiveDashboard:
         self.config = bot.config
         self.roles = roles
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="dashboard")
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="dashboard", daemon=True
+        )
         self._server: WebServer | None = None
         self._database: Database | None = None
 
