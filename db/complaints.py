@@ -1012,11 +1012,9 @@ async def fetch_figures_per_span(
     span_of = day_spans(spans)
     counts = [[0] * 5 for _ in spans]
     for row in rows:
-        index = span_of.get(row[0])
-        if index is not None:
-            counts[index] = [
-                total + int(value) for total, value in zip(counts[index], row[1:], strict=True)
-            ]
+        day_counts = [int(value) for value in row[1:]]
+        for index in span_of.get(row[0], ()):
+            counts[index] = [a + b for a, b in zip(counts[index], day_counts, strict=True)]
     return [_figures(span_counts) for span_counts in counts]
 
 

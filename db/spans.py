@@ -50,12 +50,13 @@ def within_spans(column: Any, spans: Sequence[Span]) -> ColumnElement[bool]:
     return and_(column >= min(start for start, _ in spans), column <= max(end for _, end in spans))
 
 
-def day_spans(spans: Sequence[Span]) -> dict[date, int]:
-    """Each day of the spans -> the number of the (first) span holding it."""
-    found: dict[date, int] = {}
+def day_spans(spans: Sequence[Span]) -> dict[date, list[int]]:
+    """Each day of the spans -> the numbers of the spans holding it (spans may overlap: the
+    overview's week, month and year to date)."""
+    found: dict[date, list[int]] = {}
     for index, (start, end) in enumerate(spans):
         day = start
         while day <= end:
-            found.setdefault(day, index)
+            found.setdefault(day, []).append(index)
             day += timedelta(days=1)
     return found

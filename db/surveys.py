@@ -294,13 +294,10 @@ async def fetch_skm_totals_per_span(
     counts = [0] * len(spans)
     totals = [[0] * len(UNSUR_KEYS) for _ in spans]
     for row in rows:
-        index = span_of.get(row[0])
-        if index is None:
-            continue
-        counts[index] += int(row[1])
-        totals[index] = [
-            total + int(value) for total, value in zip(totals[index], row[2:], strict=True)
-        ]
+        day_totals = [int(value) for value in row[2:]]
+        for index in span_of.get(row[0], ()):
+            counts[index] += int(row[1])
+            totals[index] = [a + b for a, b in zip(totals[index], day_totals, strict=True)]
     return [
         (dict(zip(UNSUR_KEYS, span_totals, strict=True)), count)
         for count, span_totals in zip(counts, totals, strict=True)

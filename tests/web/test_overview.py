@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from bot.reporting import build_overview, build_report, build_trend
 from db import complaints, surveys
 from db.engine import Database
 from i18n import catalog
 from iku.complaints import RejectReason, Status
 from iku.format import format_number
-from iku.periods import current_keys, local_today
+from iku.periods import current_keys, local_today, relative_period
 from iku.skm import UNSUR_BY_KEY, UNSUR_KEYS, skm_index
 from iku.survey_forms import PaperForm, SurveyAnswers
 from tests.factories import CAMAT_ID, PMKS_ID, TRANTIB_ID, BotHarness, stored_directly
@@ -128,3 +129,19 @@ async def test_the_trend_has_a_year_of_weeks_and_the_unsur_lowest_first(
     lowest, *others = [UNSUR_BY_KEY[UNSUR_KEYS[-1]], *(UNSUR_BY_KEY[k] for k in UNSUR_KEYS[:-1])]
     unsur_part = text.split(t("web.overview.unsur_heading", period=""), 1)[1]
     assert unsur_part.index(lowest.name) < min(unsur_part.index(u.name) for u in others)
+
+
+async def test_the_overview_figures_are_the_reports_and_the_trend(bot: BotHarness) -> None:
+    """One pass for all figures gives exactly what build_report and build_trend give."""
+    await seed(bot)
+    database = Database(bot.config.database.url)
+    now = bot.clock()
+    today = local_today(bot.config.kecamatan.tz, now)
+    periods = [relative_period(name, today) for name in ("this_week", "this_month", "this_year")]
+    periods.append(relative_period("last_month", today))
+    last = relative_period("this_week", today)
+    reports, trend = await build_overview(database, bot.config, periods, last, now, weeks=52)
+    assert reports == [await build_report(database, bot.config, p, now) for p in periods]
+    assert trend == await build_trend(database, bot.config, last, now, weeks=52)
+    assert sum(week.complaints.denominator for week in trend) == 2  # the duplicate left out
+    await database.dispose()

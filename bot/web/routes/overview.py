@@ -9,7 +9,6 @@ summary): nothing is counted here.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -17,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from bot.reporting import build_report, build_trend
+from bot.reporting import build_overview, build_report
 from bot.web.auth import page
 from bot.web.charts import Point, bar_chart, line_chart
 from bot.web.permissions import allowed
@@ -60,19 +59,24 @@ async def overview(request: Request) -> Response:
     periods: list[tuple[str, Period]] = [
         (t(f"iku.period.{name}"), relative_period(name, today)) for name in COLUMNS
     ]
+    reports, trend = await build_overview(
+        database,
+        config,
+        [period for _, period in periods],
+        relative_period("this_week", today),
+        now,
+        weeks=TREND_WEEKS,
+    )
     typed = request.query_params.get(PERIOD_FIELD, "").strip()[:60]
     problem = ""
     if typed:
         try:
-            periods.append((typed, read_period(typed, today)))
+            chosen = read_period(typed, today)
         except ValueError:
             problem = t("web.overview.bad_period", **current_keys(today))
-    reports = await asyncio.gather(
-        *(build_report(database, config, period, now) for _, period in periods)
-    )
-    trend = await build_trend(
-        database, config, relative_period("this_week", today), now, weeks=TREND_WEEKS
-    )
+        else:
+            periods.append((typed, chosen))
+            reports.append(await build_report(database, config, chosen, now))
     may_see_complaints = allowed(services.roles(), viewer.user_id, "complaints")
     overdue_search = Search(overdue_only=True, descending=False)
     async with database.sessions() as session:
