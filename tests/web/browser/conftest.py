@@ -20,6 +20,7 @@ while the browser waits.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import socket
@@ -57,6 +58,8 @@ AXE_JS = Path(__file__).resolve().parent / "axe.min.js"
 # axe's findings that a page must not have.
 BLOCKING_IMPACTS = ("serious", "critical")
 PHONE_WIDTH = 360
+# Map tiles from a port where nothing listens: they fail at once.
+NO_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
 WAIT_SECONDS = 10
 
 
@@ -124,7 +127,7 @@ class Browser:
         and axe's best practices)."""
         if not self.driver.execute_script("return typeof window.axe === 'object'"):
             # Run by the driver, outside the page's content policy (script-src 'self').
-            self.driver.execute_script(AXE_JS.read_text(encoding="utf-8"))
+            self.driver.execute_script(axe_source())
         result = self.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "axe.run(document, {resultTypes: ['violations']})"
@@ -150,6 +153,11 @@ class Browser:
         finally:
             self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         return max(0, width - PHONE_WIDTH)
+
+
+@functools.cache
+def axe_source() -> str:
+    return AXE_JS.read_text(encoding="utf-8")
 
 
 def _stale(element: WebElement) -> Any:
@@ -218,12 +226,18 @@ def free_port() -> int:
 @pytest.fixture
 def config(database_url: str, tmp_path: Path) -> Config:
     """The test configuration with the dashboard on a free port of 127.0.0.1: sign-in links
-    (from /web and web-link alike) lead to it."""
+    (from /web and web-link alike) lead to it. The map's tiles come from a port where nothing
+    answers, as when the office has no internet: the pages must work without them."""
     port = free_port()
     return make_config(
         database_url,
         complaints={"photo_dir": str(tmp_path / "photos")},
-        web={"listen": "127.0.0.1", "port": port, "base_url": f"http://127.0.0.1:{port}"},
+        web={
+            "listen": "127.0.0.1",
+            "port": port,
+            "base_url": f"http://127.0.0.1:{port}",
+            "tile_url": NO_TILES,
+        },
     )
 
 
