@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute
 from bot.web.auth import page
 from bot.web.permissions import allowed
 from bot.web.render import error_page, render, services_of, texts_of, viewer_of
-from db import complaints
+from db import complaints, residents
 from db.complaint_search import (
     DEFAULT_SORT,
     SORTS,
@@ -368,6 +368,7 @@ async def move(request: Request) -> Response:
     if problem == "short":
         text = t("web.complaints.note_too_short", minimum=NOTE_MIN_LETTERS)
         return await detail(request, problem=text, status=400)
+    await _known_official(request, viewer.user_id, viewer.roles)
     outcome = await record_move(
         _bot_services(request),
         PendingMove(
@@ -389,6 +390,23 @@ async def move(request: Request) -> Response:
     services.after_move()
     query = "pindah=ok" + ("&dibuka=1" if outcome.reopened else "")
     return RedirectResponse(f"/laporan/{complaint.code}?{query}", status_code=303)
+
+
+async def _known_official(request: Request, user_id: int, roles: tuple[str, ...]) -> None:
+    """The audit trail names who moved a complaint: an official who signed in with
+    ``web-link`` and never wrote to the bot is recorded under their role's name (the bot puts
+    their Telegram name in its place once they write)."""
+    services = services_of(request)
+    t = texts_of(request)
+    async with services.database.transaction() as session:
+        if await residents.resident_id(session, user_id) is None:
+            await residents.record_resident(
+                session,
+                person=user_id,
+                display_name=", ".join(t(f"web.role.{role}") for role in roles),
+                language=t.language,
+                seen_at=services.clock(),
+            )
 
 
 def _read_move(
