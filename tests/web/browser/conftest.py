@@ -34,6 +34,7 @@ from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.selenium_manager import SeleniumManager
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 from starlette.applications import Starlette
@@ -205,7 +206,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
         {"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
     try:
-        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        with pytest.MonkeyPatch.context() as patch:
+            # Selenium Manager would download a browser and a driver: never here.
+            patch.setattr(SeleniumManager, "binary_paths", _no_selenium_manager)
+            driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     except WebDriverException as error:
         pytest.fail(f"Chromium did not start: {error.msg}. {INSTALL_HINT}", pytrace=False)
     driver.set_script_timeout(30)
@@ -214,6 +218,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     )
     yield Browser(driver, downloads)
     driver.quit()
+
+
+def _no_selenium_manager(*args: Any, **kwargs: Any) -> dict[str, str]:
+    raise AssertionError("Selenium Manager was asked for a browser: give the paths instead")
 
 
 def free_port() -> int:
