@@ -58,8 +58,12 @@ async def test_the_register_filters_sorts_and_pages(bot: BotHarness, bot_client:
     oldest_first = await bot_client.get("/laporan", params={"urut": "diterima", "arah": "naik"})
     assert re.findall(r'href="/laporan/(TRB-[0-9-]+)"', oldest_first.text)[0] == codes[0]
     # Words of the description, and a status with nothing in it.
-    found = await bot_client.get("/laporan", params={"q": "nomor 17"})
+    found = await bot_client.get("/laporan", params={"q": "NOMOR 17"})  # any case
     assert re.findall(r'href="/laporan/(TRB-[0-9-]+)"', found.text) == [codes[17]]
+    # A wildcard typed is a character searched for, not a pattern.
+    for wildcard in ("%", "_", "nomor 1_"):
+        nothing = await bot_client.get("/laporan", params={"q": wildcard})
+        assert t("web.complaints.none") in page_text(nothing.text), wildcard
     done = await bot_client.get("/laporan", params={"status": "selesai"})
     assert t("web.complaints.none") in page_text(done.text)
     elsewhere = await bot_client.get("/laporan", params={"desa": "Klompangan"})
@@ -185,3 +189,27 @@ async def test_photos_are_served_to_officials_from_the_kept_copy(
         row.local_path = str(outside)
     await database.dispose()
     assert (await bot_client.get(f"/laporan/{code}/foto/1")).status_code == 404
+
+
+async def test_the_date_filter_counts_the_kecamatans_local_days(
+    bot: BotHarness, bot_client: WebClient
+) -> None:
+    from datetime import UTC, datetime
+
+    now = bot.clock.now
+    bot.clock.now = datetime(2025, 2, 16, 16, 30, tzinfo=UTC)  # 23.30 WIB on the 16th
+    late = (await stored_directly(bot)).code
+    bot.clock.now = datetime(2025, 2, 16, 17, 30, tzinfo=UTC)  # 00.30 WIB on the 17th
+    early = (await stored_directly(bot)).code
+    bot.clock.now = now
+    await signed_in(bot_client, TRANTIB_ID)
+
+    def codes(html: str) -> list[str]:
+        return re.findall(r'href="/laporan/(TRB-[0-9-]+)"', html)
+
+    on_17th = await bot_client.get(
+        "/laporan", params={"dari": "2025-02-17", "sampai": "2025-02-17"}
+    )
+    assert codes(on_17th.text) == [early]
+    until_16th = await bot_client.get("/laporan", params={"sampai": "2025-02-16"})
+    assert codes(until_16th.text) == [late]

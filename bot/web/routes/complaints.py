@@ -148,20 +148,26 @@ async def register(request: Request) -> Response:
     services = services_of(request)
     config = services.config
     t = texts_of(request)
-    today = local_today(config.kecamatan.tz, services.clock())
+    tz = config.kecamatan.tz
+    today = local_today(tz, services.clock())
     search = read_search(request.query_params, config.kecamatan.desa, config.complaints.categories)
     try:
         page_number = max(1, min(int(request.query_params.get("hal", "1")), MAX_PAGES))
     except ValueError:
         page_number = 1
     async with services.database.sessions() as session:
-        total = await count_complaints(session, search, today)
+        total = await count_complaints(session, search, today, tz)
         pages = max(1, min(-(-total // PAGE_SIZE), MAX_PAGES))
         page_number = min(page_number, pages)
-        rows = await search_complaints(
-            session, search, today, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE
-        )
-        pins = await fetch_pins(session, search, today, limit=PINS_MAX)
+        rows, pins = [], []
+        # Nothing matches: no need to look again (a text search that finds nothing has read
+        # every complaint once already).
+        if total:
+            offset = (page_number - 1) * PAGE_SIZE
+            rows = await search_complaints(
+                session, search, today, tz, limit=PAGE_SIZE, offset=offset
+            )
+            pins = await fetch_pins(session, search, today, tz, limit=PINS_MAX)
     columns = []
     for key in SORTS:
         current = search.sort == key

@@ -80,10 +80,13 @@ async def overview(request: Request) -> Response:
     may_see_complaints = allowed(services.roles(), viewer.user_id, "complaints")
     overdue_search = Search(overdue_only=True, descending=False)
     async with database.sessions() as session:
-        overdue_total = await count_complaints(session, overdue_search, today)
+        tz = config.kecamatan.tz
+        overdue_total = await count_complaints(session, overdue_search, today, tz)
         overdue = []
-        if may_see_complaints:
-            overdue = await search_complaints(session, overdue_search, today, limit=OVERDUE_SHOWN)
+        if may_see_complaints and overdue_total:
+            overdue = await search_complaints(
+                session, overdue_search, today, tz, limit=OVERDUE_SHOWN
+            )
     columns = [
         Column(label, format_period(report.period, t), report)
         for (label, _), report in zip(periods, reports, strict=True)
