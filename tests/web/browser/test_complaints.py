@@ -51,6 +51,12 @@ async def test_an_official_filters_the_register_and_opens_a_complaint(
     # The map cannot load its tiles here: it says so, and the list stays whole.
     browser.wait_for(lambda _: browser.find("#peta-pesan").is_displayed(), "no map message")
     assert browser.find("#peta-pesan").text == t("web.complaints.map_failed")
+    # The pins are drawn all the same: the one complaint with a location, which opens it.
+    [pin] = browser.find_all("#peta path.leaflet-interactive")
+    pin.click()
+    popup = browser.wait_for(lambda _: browser.find_all(".leaflet-popup-content a"), "no popup")
+    assert popup[0].text.startswith(f"{parkir_mangaran} · {t('complaint.status.baru')}")
+    assert popup[0].get_attribute("href") == live.url(f"/laporan/{parkir_mangaran}")
 
     Select(browser.find("#f-desa")).select_by_visible_text("Mangaran")
     Select(browser.find("#f-kategori")).select_by_visible_text("Parkir liar")
