@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot import logs
-from bot.config import Config, ConfigError, check_webhooks, load_config, resolve_path
+from bot.config import (
+    Config,
+    ConfigError,
+    check_dashboard,
+    check_webhooks,
+    load_config,
+    resolve_path,
+)
 from iku.survey_forms import COLUMNS as FORM_COLUMNS
 
 if TYPE_CHECKING:
@@ -257,6 +264,7 @@ def run_bot(args: argparse.Namespace) -> int:
     config = _config(args, require_token=True)
     if args.webhook:
         check_webhooks(config_path(args), config)
+    check_dashboard(config_path(args), config, webhook=bool(args.webhook))
     configure_logging()
     from bot.runner import serve
 
@@ -730,6 +738,7 @@ def check_config(args: argparse.Namespace) -> int:
     config = load_config(path, require_token=args.for_run)
     if args.webhook:
         check_webhooks(path, config)
+    check_dashboard(path, config, webhook=bool(args.webhook))
     print(_texts(config, args)("cli.config_ok", file=path))
     return EXIT_OK
 

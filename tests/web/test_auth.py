@@ -172,8 +172,10 @@ async def test_indonesian_first_english_on_request(client: WebClient) -> None:
     assert '<html lang="en">' in english.text
     assert en("web.overview.title") in page_text(english.text)
     assert en("web.sign_out") in page_text(english.text)
-    # Remembered for the next pages.
-    assert '<html lang="en">' in (await client.get("/")).text
+    # Remembered for the next pages; the switch keeps the page's other values.
+    again = await client.get("/", params={"periode": "2024"})
+    assert '<html lang="en">' in again.text
+    assert 'href="/?periode=2024&amp;lang=id"' in again.text
 
 
 async def test_every_answer_carries_the_safety_headers(client: WebClient) -> None:
@@ -208,3 +210,21 @@ def test_every_route_is_guarded(config: Config, database: Database) -> None:
         if route.path == "/masuk/{token}":
             continue
         assert hasattr(route.endpoint, "permission"), route.path
+
+
+async def test_links_and_sessions_long_over_are_forgotten(
+    client: WebClient, clock: Clock, database: Database
+) -> None:
+    from sqlalchemy import func, select
+
+    from db.models import WebLink, WebSession
+
+    await signed_in(client, TRANTIB_ID)
+    await new_link(client, CAMAT_ID)  # never used
+    clock.advance(days=2)
+    async with WebClient(client.app, str(client.base_url)) as later:
+        await signed_in(later, CAMAT_ID)
+    async with database.sessions() as session:
+        links = await session.scalar(select(func.count()).select_from(WebLink))
+        sessions = await session.scalar(select(func.count()).select_from(WebSession))
+    assert (links, sessions) == (1, 1)  # only today's link and its session are kept

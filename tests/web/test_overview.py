@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.reporting import build_overview, build_report, build_trend
+from bot.reporting import build_overview, build_report, build_trend, split_days
 from db import complaints, surveys
 from db.engine import Database
 from i18n import catalog
@@ -144,4 +144,37 @@ async def test_the_overview_figures_are_the_reports_and_the_trend(bot: BotHarnes
     assert reports == [await build_report(database, bot.config, p, now) for p in periods]
     assert trend == await build_trend(database, bot.config, last, now, weeks=52)
     assert sum(week.complaints.denominator for week in trend) == 2  # the duplicate left out
+    await database.dispose()
+
+
+def test_split_days_cuts_every_span_at_the_same_days() -> None:
+    spans = [(date(2025, 1, 1), date(2025, 1, 10)), (date(2025, 1, 4), date(2025, 1, 4)),
+             (date(2025, 1, 8), date(2025, 1, 12))]  # fmt: skip
+    first, second = split_days(spans, 2)
+    assert first == [(date(2025, 1, 1), date(2025, 1, 6)), (date(2025, 1, 4), date(2025, 1, 4)),
+                     None]  # fmt: skip
+    assert second == [(date(2025, 1, 7), date(2025, 1, 10)), None,
+                      (date(2025, 1, 8), date(2025, 1, 12))]  # fmt: skip
+
+
+async def test_the_halves_add_up_across_the_year(bot: BotHarness) -> None:
+    """Survey forms far apart (in both halves of the year read side by side) and on the day
+    the halves meet are each counted once, in the right weeks."""
+    database = Database(bot.config.database.url)
+    now = bot.clock()
+    tz = bot.config.kecamatan.tz
+    today = local_today(tz, now)
+    days = [today - timedelta(days=n) for n in (0, 1, 100, 181, 182, 183, 300, 350)]
+    async with database.transaction() as session:
+        forms = [
+            PaperForm(SurveyAnswers("KTP", "L", 30, "SMA", "PNS", answers(3)), day, None, f"h{n}")
+            for n, day in enumerate(days)
+        ]
+        await surveys.record_paper_forms(session, forms, tz, now)
+    periods = [relative_period(name, today) for name in ("this_week", "this_month", "this_year")]
+    last = relative_period("this_week", today)
+    reports, trend = await build_overview(database, bot.config, periods, last, now, weeks=52)
+    assert reports == [await build_report(database, bot.config, p, now) for p in periods]
+    assert trend == await build_trend(database, bot.config, last, now, weeks=52)
+    assert sum(week.skm.respondents for week in trend if week.skm) == len(days)
     await database.dispose()
