@@ -109,6 +109,17 @@ class Browser:
         element.click()
         self.wait_for(_stale(body), "the page did not change after the click")
 
+    def downloaded(self, name: str) -> Path:
+        """The file ``name`` once the browser has finished saving it."""
+        path = self.downloads / name
+
+        def finished(_driver: Any) -> bool:
+            partial = list(self.downloads.glob("*.crdownload"))
+            return path.is_file() and not partial
+
+        self.wait_for(finished, f"{name} was not downloaded: {os.listdir(self.downloads)}")
+        return path
+
     def session_cookie(self) -> str | None:
         for cookie in self.driver.get_cookies():
             if cookie["name"] == SESSION_COOKIE:
@@ -120,6 +131,8 @@ class Browser:
         """A browser as if new: no cookies from an earlier test (cookies ignore ports)."""
         self.driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
         self.driver.get("about:blank")
+        for path in self.downloads.iterdir():
+            path.unlink()
 
     # ------------------------------------------------------------- checks of every page
 
