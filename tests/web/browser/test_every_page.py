@@ -14,12 +14,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import httpx
 from starlette.routing import Route
 
 from bot.web.auth import SESSION_COOKIE
 from bot.web.permissions import allowed
+from db import indicators
+from db.indicators import ActivityInput, ProgramInput
+from handlers.context import services_of
 from i18n import catalog
 from tests.factories import CAMAT_ID, PMKS_ID, SEKCAM_ID, TRANTIB_ID, BotHarness, file_complaint
 from tests.web.browser.conftest import Browser, LiveDashboard, describe
@@ -37,7 +41,8 @@ ANONIM_NAME = "Wulandari"
 @dataclass(frozen=True)
 class Seeded:
     """What the pages show: complaints (stored, moved, overdue; from residents: one with a
-    photo and a location, one RAHASIA, one anonim) and paper survey forms."""
+    photo and a location, one RAHASIA, one anonim), paper survey forms, program indicators
+    and empowerment activities."""
 
     codes: list[str]
     reported: str
@@ -53,6 +58,26 @@ PARAMETERS: dict[str, Callable[[Seeded], list[str]]] = {
 
 async def seed_everything(bot: BotHarness) -> Seeded:
     codes = await seed(bot)
+    async with services_of(bot.application).database.transaction() as session:
+        await indicators.upsert_programs(
+            session,
+            [
+                ProgramInput(2025, "P1", "Rapat koordinasi", "Koordinasi", 12, "kali", True, 12),
+                ProgramInput(2025, "P2", "Waktu layanan KTP", "Pelayanan", 3, "hari", False, 5),
+                ProgramInput(2025, "P3", "Patroli malam", "Trantib", 48, "kali"),
+            ],
+            actor="uji",
+            now=bot.clock(),
+        )
+        await indicators.upsert_activities(
+            session,
+            [
+                ActivityInput(2025, "Pelatihan UMKM", 2, date(2025, 2, 10), 30, "Balai desa"),
+                ActivityInput(2025, "Posyandu remaja", 3),
+            ],
+            actor="uji",
+            now=bot.clock(),
+        )
     reported = await file_complaint(
         bot.person(5550001, first_name="Siti"), photos=1, location=(-8.2361, 113.6583)
     )
