@@ -108,7 +108,9 @@ async def test_a_move_with_a_note_reaches_the_reporter_and_the_group(
     baru = t("web.complaints.heading", code=code, status=t("complaint.status.baru"))
     assert browser.find("h1").text == baru
 
+    assert browser.find("#catatan").get_attribute("value") == "ok"  # kept to be corrected
     browser.find("input[name=target][value=diverifikasi]").click()
+    browser.find("#catatan").clear()
     browser.find("#catatan").send_keys(NOTE)
     browser.submit_and_wait(browser.button(t("web.complaints.move_submit")))
     assert browser.path == f"/laporan/{code}?pindah=ok"
@@ -147,7 +149,7 @@ async def test_a_move_with_a_note_reaches_the_reporter_and_the_group(
     assert browser.find("[role=alert]").text == t("web.complaints.reason_needed")
     browser.find("input[name=target][value=ditolak]").click()
     Select(browser.find("#alasan")).select_by_visible_text(t("complaint.reason.duplikat"))
-    browser.find("#catatan").send_keys("Sudah dilaporkan warga lain kemarin.")
+    assert browser.find("#catatan").get_attribute("value") == "Sudah dilaporkan warga lain kemarin."
     browser.submit_and_wait(browser.button(t("web.complaints.move_submit")))
     rejected = t(
         "status.reason", status=t("complaint.status.ditolak"), reason=t("complaint.reason.duplikat")
