@@ -5,6 +5,8 @@ and its Graph API replaced by the in-process stand-in, so what the terminal show
 what the bot would send to WhatsApp: reply buttons, lists behind their button with the row
 descriptions, the location request, templates, and never an edited message. The person at the
 terminal is a resident writing from WhatsApp; numbers choose an option of the latest message.
+As in Telegram's local mode it opens with the greeting, and the stand-ins keep what must
+outlive a restart beside the database (the resident's photos, the officials' Telegram chats).
 
 A developer tool: its own words are English; everything the bot says comes from the catalog.
 """
@@ -18,6 +20,7 @@ from typing import Any, TextIO
 
 from bot.app import build_application, running
 from bot.config import Config
+from bot.local import local_store, telegram_store
 from bot.offline import OfflineBotApi
 from bot.whatsapp.channel import whatsapp_of
 from bot.whatsapp.driver import WhatsAppPerson, body_of, options
@@ -80,8 +83,10 @@ async def chat(
     stdout: TextIO = sys.stdout,
 ) -> None:
     config = whatsapp_config(config)
-    api = OfflineBotApi()
-    graph = OfflineGraphApi(phone_number_id=config.whatsapp.phone_number_id)
+    api = OfflineBotApi(store=telegram_store(config))
+    graph = OfflineGraphApi(
+        phone_number_id=config.whatsapp.phone_number_id, media_store=whatsapp_media(config)
+    )
     application = build_application(
         config,
         token=api.token,
@@ -100,8 +105,19 @@ async def chat(
         assert channel is not None
         person = WhatsAppPerson(channel, graph, wa_id=WA_ID, name="Warga")
         stdout.write(HELP.format(wa_id=WA_ID))
-        await _loop(person, stdin, stdout)
+        # Opened like a chat with the bot: the greeting first, nothing to type for it.
+        stdout.write("you > /start\n")
+        await person.send("/start")
+        try:
+            await _loop(person, stdin, stdout)
+        finally:
+            api.save()
     stdout.write("\nbye\n")
+
+
+def whatsapp_media(config: Config) -> Path:
+    """Where the stand-in keeps the resident's media: beside the database, one per database."""
+    return local_store(config, "whatsapp")
 
 
 async def _loop(person: WhatsAppPerson, stdin: TextIO, stdout: TextIO) -> None:

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -40,6 +41,7 @@ JSONDict = dict[str, Any]
 INVALID_PARAMETER = 131009
 WINDOW_CLOSED = 131047
 WINDOW = timedelta(hours=24)
+MEDIA_ID_BASE = 880000000000000
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,20 @@ class OfflineGraphApi:
     requests: list[tuple[str, str]] = field(default_factory=list)
     """Every request as (HTTP method, path), in the order received."""
     subscribers: list[Callable[[SentMessage], None]] = field(default_factory=list)
+    media_store: Path | None = None
+    """A folder keeping residents' media across restarts, as WhatsApp keeps them (local mode:
+    a photo in a draft still downloads after a restart); None keeps them in memory."""
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
         self._media: dict[str, _Media] = {}
         self._faults: deque[_Fault] = deque()
         self._last_inbound: dict[str, datetime] = {}
+        if self.media_store is not None:
+            self.media_store.mkdir(parents=True, exist_ok=True)
+            kept = [int(path.stem) - MEDIA_ID_BASE for path in self.media_store.glob("*.json")]
+            # New ids after the kept ones: a media id never names two pictures.
+            self._ids = itertools.count(max(kept, default=0) + 1)
 
     # ------------------------------------------------------------------ for tests and drivers
 
@@ -94,9 +104,25 @@ class OfflineGraphApi:
         self, content: bytes, mime_type: str = "image/jpeg", *, media_id: str | None = None
     ) -> str:
         """Register a resident's media (as WhatsApp keeps an uploaded image); its media id."""
-        media_id = media_id or f"{next(self._ids) + 880000000000000}"
+        media_id = media_id or f"{next(self._ids) + MEDIA_ID_BASE}"
         self._media[media_id] = _Media(content, mime_type)
+        if self.media_store is not None and media_id.isdigit():
+            (self.media_store / f"{media_id}.bin").write_bytes(content)
+            meta = json.dumps({"mime_type": mime_type})
+            (self.media_store / f"{media_id}.json").write_text(meta, encoding="utf-8")
         return media_id
+
+    def _find_media(self, media_id: str) -> _Media | None:
+        media = self._media.get(media_id)
+        if media is not None or self.media_store is None or not media_id.isdigit():
+            return media
+        try:
+            meta = json.loads((self.media_store / f"{media_id}.json").read_text(encoding="utf-8"))
+            content = (self.media_store / f"{media_id}.bin").read_bytes()
+        except (OSError, ValueError):
+            return None
+        media = self._media[media_id] = _Media(content, str(meta["mime_type"]))
+        return media
 
     def note_inbound(self, wa_id: str, at: datetime) -> None:
         """The resident wrote at ``at``: their 24-hour window runs from then."""
@@ -138,7 +164,7 @@ class OfflineGraphApi:
         if method == "GET" and len(parts) == 2 and parts[0] == self.api_version:
             return self._media_info(parts[1])
         if method == "GET" and len(parts) == 2 and parts[0] == "media":
-            media = self._media.get(parts[1])
+            media = self._find_media(parts[1])
             if media is None:
                 return _error(404, 100, "Unknown media")
             return 200, {"Content-Type": media.mime_type}, media.content
@@ -177,7 +203,7 @@ class OfflineGraphApi:
         return 200, {"Content-Type": "application/json"}, json.dumps(answer).encode()
 
     def _media_info(self, media_id: str) -> tuple[int, dict[str, str], bytes]:
-        media = self._media.get(media_id)
+        media = self._find_media(media_id)
         if media is None:
             return _error(404, 100, "Unknown media")
         info = {

@@ -243,6 +243,7 @@ MENU_BUTTONS = {
     "🎯 Indikator program": ("menu:program", "/program"),
     "🤝 Kegiatan pemberdayaan": ("menu:kegiatan", "/kegiatan"),
     "👥 Pengguna layanan": ("menu:populasi", "/populasi"),
+    "🖥️ Dasbor web": ("menu:web", "/web"),
 }
 OFFICIALS_MENU = "Menu petugas kecamatan:"
 
@@ -298,7 +299,7 @@ async def test_the_officials_menu_in_english(bot: BotHarness) -> None:
     assert menu["text"] == "Officials' menu:"
     assert camat.buttons(menu) == [
         "📋 Open reports", "📝 Record a report", "📊 IKU this week", "🎯 Program indicators",
-        "🤝 Empowerment activities", "👥 Service users",
+        "🤝 Empowerment activities", "👥 Service users", "🖥️ Web dashboard",
     ]  # fmt: skip
 
 

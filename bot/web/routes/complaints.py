@@ -235,11 +235,15 @@ def _stage(t: Texts, status: Status, due: DueDates, today: date) -> str:
 
 
 async def _complaint_of(request: Request) -> ComplaintRecord | None:
-    code = parse_tracking_code(request.path_params["code"])
-    if code is None:
-        return None
+    """The complaint of the path's code: as stored (the pages' links), or as a person types
+    it (``trb-2025-42``)."""
+    given = request.path_params["code"]
     async with services_of(request).database.sessions() as session:
-        return await complaints.fetch_complaint_by_code(session, code)
+        found = await complaints.fetch_complaint_by_code(session, given)
+        code = parse_tracking_code(given)
+        if found is None and code is not None and code != given:
+            found = await complaints.fetch_complaint_by_code(session, code)
+    return found
 
 
 async def detail(
