@@ -302,6 +302,26 @@ async def fetch_skm_totals_per_span(
     ]
 
 
+async def fetch_skm_totals_per_service(
+    session: AsyncSession, where: Filter
+) -> dict[str, tuple[dict[str, int], int]]:
+    """:func:`fetch_skm_totals` of every service that has responses in the period, in one
+    grouped query: per service code, the per-unsur answer sums and the number of responses."""
+    sums = [func.coalesce(func.sum(getattr(SurveyResponse, key)), 0) for key in UNSUR_KEYS]
+    rows = await session.execute(
+        select(SurveyResponse.service, func.count(), *sums)
+        .where(*where.where())
+        .group_by(SurveyResponse.service)
+    )
+    found: dict[str, tuple[dict[str, int], int]] = {}
+    for service, count, *totals in rows:
+        found[str(service)] = (
+            dict(zip(UNSUR_KEYS, (int(total) for total in totals), strict=True)),
+            int(count),
+        )
+    return found
+
+
 async def fetch_population(session: AsyncSession, where: Filter) -> int | None:
     """Service users of every month that overlaps the period (None: officials entered none).
 
@@ -387,11 +407,33 @@ def _stored(row: SurveyResponse, tz: ZoneInfo) -> StoredResponse:
     return StoredResponse(row.local_date, at, row.time_slot, row.channel, answers)
 
 
-async def fetch_suggestions(session: AsyncSession, where: Filter) -> list[tuple[date, str, str]]:
-    """(local date, service, saran) of the period's responses that carry a suggestion."""
+async def fetch_suggestions(
+    session: AsyncSession,
+    where: Filter,
+    *,
+    newest_first: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[tuple[date, str, str]]:
+    """(local date, service, saran) of the period's responses that carry a suggestion, oldest
+    first (or ``newest_first``), optionally a page of ``limit`` after ``offset``. Never who
+    wrote it."""
+    order = (
+        (SurveyResponse.local_date.desc(), SurveyResponse.id.desc())
+        if newest_first
+        else (SurveyResponse.local_date, SurveyResponse.id)
+    )
     query = (
         select(SurveyResponse.local_date, SurveyResponse.service, SurveyResponse.saran)
         .where(*where.where(), SurveyResponse.saran.is_not(None))
-        .order_by(SurveyResponse.local_date, SurveyResponse.id)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
     )
     return [(day, service, str(saran)) for day, service, saran in await session.execute(query)]
+
+
+async def count_suggestions(session: AsyncSession, where: Filter) -> int:
+    """How many of the period's responses carry a suggestion."""
+    query = select(func.count()).where(*where.where(), SurveyResponse.saran.is_not(None))
+    return int(await session.scalar(query) or 0)

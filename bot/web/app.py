@@ -56,7 +56,10 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # The page modules, each with routes() (see "How to add a page" above).
-ROUTE_MODULES = ("bot.web.routes.overview",)
+ROUTE_MODULES = (
+    "bot.web.routes.overview",
+    "bot.web.routes.survey",
+)
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ class NavEntry:
 NAV: list[NavEntry] = [
     NavEntry("/", "web.nav.overview", "overview"),
     NavEntry("/laporan", "web.nav.complaints", "complaints"),
+    NavEntry("/skm", "web.nav.survey", "survey"),
 ]
 
 
