@@ -59,6 +59,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 ROUTE_MODULES = (
     "bot.web.routes.overview",
     "bot.web.routes.survey",
+    "bot.web.routes.plans",
 )
 
 

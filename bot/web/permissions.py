@@ -51,6 +51,8 @@ NAV: list[NavEntry] = [
     NavEntry("/", "web.nav.overview", "overview"),
     NavEntry("/laporan", "web.nav.complaints", "complaints"),
     NavEntry("/skm", "web.nav.survey", "survey"),
+    NavEntry("/program", "web.nav.programs", "program"),
+    NavEntry("/kegiatan", "web.nav.activities", "kegiatan"),
 ]
 
 
