@@ -60,6 +60,7 @@ ROUTE_MODULES = (
     "bot.web.routes.overview",
     "bot.web.routes.survey",
     "bot.web.routes.plans",
+    "bot.web.routes.exports",
 )
 
 
