@@ -22,6 +22,7 @@ from bot.app import BotApplication, Stopped, build_application, running, unless_
 from bot.config import Config
 from bot.whatsapp.channel import whatsapp_of
 from bot.whatsapp.webhook import WebhookServer
+from handlers import delivery
 from handlers.context import services_of
 
 if TYPE_CHECKING:
@@ -99,7 +100,13 @@ async def _serve_dashboard(
 
     services = services_of(application)
     roles = FileRoles(config_path, config) if config_path is not None else None
-    server = WebServer(config, services.database, clock=services.clock, roles=roles)
+    server = WebServer(
+        config,
+        services.database,
+        clock=services.clock,
+        roles=roles,
+        after_move=lambda: delivery.kick(application),
+    )
     await server.start()
     return server
 

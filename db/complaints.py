@@ -30,7 +30,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.models import (
-    IKU4_COLUMNS,
     Complaint,
     ComplaintCounter,
     ComplaintEvent,
@@ -41,7 +40,7 @@ from db.models import (
     Resident,
 )
 from db.residents import WHATSAPP, fetch_resident, identity, person_of, resident_id
-from db.spans import Span, numbered_rows
+from db.spans import Span, day_spans, within_spans
 from db.upsert import dialect_insert
 from iku.complaints import (
     EXCLUDED_REASONS,
@@ -1002,16 +1001,21 @@ async def fetch_figures_per_span(
     session: AsyncSession, spans: Sequence[Span], today: date
 ) -> list[ComplaintFigures]:
     """:func:`fetch_figures` of each span of local days (e.g. the trend's weeks), in one
-    grouped query; a span without complaints has all counts 0."""
+    grouped query; a span without complaints has all counts 0. The query counts per day (in
+    the date index's order); the days are added into their spans here."""
     if not spans:
         return []
-    numbered = numbered_rows(Complaint, "received_on", IKU4_COLUMNS, spans)
-    span = numbered.c.span
+    day = Complaint.received_on
     rows = await session.execute(
-        select(span, *_figure_counts(numbered.c, today)).where(span.is_not(None)).group_by(span)
+        select(day, *_figure_counts(Complaint, today)).where(within_spans(day, spans)).group_by(day)
     )
-    found = {int(row[0]): _figures(row[1:]) for row in rows}
-    return [found.get(index, ComplaintFigures()) for index in range(len(spans))]
+    span_of = day_spans(spans)
+    counts = [[0] * 5 for _ in spans]
+    for row in rows:
+        day_counts = [int(value) for value in row[1:]]
+        for index in span_of.get(row[0], ()):
+            counts[index] = [a + b for a, b in zip(counts[index], day_counts, strict=True)]
+    return [_figures(span_counts) for span_counts in counts]
 
 
 def _figure_counts(complaint: Any, today: date) -> list[Any]:

@@ -58,6 +58,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 # The page modules, each with routes() (see "How to add a page" above).
 ROUTE_MODULES = (
     "bot.web.routes.overview",
+    "bot.web.routes.complaints",
     "bot.web.routes.survey",
     "bot.web.routes.plans",
     "bot.web.routes.exports",
@@ -77,6 +78,9 @@ class WebServices:
     catalog: Catalog = field(default_factory=catalog)
     clock: Callable[[], datetime] = utcnow
     roles: Callable[[], RolesConfig] = field(default=lambda: RolesConfig())
+    # Called after a commit that wrote to the outbox (a move): the bot delivers at once when
+    # it runs in the same process; otherwise its delivery job finds the entries.
+    after_move: Callable[[], None] = field(default=lambda: None)
 
 
 def create_app(
@@ -86,6 +90,7 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
     roles: Callable[[], RolesConfig] | None = None,
     texts: Catalog | None = None,
+    after_move: Callable[[], None] | None = None,
 ) -> Starlette:
     """The dashboard on ``database``; ``roles`` (default: ``config.roles``, fixed) is asked at
     every request; ``clock`` replaces the wall clock in tests."""
@@ -95,6 +100,7 @@ def create_app(
         catalog=texts or catalog(),
         clock=clock,
         roles=roles or (lambda: config.roles),
+        after_move=after_move or (lambda: None),
     )
     routes: list[BaseRoute] = [*auth.routes()]
     for name in ROUTE_MODULES:

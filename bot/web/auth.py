@@ -97,6 +97,8 @@ async def sign_in(request: Request) -> Response:
     now = services.clock()
     config = services.config
     async with services.database.transaction() as session:
+        # Links and sessions a day past their end are of no use any more.
+        await web.delete_expired(session, now - timedelta(days=1))
         user_id = await web.consume_link(session, token, now)
         if user_id is None:
             log.info("a sign-in link was refused: unknown, used or expired")

@@ -70,10 +70,11 @@ class WebServer:
         *,
         clock: Callable[[], datetime] = utcnow,
         roles: Callable[[], RolesConfig] | None = None,
+        after_move: Callable[[], None] | None = None,
     ) -> None:
         from bot.web.app import create_app
 
-        self.app = create_app(config, database, clock=clock, roles=roles)
+        self.app = create_app(config, database, clock=clock, roles=roles, after_move=after_move)
         self.settings = config.web
         self.port = config.web.port
         self._server = _Server(

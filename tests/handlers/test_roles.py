@@ -64,6 +64,7 @@ RULES = {
     "/program": Rule(frozenset({"sekcam", "camat"}), PRIVATE),
     "/kegiatan": Rule(frozenset({"pmks", "sekcam", "camat"}), PRIVATE),
     "/populasi": Rule(frozenset({"sekcam", "camat"}), ANYWHERE),
+    "/web": Rule(frozenset({"trantib", "sekcam", "camat", "pmks"}), PRIVATE),
     "move button": Rule(COMPLAINT_ROLES, OFFICE),
     "list button": Rule(COMPLAINT_ROLES, OFFICE),
     "page button": Rule(COMPLAINT_ROLES, OFFICE),
@@ -96,6 +97,7 @@ ALLOWED_COMMANDS = {
     "/program": lambda shown, code: texts(shown) == [t("plans.no_programs", year=2025)],
     "/kegiatan": lambda shown, code: texts(shown) == [t("plans.no_activities", year=2025)],
     "/populasi": lambda shown, code: texts(shown)[0].startswith("Cara memakai: /populasi"),
+    "/web": lambda shown, code: texts(shown)[0].startswith("Tautan masuk dasbor"),
 }
 # What a refused command says, by command: to whom it belongs, or where it may be used.
 REFUSALS = {
@@ -103,6 +105,7 @@ REFUSALS = {
     t("trantib.office_chats_only"),
     t("plans.not_allowed"),
     t("population.not_allowed"),
+    t("web.not_allowed"),
     PRIVATE_ONLY,
 }
 CASES = [

@@ -24,6 +24,7 @@ from bot.web.auth import SESSION_COOKIE
 from bot.web.links import issue_link
 from db import web
 from db.engine import Database
+from handlers import delivery
 from tests.factories import BotHarness, Clock
 
 
@@ -116,9 +117,16 @@ def page_text(html: str) -> str:
 
 @pytest.fixture
 async def bot_client(bot: BotHarness, roles: Roles) -> AsyncIterator[WebClient]:
-    """The dashboard beside the running test bot: same database, same clock (``bot.clock``)."""
+    """The dashboard beside the running test bot, as ``run`` serves it: same database, same
+    clock (``bot.clock``), a move starts the bot's outbox delivery."""
     database = Database(bot.config.database.url)
-    app = create_app(bot.config, database, clock=bot.clock, roles=roles)
+    app = create_app(
+        bot.config,
+        database,
+        clock=bot.clock,
+        roles=roles,
+        after_move=lambda: delivery.kick(bot.application),
+    )
     async with WebClient(app, bot.config.web.base_url) as web_client:
         yield web_client
     await database.dispose()

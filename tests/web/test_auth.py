@@ -208,3 +208,21 @@ def test_every_route_is_guarded(config: Config, database: Database) -> None:
         if route.path == "/masuk/{token}":
             continue
         assert hasattr(route.endpoint, "permission"), route.path
+
+
+async def test_links_and_sessions_long_over_are_forgotten(
+    client: WebClient, clock: Clock, database: Database
+) -> None:
+    from sqlalchemy import func, select
+
+    from db.models import WebLink, WebSession
+
+    await signed_in(client, TRANTIB_ID)
+    await new_link(client, CAMAT_ID)  # never used
+    clock.advance(days=2)
+    async with WebClient(client.app, str(client.base_url)) as later:
+        await signed_in(later, CAMAT_ID)
+    async with database.sessions() as session:
+        links = await session.scalar(select(func.count()).select_from(WebLink))
+        sessions = await session.scalar(select(func.count()).select_from(WebSession))
+    assert (links, sessions) == (1, 1)  # only today's link and its session are kept

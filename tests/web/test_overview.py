@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from bot.reporting import build_overview, build_report, build_trend, split_days
 from db import complaints, surveys
 from db.engine import Database
 from i18n import catalog
 from iku.complaints import RejectReason, Status
 from iku.format import format_number
-from iku.periods import current_keys, local_today
+from iku.periods import current_keys, local_today, relative_period
 from iku.skm import UNSUR_BY_KEY, UNSUR_KEYS, skm_index
 from iku.survey_forms import PaperForm, SurveyAnswers
 from tests.factories import CAMAT_ID, PMKS_ID, TRANTIB_ID, BotHarness, stored_directly
@@ -128,3 +129,52 @@ async def test_the_trend_has_a_year_of_weeks_and_the_unsur_lowest_first(
     lowest, *others = [UNSUR_BY_KEY[UNSUR_KEYS[-1]], *(UNSUR_BY_KEY[k] for k in UNSUR_KEYS[:-1])]
     unsur_part = text.split(t("web.overview.unsur_heading", period=""), 1)[1]
     assert unsur_part.index(lowest.name) < min(unsur_part.index(u.name) for u in others)
+
+
+async def test_the_overview_figures_are_the_reports_and_the_trend(bot: BotHarness) -> None:
+    """One pass for all figures gives exactly what build_report and build_trend give."""
+    await seed(bot)
+    database = Database(bot.config.database.url)
+    now = bot.clock()
+    today = local_today(bot.config.kecamatan.tz, now)
+    periods = [relative_period(name, today) for name in ("this_week", "this_month", "this_year")]
+    periods.append(relative_period("last_month", today))
+    last = relative_period("this_week", today)
+    reports, trend = await build_overview(database, bot.config, periods, last, now, weeks=52)
+    assert reports == [await build_report(database, bot.config, p, now) for p in periods]
+    assert trend == await build_trend(database, bot.config, last, now, weeks=52)
+    assert sum(week.complaints.denominator for week in trend) == 2  # the duplicate left out
+    await database.dispose()
+
+
+def test_split_days_cuts_every_span_at_the_same_days() -> None:
+    spans = [(date(2025, 1, 1), date(2025, 1, 10)), (date(2025, 1, 4), date(2025, 1, 4)),
+             (date(2025, 1, 8), date(2025, 1, 12))]  # fmt: skip
+    first, second = split_days(spans, 2)
+    assert first == [(date(2025, 1, 1), date(2025, 1, 6)), (date(2025, 1, 4), date(2025, 1, 4)),
+                     None]  # fmt: skip
+    assert second == [(date(2025, 1, 7), date(2025, 1, 10)), None,
+                      (date(2025, 1, 8), date(2025, 1, 12))]  # fmt: skip
+
+
+async def test_the_halves_add_up_across_the_year(bot: BotHarness) -> None:
+    """Survey forms far apart (in both halves of the year read side by side) and on the day
+    the halves meet are each counted once, in the right weeks."""
+    database = Database(bot.config.database.url)
+    now = bot.clock()
+    tz = bot.config.kecamatan.tz
+    today = local_today(tz, now)
+    days = [today - timedelta(days=n) for n in (0, 1, 100, 181, 182, 183, 300, 350)]
+    async with database.transaction() as session:
+        forms = [
+            PaperForm(SurveyAnswers("KTP", "L", 30, "SMA", "PNS", answers(3)), day, None, f"h{n}")
+            for n, day in enumerate(days)
+        ]
+        await surveys.record_paper_forms(session, forms, tz, now)
+    periods = [relative_period(name, today) for name in ("this_week", "this_month", "this_year")]
+    last = relative_period("this_week", today)
+    reports, trend = await build_overview(database, bot.config, periods, last, now, weeks=52)
+    assert reports == [await build_report(database, bot.config, p, now) for p in periods]
+    assert trend == await build_trend(database, bot.config, last, now, weeks=52)
+    assert sum(week.skm.respondents for week in trend if week.skm) == len(days)
+    await database.dispose()

@@ -17,13 +17,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from bot.reporting import build_report, build_trend
+from bot.reporting import build_overview, build_report
 from bot.web.auth import page
 from bot.web.charts import Point, bar_chart, line_chart
 from bot.web.permissions import allowed
 from bot.web.render import render, services_of, texts_of, viewer_of
-from db import complaints
-from db.complaints import OpenFilter
+from db.complaint_search import Listed, Search, count_complaints, search_complaints
 from i18n import Texts
 from iku.format import format_number
 from iku.periods import Period, current_keys, local_today, read_period, relative_period
@@ -61,27 +60,47 @@ async def overview(request: Request) -> Response:
     periods: list[tuple[str, Period]] = [
         (t(f"iku.period.{name}"), relative_period(name, today)) for name in COLUMNS
     ]
+    overdue_search = Search(overdue_only=True, descending=False)
+    may_see_complaints = allowed(services.roles(), viewer.user_id, "complaints")
+
+    async def overdue_complaints() -> tuple[int, list[Listed]]:
+        tz = config.kecamatan.tz
+        async with database.sessions() as session:
+            total = await count_complaints(session, overdue_search, today, tz)
+            if not (may_see_complaints and total):
+                return total, []
+            shown = await search_complaints(session, overdue_search, today, tz, limit=OVERDUE_SHOWN)
+            return total, shown
+
     typed = request.query_params.get(PERIOD_FIELD, "").strip()[:60]
     problem = ""
+    chosen: Period | None = None
     if typed:
         try:
-            periods.append((typed, read_period(typed, today)))
+            chosen = read_period(typed, today)
         except ValueError:
             problem = t("web.overview.bad_period", **current_keys(today))
-    reports = await asyncio.gather(
-        *(build_report(database, config, period, now) for _, period in periods)
+
+    async def chosen_report() -> list[IkuReport]:
+        return [] if chosen is None else [await build_report(database, config, chosen, now)]
+
+    # The figures, the overdue list and a typed period's report come from different
+    # queries: side by side, each on its own connection.
+    (reports, trend), (overdue_total, overdue), extra = await asyncio.gather(
+        build_overview(
+            database,
+            config,
+            [period for _, period in periods],
+            relative_period("this_week", today),
+            now,
+            weeks=TREND_WEEKS,
+        ),
+        overdue_complaints(),
+        chosen_report(),
     )
-    trend = await build_trend(
-        database, config, relative_period("this_week", today), now, weeks=TREND_WEEKS
-    )
-    may_see_complaints = allowed(services.roles(), viewer.user_id, "complaints")
-    async with database.sessions() as session:
-        overdue, overdue_total = await complaints.fetch_open(
-            session,
-            today,
-            OpenFilter(overdue_only=True),
-            limit=OVERDUE_SHOWN if may_see_complaints else 0,
-        )
+    if chosen is not None:
+        periods.append((typed, chosen))
+        reports += extra
     columns = [
         Column(label, format_period(report.period, t), report)
         for (label, _), report in zip(periods, reports, strict=True)

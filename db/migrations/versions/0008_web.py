@@ -23,6 +23,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+# The register's sorts and filters, and the overdue count (from the index alone).
+COMPLAINT_INDEXES = (
+    ("ix_complaints_received_at", ("received_at",)),
+    ("ix_complaints_status_received_at", ("status", "received_at")),
+    ("ix_complaints_desa_received_at", ("desa", "received_at")),
+    ("ix_complaints_category_received_at", ("category", "received_at")),
+    ("ix_complaints_channel_received_at", ("channel", "received_at")),
+    ("ix_complaints_resolve_by", ("resolve_by",)),
+    ("ix_complaints_status_deadlines", ("status", "resolve_by", "plan_by", "verify_by")),
+)
 
 
 def upgrade() -> None:
@@ -51,9 +61,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_web_sessions_token_hash")),
     )
     op.create_index(op.f("ix_web_sessions_expires_at"), "web_sessions", ["expires_at"])
+    for name, columns in COMPLAINT_INDEXES:
+        op.create_index(name, "complaints", list(columns))
 
 
 def downgrade() -> None:
+    for name, _ in reversed(COMPLAINT_INDEXES):
+        op.drop_index(name, table_name="complaints")
     op.drop_index(op.f("ix_web_sessions_expires_at"), table_name="web_sessions")
     op.drop_table("web_sessions")
     op.drop_index(op.f("ix_web_links_expires_at"), table_name="web_links")
