@@ -18,7 +18,6 @@ from sqlalchemy import (
     Integer,
     Table,
     bindparam,
-    case,
     exists,
     func,
     insert,
@@ -27,12 +26,20 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import CHANNEL_CHAT, CHANNEL_PAPER, Resident, SurveyPopulation, SurveyResponse
+from db.models import (
+    CHANNEL_CHAT,
+    CHANNEL_PAPER,
+    Resident,
+    SurveyDayAnswer,
+    SurveyDayTotal,
+    SurveyPopulation,
+    SurveyResponse,
+)
 from db.residents import identity, record_resident, resident_id
 from db.spans import Span, day_spans, within_spans
 from db.upsert import upsert
 from iku.skm import UNSUR_KEYS, time_slot
-from iku.survey_forms import AGE_GROUPS, PaperForm, SurveyAnswers
+from iku.survey_forms import PaperForm, SurveyAnswers
 
 # Rows per INSERT of an import: 26 parameters each stays far below SQLite's variable limit.
 IMPORT_CHUNK = 200
@@ -307,20 +314,22 @@ async def fetch_skm_totals_per_span(
 async def fetch_skm_totals_per_service(
     session: AsyncSession, where: Filter
 ) -> dict[str, tuple[dict[str, int], int]]:
-    """:func:`fetch_skm_totals` of every service that has responses in the period, in one
-    grouped query: per service code, the per-unsur answer sums and the number of responses."""
-    sums = [func.coalesce(func.sum(getattr(SurveyResponse, key)), 0) for key in UNSUR_KEYS]
+    """:func:`fetch_skm_totals` of every service that has responses in the period, summed from
+    the daily roll-up: per service code, the per-unsur answer sums and the number of responses."""
+    sums = [func.sum(getattr(SurveyDayTotal, key)) for key in UNSUR_KEYS]
     rows = await session.execute(
-        select(SurveyResponse.service, func.count(), *sums)
-        .where(*where.where())
-        .group_by(SurveyResponse.service)
+        select(SurveyDayTotal.service, func.sum(SurveyDayTotal.responses), *sums)
+        .where(*_day_filter(SurveyDayTotal, where))
+        .group_by(SurveyDayTotal.service)
     )
     found: dict[str, tuple[dict[str, int], int]] = {}
-    for service, count, *totals in rows:
-        found[str(service)] = (
-            dict(zip(UNSUR_KEYS, (int(total) for total in totals), strict=True)),
-            int(count),
-        )
+    for row in rows:
+        service, count, *totals = (value for value in row)
+        if count:
+            found[str(service)] = (
+                dict(zip(UNSUR_KEYS, (int(total) for total in totals), strict=True)),
+                int(count),
+            )
     return found
 
 
@@ -340,32 +349,45 @@ async def fetch_population(session: AsyncSession, where: Filter) -> int | None:
     return None if total is None else int(total)
 
 
-PROFILE_COLUMNS = ("gender", "education", "occupation", "service", "time_slot")
+# The profile questions of the daily roll-up (survey_day_answers), in the profile's order.
+PROFILE_QUESTIONS = ("gender", "age_group", "education", "occupation", "time_slot")
 
 
-def _age_group() -> ColumnElement[str]:
-    return case(
-        *((SurveyResponse.age.between(low, high), f"{low}-{high}") for low, high in AGE_GROUPS),
-        else_="",
-    )
+def _day_filter(model: Any, where: Filter) -> list[ColumnElement[bool]]:
+    """``where`` on a roll-up table (its ``local_date`` and ``service`` columns)."""
+    conditions: list[ColumnElement[bool]] = [model.local_date.between(where.start, where.end)]
+    if where.service is not None:
+        conditions.append(model.service == where.service)
+    return conditions
 
 
 async def fetch_profile(session: AsyncSession, where: Filter) -> dict[str, dict[str, int]]:
-    """Respondents per answer of each profile question, counted in SQL.
+    """Respondents per answer of each profile question, summed in SQL from the daily roll-up
+    (a year is a few thousand rows, whatever the number of responses).
 
     Keys: ``gender``, ``age_group`` (labels ``15-24`` ...), ``education``, ``occupation``,
     ``service`` and ``time_slot`` (``""`` for paper forms without a time).
     """
-    profile: dict[str, dict[str, int]] = {}
-    columns: list[tuple[str, ColumnElement[Any]]] = [
-        (name, getattr(SurveyResponse, name)) for name in PROFILE_COLUMNS
-    ]
-    columns.insert(1, ("age_group", _age_group()))
-    for name, column in columns:
-        label = func.coalesce(column, "").label("code")
-        query = select(label, func.count()).where(*where.where()).group_by(label)
-        profile[name] = {str(code): int(count) for code, count in await session.execute(query)}
-    return profile
+    profile: dict[str, dict[str, int]] = {name: {} for name in PROFILE_QUESTIONS}
+    day = SurveyDayAnswer
+    answers = await session.execute(
+        select(day.question, day.answer, func.sum(day.responses))
+        .where(*_day_filter(day, where))
+        .group_by(day.question, day.answer)
+    )
+    for question, answer, count in answers:
+        if int(count):
+            profile.setdefault(str(question), {})[str(answer)] = int(count)
+    services = await session.execute(
+        select(SurveyDayTotal.service, func.sum(SurveyDayTotal.responses))
+        .where(*_day_filter(SurveyDayTotal, where))
+        .group_by(SurveyDayTotal.service)
+    )
+    profile["service"] = {str(code): int(count) for code, count in services if int(count)}
+    return {
+        name: profile[name]
+        for name in ("gender", "age_group", "education", "occupation", "service", "time_slot")
+    }
 
 
 @dataclass(frozen=True)
