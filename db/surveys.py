@@ -311,6 +311,21 @@ async def fetch_skm_totals_per_span(
     ]
 
 
+async def fetch_day_totals(session: AsyncSession, where: Filter) -> tuple[dict[str, int], int]:
+    """:func:`fetch_skm_totals` summed from the daily roll-up (``survey_day_totals``, kept by
+    the database's triggers): the same figures, from at most a row per day and service."""
+    sums = [func.coalesce(func.sum(getattr(SurveyDayTotal, key)), 0) for key in UNSUR_KEYS]
+    row = (
+        await session.execute(
+            select(func.coalesce(func.sum(SurveyDayTotal.responses), 0), *sums).where(
+                *_day_filter(SurveyDayTotal, where)
+            )
+        )
+    ).one()
+    respondents, *totals = (int(value) for value in row)
+    return dict(zip(UNSUR_KEYS, totals, strict=True)), respondents
+
+
 async def fetch_skm_totals_per_service(
     session: AsyncSession, where: Filter
 ) -> dict[str, tuple[dict[str, int], int]]:

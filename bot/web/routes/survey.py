@@ -114,7 +114,7 @@ async def _page(request: Request, params: Any, outcome: Outcome, *, status: int 
     page_number = _page_number(str(params.get(PAGE_FIELD, "1")))
     where = surveys.Filter(period.start, period.end, code)
     async with services.database.sessions() as session:
-        figures = await skm_figures(session, period, code)
+        figures = await skm_figures(session, period, code, by_day=True)
         per_service = await surveys.fetch_skm_totals_per_service(
             session, surveys.Filter(period.start, period.end)
         )
