@@ -14,13 +14,14 @@ A developer tool: its own words are English; everything the bot says comes from 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import build_application, running
 from bot.config import Config
-from bot.local import local_store, telegram_store
+from bot.local import AWAY_SHOWN, local_store, telegram_store
 from bot.offline import OfflineBotApi
 from bot.whatsapp.channel import whatsapp_of
 from bot.whatsapp.driver import WhatsAppPerson, body_of, options
@@ -84,9 +85,7 @@ async def chat(
 ) -> None:
     config = whatsapp_config(config)
     api = OfflineBotApi(store=telegram_store(config))
-    graph = OfflineGraphApi(
-        phone_number_id=config.whatsapp.phone_number_id, media_store=whatsapp_media(config)
-    )
+    graph = stand_in(config)
     application = build_application(
         config,
         token=api.token,
@@ -94,30 +93,53 @@ async def chat(
         updates_request=api.request(),
         whatsapp_transport=graph.transport(),
     )
+    seen_file = local_store(config, "whatsapp") / "seen.json"
+    seen = _read_seen(seen_file)
+    news = graph.messages_to(WA_ID)[seen:]
 
     def show(sent: SentMessage) -> None:
-        stdout.write("\nbot > " + "\n".join(describe(sent.message)) + "\n")
-        stdout.flush()
+        if sent.wa_id == WA_ID:
+            stdout.write("\nbot > " + "\n".join(describe(sent.message)) + "\n")
+            stdout.flush()
 
     graph.subscribers.append(show)
-    async with running(application):
-        channel = whatsapp_of(application)
-        assert channel is not None
-        person = WhatsAppPerson(channel, graph, wa_id=WA_ID, name="Warga")
-        stdout.write(HELP.format(wa_id=WA_ID))
-        # Opened like a chat with the bot: the greeting first, nothing to type for it.
-        stdout.write("you > /start\n")
-        await person.send("/start")
-        try:
+    try:
+        async with running(application):
+            channel = whatsapp_of(application)
+            assert channel is not None
+            person = WhatsAppPerson(channel, graph, wa_id=WA_ID, name="Warga")
+            stdout.write(HELP.format(wa_id=WA_ID))
+            # Opened like a chat with the bot: the greeting first, nothing to type for it;
+            # then what came while the resident was away (last: its options are the ones
+            # numbered).
+            stdout.write("you > /start\n")
+            await person.send("/start")
+            if news:
+                stdout.write(f"  (while you were away: {len(news)} new)\n")
+                for message in news[-AWAY_SHOWN:]:
+                    stdout.write("\nbot > " + "\n".join(describe(message)) + "\n")
             await _loop(person, stdin, stdout)
-        finally:
-            api.save()
+    finally:
+        api.save()
+        seen_file.write_text(json.dumps(len(graph.messages_to(WA_ID))), encoding="utf-8")
     stdout.write("\nbye\n")
 
 
-def whatsapp_media(config: Config) -> Path:
-    """Where the stand-in keeps the resident's media: beside the database, one per database."""
-    return local_store(config, "whatsapp")
+def stand_in(config: Config) -> OfflineGraphApi:
+    """The Graph API stand-in of local mode, keeping its things beside the database (the
+    resident's media, what was sent to them) so that they outlive a restart and are shared by
+    every local mode on the same database (``--as trantib`` moving a WhatsApp complaint)."""
+    return OfflineGraphApi(
+        phone_number_id=config.whatsapp.phone_number_id, store=local_store(config, "whatsapp")
+    )
+
+
+def _read_seen(path: Path) -> int:
+    """How many messages to the resident the terminal showed until the last session."""
+    try:
+        return int(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return 0
 
 
 async def _loop(person: WhatsAppPerson, stdin: TextIO, stdout: TextIO) -> None:
