@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -174,6 +175,15 @@ CHANNEL_CHAT = "chat"
 CHANNEL_PAPER = "paper"
 
 
+# Indexes of the responses that carry a suggestion only (partial: "saran IS NOT NULL"), all
+# services and one: a period's suggestions, newest first a page at a time, and their count, without
+# walking every response of the period (migration 0009).
+SUGGESTION_INDEXES = (
+    ("ix_survey_responses_suggestions", ("local_date", "id")),
+    ("ix_survey_responses_service_suggestions", ("service", "local_date", "id")),
+)
+
+
 class SurveyResponse(Base):
     """One completed SKM questionnaire, from the chat or from a paper form.
 
@@ -191,6 +201,15 @@ class SurveyResponse(Base):
         # Covering: a period's nine sums come from the index alone (migration 0005).
         Index("ix_survey_responses_local_date_answers", "local_date", *UNSUR_KEYS),
         Index("ix_survey_responses_resident_id_local_date", "resident_id", "local_date"),
+        *(
+            Index(
+                name,
+                *columns,
+                sqlite_where=text("saran IS NOT NULL"),
+                postgresql_where=text("saran IS NOT NULL"),
+            )
+            for name, columns in SUGGESTION_INDEXES
+        ),
         CheckConstraint("channel IN ('chat', 'paper')", name="channel"),
         *(CheckConstraint(f"{key} BETWEEN 1 AND 4", name=key) for key in UNSUR_KEYS),
     )
@@ -235,6 +254,46 @@ class SurveyPopulation(Base):
     service_users: Mapped[int] = mapped_column(Integer)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class SurveyDayTotal(Base):
+    """Per local day and service: how many responses, and the sum of each unsur's answers.
+
+    Kept by the database itself: triggers on ``survey_responses`` (migration 0009) add every
+    inserted response and take away every deleted one, whoever writes (the bot, an import, a
+    bulk load). A year's figures per service are then a sum over a few thousand rows, not a
+    pass over hundreds of thousands of responses.
+    """
+
+    __tablename__ = "survey_day_totals"
+
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    service: Mapped[str] = mapped_column(String(16), primary_key=True)
+    responses: Mapped[int] = mapped_column(Integer)
+    persyaratan: Mapped[int] = mapped_column(Integer)
+    prosedur: Mapped[int] = mapped_column(Integer)
+    waktu: Mapped[int] = mapped_column(Integer)
+    biaya: Mapped[int] = mapped_column(Integer)
+    produk: Mapped[int] = mapped_column(Integer)
+    kompetensi: Mapped[int] = mapped_column(Integer)
+    perilaku: Mapped[int] = mapped_column(Integer)
+    sarana: Mapped[int] = mapped_column(Integer)
+    pengaduan: Mapped[int] = mapped_column(Integer)
+
+
+class SurveyDayAnswer(Base):
+    """Per local day and service: how many respondents gave each answer to each profile
+    question (``gender``, ``age_group``, ``education``, ``occupation``, ``time_slot``; a paper
+    form without a time counts under ``""``). Kept by the same triggers as
+    :class:`SurveyDayTotal`."""
+
+    __tablename__ = "survey_day_answers"
+
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    service: Mapped[str] = mapped_column(String(16), primary_key=True)
+    question: Mapped[str] = mapped_column(String(16), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(16), primary_key=True)
+    responses: Mapped[int] = mapped_column(Integer)
 
 
 # ---------------------------------------------------------------- complaints (laporan trantib)
