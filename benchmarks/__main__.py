@@ -7,7 +7,7 @@ import platform
 import sys
 from pathlib import Path
 
-from benchmarks import memory, report_scale, startup, throughput, whatsapp
+from benchmarks import memory, report_scale, startup, throughput
 
 
 def machine() -> str:
@@ -23,8 +23,10 @@ def machine() -> str:
 
 def main() -> None:
     residents = int(sys.argv[1]) if len(sys.argv) > 1 else throughput.DEFAULT_RESIDENTS
-    rows = [*startup.main(), *memory.main(), *report_scale.main(), *throughput.main(residents)]
-    rows += whatsapp.main()
+    rows = [*startup.main(), *memory.main(), *report_scale.main()]
+    # The WhatsApp rows come with the throughput's (its per-kind row is in that table).
+    more, kind_tables = throughput.main(residents)
+    rows += more
     width = max(len(name) for name, _, _ in rows)
     value_width = max(len(value) for _, value, _ in rows)
     print(f"machine: {machine()}")
@@ -32,6 +34,8 @@ def main() -> None:
     print(f"{'-' * width}-+-{'-' * value_width}-+-{'-' * 30}")
     for name, value, note in rows:
         print(f"{name.ljust(width)} | {value.rjust(value_width)} | {note}")
+    for table in kind_tables:
+        print(f"\n{table}")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,18 @@
-"""Throughput: N residents each take the survey and N/4 also file a complaint with a photo,
+"""Throughput and the time per update by kind.
+
+N residents each take the survey; a quarter of them also file a complaint with a photo and then
+ask ``/status``; the Trantib official moves half of the complaints filed (a card button, then a
+note in reply to the bot's request) and lists the open ones with ``/laporan`` now and then. All
 through the real Application, handlers, persistence and database, fed by polling (so the
-per-chat update processor is in the path); then the same updates through a bare
+per-chat update processor is in the path). Then the same updates through a bare
 python-telegram-bot Application whose only handlers reply to everything (the floor).
 
-Target: the full bot at least half the floor's rate (ratio >= 0.5), p99 under 20 ms.
+Every update is labelled with its kind; the table gives each kind's p50/p95/p99 wait (from
+the update's sending to the end of its handling) at half load and at saturation, and its share
+of the bot's time. The WhatsApp webhook's row comes from :mod:`benchmarks.whatsapp`.
+
+Targets: the full bot at least half the floor's rate (ratio >= 0.5); at half load, p99 under
+20 ms for every kind a resident sends, under 50 ms for the complaint's Kirim.
 Usage: ``python -m benchmarks.throughput [N]`` (default 2,000; PostgreSQL too when
 ``TEST_DATABASE_URL`` is set).
 """
@@ -16,26 +25,68 @@ import os
 import random
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, MessageHandler, filters
 
-from benchmarks.harness import file_complaint, percentiles, polling_bot, take_survey
+from benchmarks import whatsapp
+from benchmarks.harness import (
+    COMPLAINT_SUBMIT,
+    KINDS,
+    RESIDENT_KINDS,
+    WHATSAPP,
+    PollingPerson,
+    Timing,
+    ask_status,
+    by_kind,
+    file_complaint,
+    list_complaints,
+    move_complaint,
+    percentiles,
+    polling_bot,
+    take_survey,
+)
 from bot.app import GC_YOUNG_THRESHOLD, settled_memory
 from bot.offline import JSONDict, OfflineBotApi
 
 DEFAULT_RESIDENTS = 2000
+# Residents of a paced run (half load, the rate search): each pauses between taps.
+PACED_RESIDENTS = 200
+# The official lists the open complaints after every this many moves.
+LAPORAN_EVERY = 5
+
+Row = tuple[str, str, str]
 
 
-async def full_bot(
-    residents: int, database_url: str | None, think: float = 0
-) -> tuple[int, float, list[float], list[JSONDict]]:
-    """Updates processed, seconds, per-update durations, and the updates themselves."""
+@dataclass
+class Run:
+    """What one run of the workload gave."""
+
+    elapsed: float
+    timings: list[Timing]
+    updates: list[JSONDict]
+
+    @property
+    def count(self) -> int:
+        return len(self.timings)
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.elapsed
+
+
+async def full_bot(residents: int, database_url: str | None, think: float = 0) -> Run:
+    """The workload through the full bot; ``think``: each person's mean pause before an action
+    (0: as fast as the bot answers). Checks that every update sent was handled, once, and
+    each chat's in the order sent."""
     rng = random.Random(7)
     # Fresh residents each run: on a reused PostgreSQL database yesterday's are still there.
     base = 10_000_000 + random.randrange(10**9)
     async with polling_bot(database_url) as bench:
+        filed: asyncio.Queue[str] = asyncio.Queue()
+        residents_done = asyncio.Event()
 
         async def resident(number: int) -> None:
             person = bench.person(base + number, think)
@@ -45,13 +96,43 @@ async def full_bot(
                 await asyncio.sleep(rng.uniform(0, think * 16))
             await take_survey(person, tuple(rng.randint(1, 4) for _ in range(9)))
             if number % 4 == 0:
-                await file_complaint(person)
+                code = await file_complaint(person)
+                if number % 8 == 0:
+                    filed.put_nowait(code)
+                await ask_status(person)
+
+        async def official(person: PollingPerson) -> None:
+            """Moves complaints as they come in, until the residents are done."""
+            moves = 0
+            while not residents_done.is_set():
+                waiting = asyncio.ensure_future(filed.get())
+                stop = asyncio.ensure_future(residents_done.wait())
+                await asyncio.wait({waiting, stop}, return_when=asyncio.FIRST_COMPLETED)
+                stop.cancel()
+                if not waiting.done():
+                    waiting.cancel()
+                    break
+                await move_complaint(person, waiting.result())
+                moves += 1
+                if moves % LAPORAN_EVERY == 0:
+                    await list_complaints(person)
+
+        async def everyone() -> None:
+            await asyncio.gather(*(resident(n) for n in range(residents)))
+            residents_done.set()
 
         started = time.perf_counter()
-        await asyncio.gather(*(resident(n) for n in range(residents)))
+        await asyncio.gather(everyone(), official(bench.official(think)))
         elapsed = time.perf_counter() - started
-        sent = [update for person in bench.people for update in person.sent]
-        return len(bench.processor.durations), elapsed, bench.processor.durations, sent
+        updates = [update for person in bench.people for update in person.sent]
+        processor = bench.processor
+        # None lost, none handled twice, each chat's in order.
+        assert not processor.sent and not processor.waiting, "updates sent but not handled"
+        handled = processor.handled
+        assert len(handled) == len(set(handled)) == len(updates), "an update lost or repeated"
+        for chat, started_ids in processor.started.items():
+            assert started_ids == sorted(started_ids), f"chat {chat} handled out of order"
+        return Run(elapsed, list(processor.timings), updates)
 
 
 async def bare_floor(
@@ -124,30 +205,122 @@ async def bare_floor(
     return handled, elapsed
 
 
-async def measure(
-    residents: int, database_url: str | None, label: str
-) -> list[tuple[str, str, str]]:
-    count, elapsed, saturated, updates = await full_bot(residents, database_url)
-    floor_count, floor_elapsed = await bare_floor(updates, as_sent=False)
-    rate, floor_rate = count / elapsed, floor_count / floor_elapsed
+def paced_think(rate: float) -> float:
+    """The mean pause between a paced person's actions that makes the whole run send about
+    ``rate`` updates a second."""
+    return PACED_RESIDENTS / rate
+
+
+@dataclass(frozen=True)
+class KindStats:
+    kind: str
+    count: int
+    half: tuple[float, float, float]  # p50, p95, p99 of the wait at half load (ms)
+    saturated: tuple[float, float, float]  # the same at saturation
+    share: float | None  # of the bot's processing time at half load
+
+    @property
+    def target(self) -> float | None:
+        if self.kind == COMPLAINT_SUBMIT:
+            return 50
+        return 20 if self.kind in RESIDENT_KINDS else None
+
+
+def kind_stats(half: list[Timing], saturated: list[Timing]) -> list[KindStats]:
+    half_by, saturated_by = by_kind(half), by_kind(saturated)
+    total = sum(timing.processing for timing in half) or 1.0
+    stats = []
+    for kind in KINDS:
+        if kind not in half_by:
+            continue
+        own = half_by[kind]
+        stats.append(
+            KindStats(
+                kind,
+                len(own),
+                percentiles([t.wait for t in own]),
+                percentiles([t.wait for t in saturated_by.get(kind, [])]),
+                sum(t.processing for t in own) / total,
+            )
+        )
+    return stats
+
+
+def kind_table(label: str, stats: list[KindStats], note: str) -> str:
+    """The per-kind table as text."""
+    header = ("kind", "updates", "half load p50 / p95 / p99", "saturated p50 / p95 / p99", "share")
+    lines = []
+    for row in stats:
+        verdict = ""
+        if row.target is not None:
+            missed = row.half[2] >= row.target
+            verdict = f"p99 < {row.target:.0f}" + (" (MISSED)" if missed else " ok")
+        share = "-" if row.share is None else f"{row.share * 100:.1f} %"
+        lines.append(
+            (
+                row.kind,
+                f"{row.count:,}",
+                " / ".join(f"{value:.1f}" for value in row.half),
+                " / ".join(f"{value:.1f}" for value in row.saturated),
+                share,
+                verdict,
+            )
+        )
+    widths = [max(len(str(cells[i])) for cells in [header, *lines]) for i in range(len(header))]
+    out = [f"per kind of update, {label} (wait from sending to answered, ms; {note})"]
+    out.append(
+        " | ".join(cell.ljust(width) for cell, width in zip(header, widths, strict=True))
+        + " | target"
+    )
+    out.append("-+-".join("-" * width for width in widths) + "-+-" + "-" * 16)
+    for cells in lines:
+        body = " | ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells[:-1], widths, strict=True))
+        )
+        out.append(f"{body} | {cells[-1]}")
+    return "\n".join(out)
+
+
+async def measure(residents: int, database_url: str | None, label: str) -> tuple[list[Row], str]:
+    saturated = await full_bot(residents, database_url)
+    rate = saturated.rate
+    floor_count, floor_elapsed = await bare_floor(saturated.updates, as_sent=False)
+    floor_rate = floor_count / floor_elapsed
     ratio = rate / floor_rate
     # The floor again with the residents' pacing (each chat waits for its answer): shows the
     # floor's backlog is not what makes the difference.
-    sent_count, sent_elapsed = await bare_floor(updates, as_sent=True)
+    sent_count, sent_elapsed = await bare_floor(saturated.updates, as_sent=True)
     sent_rate = sent_count / sent_elapsed
     # And with the bot's garbage-collector settings: how much of the difference is the bot's
     # code rather than the process's settings.
-    tuned_count, tuned_elapsed = await bare_floor(updates, as_sent=False, bot_gc=True)
+    tuned_count, tuned_elapsed = await bare_floor(saturated.updates, as_sent=False, bot_gc=True)
     tuned_rate = tuned_count / tuned_elapsed
-    # Time per update at half the measured capacity: a tenth of the residents, each taking a
-    # moment between taps as people do. (At saturation every update also waits for the ones
-    # in flight, so its time says more about the queue than about the update.)
-    paced = max(1, residents // 10)
-    _, _, durations, _ = await full_bot(paced, database_url, think=paced / (rate / 2))
-    p50, p95, p99 = percentiles(durations)
-    s50, _, s99 = percentiles(saturated)
-    return [
-        (f"throughput {label}: full bot (updates/s)", f"{rate:,.0f}", f"{count:,} updates"),
+    # Half the measured capacity: fewer residents, each taking a moment between taps as people
+    # do. (At saturation every update also waits for the ones in flight, so its time says more
+    # about the queue than about the update.)
+    half = await full_bot(PACED_RESIDENTS, database_url, think=paced_think(rate / 2))
+    p50, p95, p99 = percentiles([t.wait for t in half.timings])
+    s50, _, s99 = percentiles([t.wait for t in saturated.timings])
+    stats = kind_stats(half.timings, saturated.timings)
+    wa_rows, wa_half, wa_saturated = await whatsapp.measure(
+        whatsapp.DEFAULT_RESIDENTS, database_url
+    )
+    stats.append(
+        KindStats(WHATSAPP, len(wa_half), percentiles(wa_half), percentiles(wa_saturated), None)
+    )
+    table = kind_table(
+        label,
+        stats,
+        f"half load: {PACED_RESIDENTS} residents pausing between taps, ~{half.rate:,.0f} "
+        f"updates/s; saturated: {residents:,} at once; share: of the bot's time at half load",
+    )
+    rows = [
+        (
+            f"throughput {label}: full bot (updates/s)",
+            f"{rate:,.0f}",
+            f"{saturated.count:,} updates",
+        ),
         (f"throughput {label}: bare PTB floor (updates/s)", f"{floor_rate:,.0f}", "same updates"),
         (
             f"throughput {label}: bare floor, paced as sent (updates/s)",
@@ -168,23 +341,31 @@ async def measure(
         (
             f"per update {label}, half load: p50 / p95 / p99 (ms)",
             f"{p50:.1f} / {p95:.1f} / {p99:.1f}",
-            "p99 target < 20" + ("" if p99 < 20 else " (MISSED)"),
+            f"all kinds; {half.count:,} updates at ~{half.rate:,.0f}/s",
         ),
         (
             f"per update {label}, saturated: p50 / p99 (ms)",
             f"{s50:.1f} / {s99:.1f}",
             f"{residents:,} residents at once",
         ),
+        *wa_rows,
     ]
+    return rows, table
 
 
-def main(residents: int = DEFAULT_RESIDENTS) -> list[tuple[str, str, str]]:
-    rows = asyncio.run(measure(residents, None, "SQLite"))
+def main(residents: int = DEFAULT_RESIDENTS) -> tuple[list[Row], list[str]]:
+    rows, table = asyncio.run(measure(residents, None, "SQLite"))
+    tables = [table]
     if url := os.environ.get("TEST_DATABASE_URL"):
-        rows += asyncio.run(measure(residents, url, "PostgreSQL"))
-    return rows
+        more, table = asyncio.run(measure(residents, url, "PostgreSQL"))
+        rows += more
+        tables.append(table)
+    return rows, tables
 
 
 if __name__ == "__main__":
-    for row in main(int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_RESIDENTS):
+    found, kind_tables = main(int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_RESIDENTS)
+    for row in found:
         print(" | ".join(row))
+    for text in kind_tables:
+        print(f"\n{text}")
