@@ -13,8 +13,14 @@ of the bot's time. The WhatsApp webhook's row comes from :mod:`benchmarks.whatsa
 
 Targets: the full bot at least half the floor's rate (ratio >= 0.5); at half load, p99 under
 20 ms for every kind a resident sends, under 50 ms for the complaint's Kirim.
-Usage: ``python -m benchmarks.throughput [N]`` (default 2,000; PostgreSQL too when
-``TEST_DATABASE_URL`` is set).
+Saturation: updates arriving at 1.5 times the maximum rate for 5 s, regardless of answers, then
+none: each chat's are handled in order, none is lost (both asserted), and the table gives the
+time the backlog takes to drain; and the highest paced rate at which the p99 wait stays under
+100 ms (a bisection).
+
+Usage: ``python -m benchmarks.throughput [N]`` (default 2,000). With ``TEST_DATABASE_URL`` set,
+the same on PostgreSQL, in a database ``ajung_bench`` on that server dropped and created anew
+first.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.engine import make_url
 from telegram import Update
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, MessageHandler, filters
 
@@ -52,8 +59,12 @@ from bot.app import GC_YOUNG_THRESHOLD, settled_memory
 from bot.offline import JSONDict, OfflineBotApi
 
 DEFAULT_RESIDENTS = 2000
-# Residents of a paced run (half load, the rate search): each pauses between taps.
+# With TEST_DATABASE_URL: the database on that server that the bench drops and creates anew.
+BENCH_DATABASE = "ajung_bench"
+# Residents of a paced run (half load, the rate search), taking turns at this many seats; each
+# pauses between taps, so the seats send updates at a steady rate.
 PACED_RESIDENTS = 200
+PACED_SEATS = 40
 # The official lists the open complaints after every this many moves.
 LAPORAN_EVERY = 5
 
@@ -90,16 +101,21 @@ async def full_bot(residents: int, database_url: str | None, think: float = 0) -
 
         async def resident(number: int) -> None:
             person = bench.person(base + number, think)
-            if think:
-                # Paced residents arrive one by one over a survey's length, as people walk
-                # up to a counter, not all in the same second.
-                await asyncio.sleep(rng.uniform(0, think * 16))
             await take_survey(person, tuple(rng.randint(1, 4) for _ in range(9)))
             if number % 4 == 0:
                 code = await file_complaint(person)
                 if number % 8 == 0:
                     filed.put_nowait(code)
                 await ask_status(person)
+
+        numbers = iter(range(residents))
+
+        async def seat(first_wait: float) -> None:
+            """A place at the counter: residents take it one after another, each pausing
+            ``think`` on average before every tap (so the seats make a steady rate)."""
+            await asyncio.sleep(first_wait)
+            for number in numbers:
+                await resident(number)
 
         async def official(person: PollingPerson) -> None:
             """Moves complaints as they come in, until the residents are done."""
@@ -118,7 +134,12 @@ async def full_bot(residents: int, database_url: str | None, think: float = 0) -
                     await list_complaints(person)
 
         async def everyone() -> None:
-            await asyncio.gather(*(resident(n) for n in range(residents)))
+            if think:
+                # Seats fill one by one over one pause, as people walk up to a counter.
+                seats = min(PACED_SEATS, residents)
+                await asyncio.gather(*(seat(rng.uniform(0, think)) for _ in range(seats)))
+            else:
+                await asyncio.gather(*(resident(n) for n in range(residents)))
             residents_done.set()
 
         started = time.perf_counter()
@@ -205,10 +226,87 @@ async def bare_floor(
     return handled, elapsed
 
 
+# Overload: updates arrive at this multiple of the measured maximum rate for OVERLOAD_SECONDS.
+OVERLOAD = 1.5
+OVERLOAD_SECONDS = 5
+# What each chat of the overload sends, in this order, again and again.
+OVERLOAD_TEXTS = ("/start", "/survei", "/batal", "/status")
+# The rate search: the highest rate (updates/s) at which the p99 wait stays under this (ms).
+SUSTAINABLE_P99_MS = 100
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """An overload: ``sent`` updates arriving faster than the bot answers, then none."""
+
+    sent: int
+    offered_rate: float
+    peak: int  # most updates waiting at once
+    drain: float  # seconds from the last arrival to the last update answered
+    p99: float  # ms, the wait of an update sent during the overload
+
+
+async def overload(rate: float, database_url: str | None) -> Backlog:
+    """Updates from many chats arriving at ``OVERLOAD`` times ``rate`` regardless of answers
+    (people do not wait for a busy bot): each chat's in order, none lost, and the time the
+    backlog takes to drain once they stop."""
+    offered = rate * OVERLOAD
+    total = int(offered * OVERLOAD_SECONDS)
+    chats = max(1, total // len(OVERLOAD_TEXTS))
+    base = 20_000_000 + random.randrange(10**9)
+    async with polling_bot(database_url) as bench:
+        people = [bench.person(base + n) for n in range(chats)]
+        processor = bench.processor
+        peak = 0
+        started = time.perf_counter()
+        for number in range(total):
+            # Arrivals on a fixed schedule: behind it, catch up at once (a burst).
+            ahead = started + number / offered - time.perf_counter()
+            if ahead > 0:
+                await asyncio.sleep(ahead)
+            person = people[number % chats]
+            update = person.text_update(OVERLOAD_TEXTS[(number // chats) % len(OVERLOAD_TEXTS)])
+            update_id = bench.api.push_update(update)
+            processor.sent[update_id] = ("overload", time.perf_counter())
+            peak = max(peak, len(processor.sent))
+        last_arrival = time.perf_counter()
+        async with asyncio.timeout(600):
+            while processor.sent:
+                peak = max(peak, len(processor.sent))
+                await asyncio.sleep(0.005)
+        drained = time.perf_counter()
+        handled = processor.handled
+        assert len(handled) == len(set(handled)) == total, "an update lost or repeated"
+        for chat, started_ids in processor.started.items():
+            assert started_ids == sorted(started_ids), f"chat {chat} handled out of order"
+        _, _, p99 = percentiles([timing.wait for timing in processor.timings])
+    return Backlog(total, offered, peak, drained - last_arrival, p99)
+
+
+async def sustainable_rate(rate: float, database_url: str | None) -> tuple[float, float, int]:
+    """The highest paced rate found whose p99 wait stays under SUSTAINABLE_P99_MS: a bisection
+    between a tenth of ``rate`` and ``rate`` (the saturated maximum); (rate reached, its p99,
+    runs made)."""
+    low, high = rate / 10, rate
+    best = (0.0, float("nan"))
+    runs = 0
+    for _ in range(5):
+        target = (low + high) / 2
+        run = await full_bot(PACED_RESIDENTS, database_url, think=paced_think(target))
+        runs += 1
+        _, _, p99 = percentiles([t.wait for t in run.timings])
+        if p99 < SUSTAINABLE_P99_MS:
+            best = max(best, (run.rate, p99))
+            low = target
+        else:
+            high = target
+    return best[0], best[1], runs
+
+
 def paced_think(rate: float) -> float:
-    """The mean pause between a paced person's actions that makes the whole run send about
-    ``rate`` updates a second."""
-    return PACED_RESIDENTS / rate
+    """The mean pause between a paced person's actions that makes the seats send about
+    ``rate`` updates a second (the official's few are extra)."""
+    return PACED_SEATS / rate
 
 
 @dataclass(frozen=True)
@@ -309,11 +407,14 @@ async def measure(residents: int, database_url: str | None, label: str) -> tuple
     stats.append(
         KindStats(WHATSAPP, len(wa_half), percentiles(wa_half), percentiles(wa_saturated), None)
     )
+    backlog = await overload(rate, database_url)
+    sustainable, sustainable_p99, runs = await sustainable_rate(rate, database_url)
     table = kind_table(
         label,
         stats,
-        f"half load: {PACED_RESIDENTS} residents pausing between taps, ~{half.rate:,.0f} "
-        f"updates/s; saturated: {residents:,} at once; share: of the bot's time at half load",
+        f"half load: {PACED_RESIDENTS} residents at {PACED_SEATS} seats pausing between taps, "
+        f"{half.rate:,.0f} updates/s"
+        f"; saturated: {residents:,} at once; share: of the bot's time at half load",
     )
     rows = [
         (
@@ -348,15 +449,50 @@ async def measure(residents: int, database_url: str | None, label: str) -> tuple
             f"{s50:.1f} / {s99:.1f}",
             f"{residents:,} residents at once",
         ),
+        (
+            f"saturation {label}: backlog drain (s)",
+            f"{backlog.drain:.1f}",
+            f"{backlog.sent:,} updates arriving at {backlog.offered_rate:,.0f}/s "
+            f"({OVERLOAD:g} x max) for {OVERLOAD_SECONDS} s; at most {backlog.peak:,} waiting; "
+            f"none lost, each chat in order; p99 wait {backlog.p99:,.0f} ms",
+        ),
+        (
+            f"saturation {label}: max sustainable rate (updates/s)",
+            f"{sustainable:,.0f}",
+            f"highest paced rate found with p99 < {SUSTAINABLE_P99_MS} ms "
+            f"(p99 {sustainable_p99:.1f} ms; bisection, {runs} runs)",
+        ),
         *wa_rows,
     ]
     return rows, table
 
 
+async def fresh_database(url: str, name: str = BENCH_DATABASE) -> str:
+    """The URL of database ``name`` on the server of ``url``, dropped and created anew (on the
+    server's ``postgres`` database), so earlier runs' dead rows do not slow this one."""
+    import asyncpg  # only with PostgreSQL
+
+    server = make_url(url)
+    connection = await asyncpg.connect(
+        user=server.username,
+        password=server.password,
+        host=server.host,
+        port=server.port,
+        database="postgres",
+    )
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
 def main(residents: int = DEFAULT_RESIDENTS) -> tuple[list[Row], list[str]]:
     rows, table = asyncio.run(measure(residents, None, "SQLite"))
     tables = [table]
-    if url := os.environ.get("TEST_DATABASE_URL"):
+    if server := os.environ.get("TEST_DATABASE_URL"):
+        url = asyncio.run(fresh_database(server))
         more, table = asyncio.run(measure(residents, url, "PostgreSQL"))
         rows += more
         tables.append(table)
