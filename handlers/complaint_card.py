@@ -143,11 +143,15 @@ async def edit_card(application: Any, complaint_id: int) -> None:
     complaint, text = found
     if complaint.card_chat_id is None or complaint.card_message_id is None:
         return
-    await application.bot.edit_message_text(
-        text,
-        chat_id=complaint.card_chat_id,
-        message_id=complaint.card_message_id,
-        reply_markup=move_buttons(group_texts(services), complaint),
+    # Telegram's answer (the edited message) is not read.
+    await application.bot._post(
+        "editMessageText",
+        {
+            "chat_id": complaint.card_chat_id,
+            "message_id": complaint.card_message_id,
+            "text": text,
+            "reply_markup": move_buttons(group_texts(services), complaint),
+        },
     )
 
 
