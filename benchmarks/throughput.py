@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import random
 import sys
@@ -344,6 +345,13 @@ def kind_stats(half: list[Timing], saturated: list[Timing]) -> list[KindStats]:
     return stats
 
 
+def _three(values: tuple[float, float, float]) -> str:
+    """p50 / p95 / p99, or a dash when the kind did not occur in that run."""
+    if any(math.isnan(value) for value in values):
+        return "-"
+    return " / ".join(f"{value:.1f}" for value in values)
+
+
 def kind_table(label: str, stats: list[KindStats], note: str) -> str:
     """The per-kind table as text."""
     header = ("kind", "updates", "half load p50 / p95 / p99", "saturated p50 / p95 / p99", "share")
@@ -358,8 +366,8 @@ def kind_table(label: str, stats: list[KindStats], note: str) -> str:
             (
                 row.kind,
                 f"{row.count:,}",
-                " / ".join(f"{value:.1f}" for value in row.half),
-                " / ".join(f"{value:.1f}" for value in row.saturated),
+                _three(row.half),
+                _three(row.saturated),
                 share,
                 verdict,
             )
@@ -458,9 +466,13 @@ async def measure(residents: int, database_url: str | None, label: str) -> tuple
         ),
         (
             f"saturation {label}: max sustainable rate (updates/s)",
-            f"{sustainable:,.0f}",
+            f"{sustainable:,.0f}" if sustainable else f"< {rate / 10:,.0f}",
             f"highest paced rate found with p99 < {SUSTAINABLE_P99_MS} ms "
-            f"(p99 {sustainable_p99:.1f} ms; bisection, {runs} runs)",
+            + (
+                f"(p99 {sustainable_p99:.1f} ms; bisection, {runs} runs)"
+                if sustainable
+                else f"(none of {runs} rates tried down to {rate / 10:,.0f}/s; MISSED)"
+            ),
         ),
         *wa_rows,
     ]
