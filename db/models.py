@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, UtcDateTime, utcnow
@@ -273,6 +274,13 @@ class Complaint(Base):
         Index("ix_complaints_reporter_id_received_on", "reporter_id", "received_on"),
         # Covering: IKU 4's counts (status, reason, deadlines) come from the index alone.
         Index("ix_complaints_received_on_status", "received_on", *IKU4_COLUMNS),
+        # Partial: the catch-up job's complaints without a card, not a walk through all.
+        Index(
+            "ix_complaints_without_card",
+            "id",
+            sqlite_where=sql_text("card_message_id IS NULL"),
+            postgresql_where=sql_text("card_message_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -310,7 +318,16 @@ class ComplaintPhoto(Base):
     """
 
     __tablename__ = "complaint_photos"
-    __table_args__ = (UniqueConstraint("complaint_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "position"),
+        # Partial: the catch-up job's photos not kept yet, not a walk through all.
+        Index(
+            "ix_complaint_photos_to_keep",
+            "id",
+            sqlite_where=sql_text("local_path IS NULL"),
+            postgresql_where=sql_text("local_path IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     complaint_id: Mapped[int] = mapped_column(Id, ForeignKey("complaints.id", ondelete="CASCADE"))
