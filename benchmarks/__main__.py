@@ -15,9 +15,12 @@ def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line), "?")
     meminfo = Path("/proc/meminfo").read_text().splitlines()
     memory_kb = next(int(line.split()[1]) for line in meminfo if "MemTotal" in line)
+    # Other processes' load skews every time measured: shown so a run on a busy machine is seen.
+    load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
     return (
         f"{cpu}, {os.cpu_count()} cores, {memory_kb / 1024 / 1024:.0f} GiB, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}; "
+        f"load average at the end (1 / 5 / 15 min): {load}"
     )
 
 
