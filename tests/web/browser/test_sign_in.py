@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -93,3 +94,22 @@ async def test_the_dashboard_speaks_english_on_request_and_keeps_to_it(
     assert browser.find("h1").text == en("web.overview.title")
     browser.submit_and_wait(browser.link(en("web.other_language")))
     assert browser.find("h1").text == t("web.overview.title")
+
+
+@pytest.mark.parametrize(
+    ("wanted", "lands_on"),
+    [
+        ("/laporan?desa=Mangaran", "/laporan?desa=Mangaran"),
+        ("https://contoh.invalid/", "/"),
+        ("//contoh.invalid/", "/"),
+        ("/\\contoh.invalid/", "/"),
+    ],
+    ids=["a page", "another site", "scheme-relative", "backslash"],
+)
+async def test_a_link_leads_to_a_page_of_the_dashboard_only(
+    live: LiveDashboard, browser: Browser, wanted: str, lands_on: str
+) -> None:
+    link = await live.link(TRANTIB_ID)
+    browser.get(link + "?ke=" + quote(wanted, safe=""))
+    assert browser.driver.current_url == live.url(lands_on)
+    assert browser.session_cookie()
