@@ -37,7 +37,7 @@ from db import migrate
 from db.base import utcnow
 from db.engine import Database
 from db.residents import WHATSAPP
-from handlers import common, complaint, delivery, iku, plans, survey, trantib
+from handlers import common, complaint, delivery, iku, plans, survey, trantib, web
 from handlers.context import AppContext, Services, services_of, settle
 from handlers.officials import ALL_ROLES, OFFICIAL_COMMANDS
 from i18n import catalog
@@ -151,7 +151,13 @@ def register(
         survey.dialogue(),
         *plans.dialogues(),
     ]
-    others = [*complaint.handlers(), *trantib.handlers(), *survey.handlers(), *iku.handlers()]
+    others = [
+        *complaint.handlers(),
+        *trantib.handlers(),
+        *survey.handlers(),
+        *iku.handlers(),
+        *web.handlers(),
+    ]
     everything = [*common.guards(), *dialogues, *others, *common.handlers(), *common.catch_all()]
     for handler in everything:
         application.add_handler(handler)

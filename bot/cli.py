@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot import logs
-from bot.config import Config, ConfigError, check_webhooks, load_config, resolve_path
+from bot.config import (
+    Config,
+    ConfigError,
+    check_dashboard,
+    check_webhooks,
+    load_config,
+    resolve_path,
+)
 from iku.survey_forms import COLUMNS as FORM_COLUMNS
 
 if TYPE_CHECKING:
@@ -75,14 +82,15 @@ def _fail(reason: str) -> None:
     print(f"ajung-bot: {lines[0]}", file=sys.stderr)
 
 
+CONFIG_HELP = "config file (default: $AJUNG_BOT_CONFIG or ./config.toml)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ajung-bot",
         description="Telegram chatbot for a kecamatan's complaints, survey and IKU figures.",
     )
-    parser.add_argument(
-        "--config", metavar="PATH", help="config file (default: $AJUNG_BOT_CONFIG or ./config.toml)"
-    )
+    parser.add_argument("--config", metavar="PATH", help=CONFIG_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = _command(commands, "run", run_bot, "serve Telegram (long polling, or a webhook)")
@@ -174,6 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="whatsapp: a wa.me link to [whatsapp] display_number with the service in the text",
     )
 
+    _command(commands, "web", serve_web, "serve the officials' dashboard alone ([web])")
+    link = _command(commands, "web-link", web_link, "print a one-time dashboard sign-in link")
+    link.add_argument("--user", required=True, metavar="ID", help="a Telegram id in [roles]")
+    link.add_argument("--lang", choices=LANGUAGE_CHOICES, help=LANG_HELP)
+
     check = _command(commands, "check-config", check_config, "validate the configuration")
     check.add_argument("--for-run", action="store_true", help="also require the bot token")
     check.add_argument(
@@ -213,6 +226,9 @@ def _command(
 ) -> argparse.ArgumentParser:
     parser = group.add_parser(name, help=help_text, description=help_text)
     parser.set_defaults(handler=handler)
+    # `ajung-bot run --config x.toml` works as well as `ajung-bot --config x.toml run`:
+    # SUPPRESS keeps an outer --config when this one is not given.
+    parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=CONFIG_HELP)
     return parser
 
 
@@ -252,10 +268,11 @@ def run_bot(args: argparse.Namespace) -> int:
     config = _config(args, require_token=True)
     if args.webhook:
         check_webhooks(config_path(args), config)
+    check_dashboard(config_path(args), config, webhook=bool(args.webhook))
     configure_logging()
     from bot.runner import serve
 
-    asyncio.run(serve(config, webhook_url=args.webhook))
+    asyncio.run(serve(config, webhook_url=args.webhook, config_path=config_path(args)))
     return EXIT_OK
 
 
@@ -696,11 +713,40 @@ def _poster_links(
         raise UsageError(t("cli.bad_username", name=username)) from None
 
 
+def serve_web(args: argparse.Namespace) -> int:
+    """The dashboard alone (a separate host, or beside a bot run elsewhere on the same
+    database), until SIGTERM or SIGINT."""
+    config = _config(args)
+    configure_logging()
+    from bot.web.server import serve_alone
+
+    asyncio.run(serve_alone(config, config_path(args)))
+    return EXIT_OK
+
+
+def web_link(args: argparse.Namespace) -> int:
+    """A sign-in link for an official, as ``/web`` sends it (valid 10 minutes, once)."""
+    config = _config(args)
+    t = _texts(config, args)
+    from bot.web.links import issue_link, may_sign_in
+    from db.base import utcnow
+
+    try:
+        user_id = int(args.user)
+    except ValueError:
+        raise UsageError(t("cli.web_user_not_official", user=args.user)) from None
+    if not may_sign_in(config, user_id):
+        raise UsageError(t("cli.web_user_not_official", user=args.user))
+    print(_on_database(config, lambda database: issue_link(database, config, user_id, utcnow())))
+    return EXIT_OK
+
+
 def check_config(args: argparse.Namespace) -> int:
     path = resolve_path(args.config)
     config = load_config(path, require_token=args.for_run)
     if args.webhook:
         check_webhooks(path, config)
+    check_dashboard(path, config, webhook=bool(args.webhook))
     print(_texts(config, args)("cli.config_ok", file=path))
     return EXIT_OK
 

@@ -487,6 +487,35 @@ class WhatsAppConfig(_Section):
         return f"{self.graph_url.rstrip('/')}/{self.api_version}/{self.phone_number_id}/messages"
 
 
+class WebConfig(_Section):
+    """The officials' dashboard in a browser (``ajung-bot web``, or with ``run`` when enabled)."""
+
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    # The address officials open, as the reverse proxy publishes it; sign-in links start with it.
+    base_url: str = "http://127.0.0.1:8080"
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        return _http_url(value).rstrip("/")
+
+    @field_validator("tile_url")
+    @classmethod
+    def _tile_url(cls, value: str) -> str:
+        if value and not all(part in value for part in ("{z}", "{x}", "{y}")):
+            raise ValueError("a tile URL needs {z}, {x} and {y} (empty: no map)")
+        return _http_url(value) if value else value
+
+    @property
+    def secure(self) -> bool:
+        """Whether the dashboard is reached over HTTPS (its cookies are then Secure)."""
+        return self.base_url.startswith("https://")
+
+
 class Config(_Section):
     kecamatan: KecamatanConfig = KecamatanConfig()
     telegram: TelegramConfig = TelegramConfig()
@@ -499,6 +528,7 @@ class Config(_Section):
     survey: SurveyConfig = SurveyConfig()
     complaints: ComplaintsConfig = ComplaintsConfig()
     whatsapp: WhatsAppConfig = WhatsAppConfig()
+    web: WebConfig = WebConfig()
 
 
 def resolve_path(cli_path: str | None, *, fallback_to_example: bool = False) -> Path:
@@ -569,6 +599,26 @@ def check_webhooks(path: Path, config: Config) -> None:
             f"{path}: [whatsapp] port: {whatsapp.port} on {whatsapp.listen} is already "
             "[telegram] webhook_port; give one of them another port"
         )
+
+
+def check_dashboard(path: Path, config: Config, *, webhook: bool) -> None:
+    """With ``[web] enabled``, ``run`` serves the dashboard beside the webhooks: not on a port
+    one of them already takes."""
+    web = config.web
+    if not web.enabled:
+        return
+    taken = []
+    if webhook:
+        taken.append(("[telegram] webhook_port", config.telegram.webhook_listen,
+                      config.telegram.webhook_port))  # fmt: skip
+    if config.whatsapp.enabled:
+        taken.append(("[whatsapp] port", config.whatsapp.listen, config.whatsapp.port))
+    for name, listen, port in taken:
+        if (web.listen, web.port) == (listen, port) and port != 0:
+            raise ConfigError(
+                f"{path}: [web] port: {port} on {listen} is already {name}; "
+                "give one of them another port"
+            )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -11,6 +11,8 @@ import asyncio
 import logging
 import secrets
 import signal
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from telegram import Update
@@ -20,12 +22,22 @@ from bot.app import BotApplication, Stopped, build_application, running, unless_
 from bot.config import Config
 from bot.whatsapp.channel import whatsapp_of
 from bot.whatsapp.webhook import WebhookServer
+from handlers import delivery
+from handlers.context import services_of
+
+if TYPE_CHECKING:
+    from bot.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
 
-async def serve(config: Config, *, webhook_url: str | None = None) -> None:
-    """Serve until SIGTERM or SIGINT, which also end the waits for the Bot API at start."""
+async def serve(
+    config: Config, *, webhook_url: str | None = None, config_path: Path | None = None
+) -> None:
+    """Serve until SIGTERM or SIGINT, which also end the waits for the Bot API at start.
+
+    With ``[web] enabled`` the dashboard is served too, in the same loop; it reads ``[roles]``
+    again from ``config_path`` when the file changes."""
     application = build_application(config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -33,26 +45,34 @@ async def serve(config: Config, *, webhook_url: str | None = None) -> None:
         loop.add_signal_handler(signum, stop.set)
     try:
         async with running(application, stop=stop):
-            await _serve_until(stop, application, config, webhook_url)
+            await _serve_until(stop, application, config, webhook_url, config_path)
     except Stopped:
         log.info("stopped before the bot was ready")
 
 
 async def _serve_until(
-    stop: asyncio.Event, application: BotApplication, config: Config, webhook_url: str | None
+    stop: asyncio.Event,
+    application: BotApplication,
+    config: Config,
+    webhook_url: str | None,
+    config_path: Path | None = None,
 ) -> None:
     updater = application.updater
     assert updater is not None
     whatsapp = None
+    dashboard = None
     try:
         # Its first call (deleteWebhook or setWebhook) is retried for as long as it fails.
         await unless_stopped(_receive_updates(application, config, webhook_url), stop)
         whatsapp = await _serve_whatsapp(application, config)
+        dashboard = await _serve_dashboard(application, config, config_path)
         how = "webhook" if webhook_url else "long polling"
         log.info("ready: %s%s", how, " and the WhatsApp webhook" if whatsapp else "")
         await stop.wait()
     finally:
         log.info("stopping: finishing the updates in hand and saving state")
+        if dashboard is not None:
+            await dashboard.stop()
         if whatsapp is not None:
             await whatsapp.stop()
         if updater.running:
@@ -65,6 +85,28 @@ async def _serve_whatsapp(application: BotApplication, config: Config) -> Webhoo
     if channel is None:
         return None
     server = WebhookServer(channel, config.whatsapp)
+    await server.start()
+    return server
+
+
+async def _serve_dashboard(
+    application: BotApplication, config: Config, config_path: Path | None
+) -> WebServer | None:
+    """The officials' dashboard beside the bot, when ``[web] enabled``."""
+    if not config.web.enabled:
+        return None
+    # Imported here: uvicorn and Starlette are not loaded by a bot without the dashboard.
+    from bot.web.server import FileRoles, WebServer
+
+    services = services_of(application)
+    roles = FileRoles(config_path, config) if config_path is not None else None
+    server = WebServer(
+        config,
+        services.database,
+        clock=services.clock,
+        roles=roles,
+        after_move=lambda: delivery.kick(application),
+    )
     await server.start()
     return server
 

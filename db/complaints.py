@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.models import (
-    IKU4_COLUMNS,
     Complaint,
     ComplaintCounter,
     ComplaintEvent,
@@ -41,7 +40,7 @@ from db.models import (
     Resident,
 )
 from db.residents import WHATSAPP, fetch_resident, identity, person_of, resident_id
-from db.spans import Span, numbered_rows
+from db.spans import Span, day_spans, within_spans
 from db.upsert import dialect_insert
 from iku.complaints import (
     EXCLUDED_REASONS,
@@ -89,6 +88,9 @@ class NewComplaint:
     recorder: int | None = None
     submission_key: str | None = None
     photos: tuple[NewPhoto, ...] = ()
+    # The local day an official says it was received (/catat), if before the day it is
+    # recorded; None: received now.
+    received_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -262,6 +264,12 @@ async def record_complaint(
     wait for each other (no duplicates).
     """
     received_on = local_today(tz, now)
+    received_at = now
+    if new.received_on is not None and new.received_on < received_on:
+        # Received on an earlier day (a letter, a walk-in entered later): it counts in that
+        # day's periods and its clocks start then; the hour is unknown, so midday.
+        received_on = new.received_on
+        received_at = datetime.combine(received_on, time(12), tz).astimezone(UTC)
     reporter = await fetch_resident(session, new.reporter)
     # A resident's own complaint: the same person, one lookup.
     recorder = (
@@ -291,7 +299,7 @@ async def record_complaint(
         status=Status.BARU.value,
         reporter_id=reporter_id,
         recorded_by_id=recorded_by_id,
-        received_at=now,
+        received_at=received_at,
         received_on=received_on,
         verify_by=due.verify_by,
         plan_by=due.plan_by,
@@ -314,7 +322,7 @@ async def record_complaint(
     session.add(
         ComplaintEvent(
             complaint_id=complaint.id,
-            at=now,
+            at=received_at,
             actor_id=recorded_by_id,
             to_status=Status.BARU.value,
         )
@@ -1002,16 +1010,21 @@ async def fetch_figures_per_span(
     session: AsyncSession, spans: Sequence[Span], today: date
 ) -> list[ComplaintFigures]:
     """:func:`fetch_figures` of each span of local days (e.g. the trend's weeks), in one
-    grouped query; a span without complaints has all counts 0."""
+    grouped query; a span without complaints has all counts 0. The query counts per day (in
+    the date index's order); the days are added into their spans here."""
     if not spans:
         return []
-    numbered = numbered_rows(Complaint, "received_on", IKU4_COLUMNS, spans)
-    span = numbered.c.span
+    day = Complaint.received_on
     rows = await session.execute(
-        select(span, *_figure_counts(numbered.c, today)).where(span.is_not(None)).group_by(span)
+        select(day, *_figure_counts(Complaint, today)).where(within_spans(day, spans)).group_by(day)
     )
-    found = {int(row[0]): _figures(row[1:]) for row in rows}
-    return [found.get(index, ComplaintFigures()) for index in range(len(spans))]
+    span_of = day_spans(spans)
+    counts = [[0] * 5 for _ in spans]
+    for row in rows:
+        day_counts = [int(value) for value in row[1:]]
+        for index in span_of.get(row[0], ()):
+            counts[index] = [a + b for a, b in zip(counts[index], day_counts, strict=True)]
+    return [_figures(span_counts) for span_counts in counts]
 
 
 def _figure_counts(complaint: Any, today: date) -> list[Any]:

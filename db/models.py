@@ -257,6 +257,17 @@ class ComplaintCounter(Base):
 IKU4_COLUMNS = ("status", "reject_reason", "verify_by", "plan_by", "resolve_by")
 
 
+WEB_INDEXES = (
+    Index("ix_complaints_received_at", "received_at"),
+    Index("ix_complaints_status_received_at", "status", "received_at"),
+    Index("ix_complaints_desa_received_at", "desa", "received_at"),
+    Index("ix_complaints_category_received_at", "category", "received_at"),
+    Index("ix_complaints_channel_received_at", "channel", "received_at"),
+    Index("ix_complaints_resolve_by", "resolve_by"),
+    Index("ix_complaints_status_deadlines", "status", "resolve_by", "plan_by", "verify_by"),
+)
+
+
 class Complaint(Base):
     """One public-order complaint, whichever channel it came by.
 
@@ -273,6 +284,9 @@ class Complaint(Base):
         Index("ix_complaints_reporter_id_received_on", "reporter_id", "received_on"),
         # Covering: IKU 4's counts (status, reason, deadlines) come from the index alone.
         Index("ix_complaints_received_on_status", "received_on", *IKU4_COLUMNS),
+        # The dashboard's register: each sort and the common filters read an index in order
+        # (migration 0008); the overdue count reads the open ones' deadlines from the index.
+        *WEB_INDEXES,
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -468,3 +482,40 @@ class WhatsAppHeld(Base):
     wa_id: Mapped[str] = mapped_column(String(20), index=True)
     message: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# --------------------------------------------------------------------- web dashboard
+
+
+class WebLink(Base):
+    """A one-time sign-in link for the dashboard (``/web`` in the bot, ``ajung-bot web-link``).
+
+    Only the SHA-256 of the token is kept; ``used_at`` is set by the one request that uses it.
+    """
+
+    __tablename__ = "web_links"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class WebSession(Base):
+    """A signed-in browser: the SHA-256 of its cookie's token, whose it is, its CSRF token.
+
+    The role is not stored: it is read from the configuration at every request, so a person
+    removed from ``[roles]`` is refused at once.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CHANNEL_CHAT, CHANNEL_PAPER, Resident, SurveyPopulation, SurveyResponse
 from db.residents import identity, record_resident, resident_id
-from db.spans import Span, numbered_rows
+from db.spans import Span, day_spans, within_spans
 from db.upsert import upsert
 from iku.skm import UNSUR_KEYS, time_slot
 from iku.survey_forms import AGE_GROUPS, PaperForm, SurveyAnswers
@@ -281,24 +281,26 @@ async def fetch_skm_totals_per_span(
     session: AsyncSession, spans: Sequence[Span]
 ) -> list[tuple[dict[str, int], int]]:
     """:func:`fetch_skm_totals` of each span of days (e.g. the trend's weeks), in one grouped
-    query: per span, the per-unsur answer sums and the number of responses."""
+    query: per span, the per-unsur answer sums and the number of responses. The query sums per
+    day (in the date index's order); the days are added into their spans here."""
     if not spans:
         return []
-    numbered = numbered_rows(SurveyResponse, "local_date", UNSUR_KEYS, spans)
-    sums = [func.sum(numbered.c[key]) for key in UNSUR_KEYS]
+    day = SurveyResponse.local_date
+    sums = [func.sum(getattr(SurveyResponse, key)) for key in UNSUR_KEYS]
     rows = await session.execute(
-        select(numbered.c.span, func.count(), *sums)
-        .where(numbered.c.span.is_not(None))
-        .group_by(numbered.c.span)
+        select(day, func.count(), *sums).where(within_spans(day, spans)).group_by(day)
     )
-    found: dict[int, tuple[int, list[int]]] = {}
+    span_of = day_spans(spans)
+    counts = [0] * len(spans)
+    totals = [[0] * len(UNSUR_KEYS) for _ in spans]
     for row in rows:
-        span, count, *totals = (int(value) for value in row)
-        found[span] = (count, totals)
-    empty = (0, [0] * len(UNSUR_KEYS))
+        day_totals = [int(value) for value in row[2:]]
+        for index in span_of.get(row[0], ()):
+            counts[index] += int(row[1])
+            totals[index] = [a + b for a, b in zip(totals[index], day_totals, strict=True)]
     return [
-        (dict(zip(UNSUR_KEYS, totals, strict=True)), count)
-        for count, totals in (found.get(index, empty) for index in range(len(spans)))
+        (dict(zip(UNSUR_KEYS, span_totals, strict=True)), count)
+        for count, span_totals in zip(counts, totals, strict=True)
     ]
 
 

@@ -34,7 +34,7 @@ from handlers.complaint_form import (
     draft_complaint,
     save_complaint,
 )
-from handlers.context import AppContext, services_of
+from handlers.context import AppContext, Services, services_of
 from handlers.officials import button_data, roles_of
 from handlers.replies import NUMBER, answer_button, edit_or_send, keyboard, main_menu, reply
 from iku.complaints import (
@@ -256,32 +256,50 @@ async def _take_note(update: Update, context: AppContext, move: PendingMove) -> 
 
 
 async def _complete_move(update: Update, context: AppContext, move: PendingMove, note: str) -> None:
-    """Commit the move together with what it owes (the reporter's news, the card's refresh,
-    both in the outbox), then tell the official and start the delivery."""
+    """Record the move (:func:`record_move`), then tell the official and start the delivery."""
     assert update.message is not None
     t = context.texts
-    now = context.services.clock()
-    reopened = can_reopen(move.expected, move.target)
-    async with context.database.transaction() as session:
-        moved = await complaints.complete_move(session, move, note, now)
-        complaint = await complaints.fetch_complaint(session, move.complaint_id)
-        assert complaint is not None
-        if moved:
-            await notify.queue_move_news(
-                session, context.services, complaint, note, now, reopened=reopened
-            )
-    if not moved:
+    outcome = await record_move(context.services, move, note)
+    complaint = outcome.complaint
+    if not outcome.moved:
         status = views.status_label(t, complaint.status, complaint.reject_reason)
         await update.message.reply_text(
             t("trantib.already_moved", code=complaint.code, status=status)
         )
         return
-    log.info("complaint %s moved to %s", complaint.code, complaint.status)
     delivery.kick(context.application)
     done = views.move_confirmation(
-        t, complaint.code, complaint.status, complaint.reject_reason, reopened=reopened
+        t, complaint.code, complaint.status, complaint.reject_reason, reopened=outcome.reopened
     )
     await update.message.reply_text(done)
+
+
+@dataclass(frozen=True)
+class MoveOutcome:
+    """What :func:`record_move` did: ``moved`` (False: another official moved it first) and
+    the complaint as it is now."""
+
+    moved: bool
+    reopened: bool
+    complaint: ComplaintRecord
+
+
+async def record_move(services: Services, move: PendingMove, note: str) -> MoveOutcome:
+    """The one way a move is recorded, from a note in Telegram or from the dashboard: commit
+    the move with what it owes (the reporter's news, the card's refresh, both in the outbox).
+    The caller has checked the role and the note (:func:`iku.complaints.note_problem`) and
+    starts the delivery after (``delivery.kick``)."""
+    now = services.clock()
+    reopened = can_reopen(move.expected, move.target)
+    async with services.database.transaction() as session:
+        moved = await complaints.complete_move(session, move, note, now)
+        complaint = await complaints.fetch_complaint(session, move.complaint_id)
+        assert complaint is not None
+        if moved:
+            await notify.queue_move_news(session, services, complaint, note, now, reopened=reopened)
+    if moved:
+        log.info("complaint %s moved to %s", complaint.code, complaint.status)
+    return MoveOutcome(moved, reopened, complaint)
 
 
 async def cancel_move(update: Update, context: AppContext) -> None:
@@ -446,8 +464,9 @@ async def _show_one(update: Update, context: AppContext, complaint: ComplaintRec
 
 
 def entry_form() -> ComplaintForm:
-    """``/catat``: an official enters a complaint received by walk-in, letter, phone, SPAN
-    Lapor or social media, in their private chat with the bot."""
+    """``/catat``: an official enters a complaint received by walk-in, letter, phone, WhatsApp,
+    SP4N-LAPOR! or social media, in their private chat with the bot, with the day it was
+    received (so IKU 4 counts it in that day's periods)."""
     return ComplaintForm(
         "complaint_entry",
         prefix="ct",
@@ -456,6 +475,7 @@ def entry_form() -> ComplaintForm:
         menu_data=button_data("catat"),
         begin=begin_entry,
         submit=submit_entry,
+        office=True,
     )
 
 

@@ -81,6 +81,28 @@ def test_check_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert capsys.readouterr().out == f"{config}: konfigurasi bisa dipakai\n"
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--config", "{config}", "db", "current"],
+        ["db", "--config", "{config}", "current"],
+        ["db", "current", "--config", "{config}"],
+    ],
+    ids=["before the command", "after the command", "after the action"],
+)
+def test_config_may_follow_the_command(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ajung-bot db current --config x.toml` reads x.toml, as a newcomer would type it."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/x.db"\n', encoding="utf-8"
+    )
+    assert main([part.format(config=config) for part in argv]) == 0
+    assert capsys.readouterr().out == "base\n"
+    assert (tmp_path / "x.db").exists()  # the named config was read, not ./config.toml
+
+
 def test_local_mode_on_piped_input_without_a_config(tmp_path: Path) -> None:
     """What `make demo` runs: the example config, data/ajung.db, and a clean end at end of input;
     it opens with the greeting, and the log goes to a file beside the database, not the screen."""

@@ -64,6 +64,7 @@ RULES = {
     "/program": Rule(frozenset({"sekcam", "camat"}), PRIVATE),
     "/kegiatan": Rule(frozenset({"pmks", "sekcam", "camat"}), PRIVATE),
     "/populasi": Rule(frozenset({"sekcam", "camat"}), ANYWHERE),
+    "/web": Rule(frozenset({"trantib", "sekcam", "camat", "pmks"}), PRIVATE),
     "move button": Rule(COMPLAINT_ROLES, OFFICE),
     "list button": Rule(COMPLAINT_ROLES, OFFICE),
     "page button": Rule(COMPLAINT_ROLES, OFFICE),
@@ -90,12 +91,13 @@ def texts(shown: list[JSONDict]) -> list[str]:
 ALLOWED_COMMANDS = {
     "/laporan": lambda shown, code: t("trantib.open_title", count=1) in texts(shown)[0],
     "/laporan CODE": lambda shown, code: texts(shown)[0].startswith(f"📣 Laporan {code} "),
-    "/catat": lambda shown, code: t("complaint.ask_category") in texts(shown)[0],
+    "/catat": lambda shown, code: t("complaint.office.ask_category") in texts(shown)[0],
     "/iku": lambda shown, code: texts(shown)[0].startswith("Angka IKU untuk periode mana?"),
     "/iku tahun ini": lambda shown, code: texts(shown)[0].startswith("Laporan IKU Kecamatan"),
     "/program": lambda shown, code: texts(shown) == [t("plans.no_programs", year=2025)],
     "/kegiatan": lambda shown, code: texts(shown) == [t("plans.no_activities", year=2025)],
     "/populasi": lambda shown, code: texts(shown)[0].startswith("Cara memakai: /populasi"),
+    "/web": lambda shown, code: texts(shown)[0].startswith("Tautan masuk dasbor"),
 }
 # What a refused command says, by command: to whom it belongs, or where it may be used.
 REFUSALS = {
@@ -103,6 +105,7 @@ REFUSALS = {
     t("trantib.office_chats_only"),
     t("plans.not_allowed"),
     t("population.not_allowed"),
+    t("web.not_allowed"),
     PRIVATE_ONLY,
 }
 CASES = [
@@ -240,6 +243,7 @@ MENU_BUTTONS = {
     "🎯 Indikator program": ("menu:program", "/program"),
     "🤝 Kegiatan pemberdayaan": ("menu:kegiatan", "/kegiatan"),
     "👥 Pengguna layanan": ("menu:populasi", "/populasi"),
+    "🖥️ Dasbor web": ("menu:web", "/web"),
 }
 OFFICIALS_MENU = "Menu petugas kecamatan:"
 
@@ -295,7 +299,7 @@ async def test_the_officials_menu_in_english(bot: BotHarness) -> None:
     assert menu["text"] == "Officials' menu:"
     assert camat.buttons(menu) == [
         "📋 Open reports", "📝 Record a report", "📊 IKU this week", "🎯 Program indicators",
-        "🤝 Empowerment activities", "👥 Service users",
+        "🤝 Empowerment activities", "👥 Service users", "🖥️ Web dashboard",
     ]  # fmt: skip
 
 

@@ -27,7 +27,7 @@ def test_local_mode_shows_whatsapps_buttons_and_lists(tmp_path: Path) -> None:
     assert "    (list behind the button “Pilih”)\n    [1] Laporkan gangguan\n" in out
     assert "    [5] Pedagang kaki lima… — Pedagang kaki lima (PKL) liar\n" in out
     assert "    (WhatsApp's “Send location” button: type /lokasi LAT LON)" in out
-    assert "bot > Lokasi diterima." in out and "    [1] Lanjut ➡️\n" in out
+    assert "bot > Lokasi diterima." in out and "    [1] Lanjut ➡️  [2] ❌ Batal\n" in out
     assert "(edited)" not in out
     assert out.rstrip().endswith("bye")
 

@@ -1,0 +1,1 @@
+"""The officials' dashboard in a browser (Starlette, Jinja2): see :mod:`bot.web.app`."""
