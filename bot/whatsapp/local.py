@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -57,24 +58,49 @@ def whatsapp_config(config: Config) -> Config:
     return config.model_copy(update={"whatsapp": settings})
 
 
-def describe(message: JSONDict) -> list[str]:
-    """How the terminal shows one WhatsApp message: its text, then its options."""
+def describe(message: JSONDict, first: int = 1) -> list[str]:
+    """How the terminal shows one WhatsApp message: its text, then its options numbered from
+    ``first``."""
     lines = [body_of(message)]
     interactive = message.get("interactive") or {}
     kind = interactive.get("type")
     if kind == "button":
-        lines.append("    " + "  ".join(f"[{n}] {t}" for n, t in enumerate(options(message), 1)))
+        numbered = enumerate(options(message), first)
+        lines.append("    " + "  ".join(f"[{n}] {t}" for n, t in numbered))
     elif kind == "list":
         lines.append(f"    (list behind the button \u201c{interactive['action']['button']}\u201d)")
         rows = [r for s in interactive["action"]["sections"] for r in s["rows"]]
-        for number, row in enumerate(rows, 1):
+        for number, row in enumerate(rows, first):
             extra = f" \u2014 {row['description']}" if row.get("description") else ""
             lines.append(f"    [{number}] {row['title']}{extra}")
     elif kind == "location_request_message":
         lines.append("    (WhatsApp's \u201cSend location\u201d button: type /lokasi LAT LON)")
     elif message["type"] == "template":
-        lines.append("    (a template: WhatsApp's 24-hour window was closed; [1] opens it)")
+        lines.append(f"    (a template: WhatsApp's 24-hour window was closed; [{first}] opens it)")
     return lines
+
+
+@dataclass
+class Choices:
+    """The options the terminal numbers: those of the messages the bot sent since the resident
+    last did something, numbered on from one message to the next (a list longer than WhatsApp
+    allows arrives as two messages, and both are choosable)."""
+
+    entries: list[tuple[JSONDict, int]] = field(default_factory=list)
+    acted: bool = True
+
+    def add(self, message: JSONDict) -> int:
+        """Number ``message``'s options; the number of its first."""
+        if not _choices(message):
+            return 1
+        if self.acted:
+            self.entries, self.acted = [], False
+        first = len(self.entries) + 1
+        self.entries += [(message, index) for index in range(len(_choices(message)))]
+        return first
+
+    def show(self, message: JSONDict) -> str:
+        return "\nbot > " + "\n".join(describe(message, self.add(message))) + "\n"
 
 
 async def chat(
@@ -97,9 +123,11 @@ async def chat(
     seen = _read_seen(seen_file)
     news = graph.messages_to(WA_ID)[seen:]
 
+    choices = Choices()
+
     def show(sent: SentMessage) -> None:
         if sent.wa_id == WA_ID:
-            stdout.write("\nbot > " + "\n".join(describe(sent.message)) + "\n")
+            stdout.write(choices.show(sent.message))
             stdout.flush()
 
     graph.subscribers.append(show)
@@ -117,8 +145,8 @@ async def chat(
             if news:
                 stdout.write(f"  (while you were away: {len(news)} new)\n")
                 for message in news[-AWAY_SHOWN:]:
-                    stdout.write("\nbot > " + "\n".join(describe(message)) + "\n")
-            await _loop(person, stdin, stdout)
+                    stdout.write(choices.show(message))
+            await _loop(person, choices, stdin, stdout)
     finally:
         api.save()
         seen_file.write_text(json.dumps(len(graph.messages_to(WA_ID))), encoding="utf-8")
@@ -142,7 +170,7 @@ def _read_seen(path: Path) -> int:
         return 0
 
 
-async def _loop(person: WhatsAppPerson, stdin: TextIO, stdout: TextIO) -> None:
+async def _loop(person: WhatsAppPerson, choices: Choices, stdin: TextIO, stdout: TextIO) -> None:
     while True:
         stdout.write("you > ")
         stdout.flush()
@@ -153,14 +181,16 @@ async def _loop(person: WhatsAppPerson, stdin: TextIO, stdout: TextIO) -> None:
         if not stdin.isatty():  # piped input: show it, so the transcript reads naturally
             stdout.write(f"{text}\n")
         if text:
-            await _act(person, text, stdout)
+            await _act(person, choices, text, stdout)
 
 
-async def _act(person: WhatsAppPerson, text: str, stdout: TextIO) -> None:
-    latest = _latest_with_options(person)
-    if text.isdigit() and latest is not None and 1 <= int(text) <= len(_choices(latest)):
-        await _choose(person, latest, int(text))
+async def _act(person: WhatsAppPerson, choices: Choices, text: str, stdout: TextIO) -> None:
+    if text.isdigit() and 1 <= int(text) <= len(choices.entries):
+        message, index = choices.entries[int(text) - 1]
+        choices.acted = True
+        await _choose(person, message, index)
         return
+    choices.acted = True
     command, _, rest = text.partition(" ")
     if command == ":help":
         stdout.write(HELP.format(wa_id=person.wa_id))
@@ -184,23 +214,16 @@ async def _act(person: WhatsAppPerson, text: str, stdout: TextIO) -> None:
         await person.send(text)
 
 
-def _latest_with_options(person: WhatsAppPerson) -> JSONDict | None:
-    for message in reversed(person.inbox()):
-        if _choices(message):
-            return message
-    return None
-
-
 def _choices(message: JSONDict) -> list[str]:
     if message["type"] == "template":
         return ["open"]
     return options(message)
 
 
-async def _choose(person: WhatsAppPerson, message: JSONDict, number: int) -> None:
+async def _choose(person: WhatsAppPerson, message: JSONDict, index: int) -> None:
     if message["type"] == "template":
         from bot.whatsapp.rules import HELD_PAYLOAD
 
         await person.post({"type": "button", "button": {"payload": HELD_PAYLOAD, "text": "open"}})
         return
-    await person.tap(options(message)[number - 1], message=message)
+    await person.tap(options(message)[index], message=message)
