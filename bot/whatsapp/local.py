@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -27,8 +27,6 @@ from bot.offline import OfflineBotApi
 from bot.whatsapp.channel import whatsapp_of
 from bot.whatsapp.driver import WhatsAppPerson, body_of, options
 from bot.whatsapp.offline import OfflineGraphApi, SentMessage
-from bot.whatsapp.rules import ROWS_MAX
-from i18n import catalog
 
 WA_ID = "6281200000001"
 SAMPLE_PHOTO = b"\xff\xd8\xff\xe0 local sample"
@@ -60,33 +58,15 @@ def whatsapp_config(config: Config) -> Config:
     return config.model_copy(update={"whatsapp": settings})
 
 
-def _page_pattern() -> re.Pattern[str]:
-    """The body of a later page of one long list ("Pilihan lainnya (2/2)"), in every language."""
-    wordings = []
-    for language in ("id", "en"):
-        wording = catalog().for_language(language)("whatsapp.more_choices")
-        wordings.append(re.escape(wording).replace(r"\{page\}", r"(\d+)"))
-    return re.compile("|".join(f"^(?:{w})$".replace(r"\{pages\}", r"\d+") for w in wordings))
-
-
-PAGE = _page_pattern()
-
-
-def page_of(message: JSONDict) -> int:
-    """1 for a message that starts its answer's options, k for the k-th page of a long list."""
-    found = PAGE.match(body_of(message)) if message.get("type") == "interactive" else None
-    return int(next(group for group in found.groups() if group)) if found else 1
-
-
-def describe(message: JSONDict) -> list[str]:
-    """How the terminal shows one WhatsApp message: its text, then its options (the pages of a
-    long list numbered on, so that each number chooses one option of the whole list)."""
+def describe(message: JSONDict, first: int = 1) -> list[str]:
+    """How the terminal shows one WhatsApp message: its text, then its options numbered from
+    ``first``."""
     lines = [body_of(message)]
-    first = (page_of(message) - 1) * ROWS_MAX + 1
     interactive = message.get("interactive") or {}
     kind = interactive.get("type")
     if kind == "button":
-        lines.append("    " + "  ".join(f"[{n}] {t}" for n, t in enumerate(options(message), 1)))
+        numbered = enumerate(options(message), first)
+        lines.append("    " + "  ".join(f"[{n}] {t}" for n, t in numbered))
     elif kind == "list":
         lines.append(f"    (list behind the button \u201c{interactive['action']['button']}\u201d)")
         rows = [r for s in interactive["action"]["sections"] for r in s["rows"]]
@@ -96,8 +76,31 @@ def describe(message: JSONDict) -> list[str]:
     elif kind == "location_request_message":
         lines.append("    (WhatsApp's \u201cSend location\u201d button: type /lokasi LAT LON)")
     elif message["type"] == "template":
-        lines.append("    (a template: WhatsApp's 24-hour window was closed; [1] opens it)")
+        lines.append(f"    (a template: WhatsApp's 24-hour window was closed; [{first}] opens it)")
     return lines
+
+
+@dataclass
+class Choices:
+    """The options the terminal numbers: those of the messages the bot sent since the resident
+    last did something, numbered on from one message to the next (a list longer than WhatsApp
+    allows arrives as two messages, and both are choosable)."""
+
+    entries: list[tuple[JSONDict, int]] = field(default_factory=list)
+    acted: bool = True
+
+    def add(self, message: JSONDict) -> int:
+        """Number ``message``'s options; the number of its first."""
+        if not _choices(message):
+            return 1
+        if self.acted:
+            self.entries, self.acted = [], False
+        first = len(self.entries) + 1
+        self.entries += [(message, index) for index in range(len(_choices(message)))]
+        return first
+
+    def show(self, message: JSONDict) -> str:
+        return "\nbot > " + "\n".join(describe(message, self.add(message))) + "\n"
 
 
 async def chat(
@@ -120,9 +123,11 @@ async def chat(
     seen = _read_seen(seen_file)
     news = graph.messages_to(WA_ID)[seen:]
 
+    choices = Choices()
+
     def show(sent: SentMessage) -> None:
         if sent.wa_id == WA_ID:
-            stdout.write("\nbot > " + "\n".join(describe(sent.message)) + "\n")
+            stdout.write(choices.show(sent.message))
             stdout.flush()
 
     graph.subscribers.append(show)
@@ -140,8 +145,8 @@ async def chat(
             if news:
                 stdout.write(f"  (while you were away: {len(news)} new)\n")
                 for message in news[-AWAY_SHOWN:]:
-                    stdout.write("\nbot > " + "\n".join(describe(message)) + "\n")
-            await _loop(person, stdin, stdout)
+                    stdout.write(choices.show(message))
+            await _loop(person, choices, stdin, stdout)
     finally:
         api.save()
         seen_file.write_text(json.dumps(len(graph.messages_to(WA_ID))), encoding="utf-8")
@@ -165,7 +170,7 @@ def _read_seen(path: Path) -> int:
         return 0
 
 
-async def _loop(person: WhatsAppPerson, stdin: TextIO, stdout: TextIO) -> None:
+async def _loop(person: WhatsAppPerson, choices: Choices, stdin: TextIO, stdout: TextIO) -> None:
     while True:
         stdout.write("you > ")
         stdout.flush()
@@ -176,15 +181,16 @@ async def _loop(person: WhatsAppPerson, stdin: TextIO, stdout: TextIO) -> None:
         if not stdin.isatty():  # piped input: show it, so the transcript reads naturally
             stdout.write(f"{text}\n")
         if text:
-            await _act(person, text, stdout)
+            await _act(person, choices, text, stdout)
 
 
-async def _act(person: WhatsAppPerson, text: str, stdout: TextIO) -> None:
-    offered = _latest_options(person)
-    if text.isdigit() and 1 <= int(text) <= len(offered):
-        message, number = offered[int(text) - 1]
-        await _choose(person, message, number)
+async def _act(person: WhatsAppPerson, choices: Choices, text: str, stdout: TextIO) -> None:
+    if text.isdigit() and 1 <= int(text) <= len(choices.entries):
+        message, index = choices.entries[int(text) - 1]
+        choices.acted = True
+        await _choose(person, message, index)
         return
+    choices.acted = True
     command, _, rest = text.partition(" ")
     if command == ":help":
         stdout.write(HELP.format(wa_id=person.wa_id))
@@ -208,30 +214,16 @@ async def _act(person: WhatsAppPerson, text: str, stdout: TextIO) -> None:
         await person.send(text)
 
 
-def _latest_options(person: WhatsAppPerson) -> list[tuple[JSONDict, int]]:
-    """The options the numbers choose from: those of the latest message with options, with the
-    earlier pages of its list when it is a later page of a long one."""
-    inbox = person.inbox()
-    index = next((i for i in range(len(inbox) - 1, -1, -1) if _choices(inbox[i])), None)
-    if index is None:
-        return []
-    pages = [inbox[index]]
-    while page_of(pages[0]) > 1 and index > 0:
-        index -= 1
-        pages.insert(0, inbox[index])
-    return [(message, n) for message in pages for n in range(1, len(_choices(message)) + 1)]
-
-
 def _choices(message: JSONDict) -> list[str]:
     if message["type"] == "template":
         return ["open"]
     return options(message)
 
 
-async def _choose(person: WhatsAppPerson, message: JSONDict, number: int) -> None:
+async def _choose(person: WhatsAppPerson, message: JSONDict, index: int) -> None:
     if message["type"] == "template":
         from bot.whatsapp.rules import HELD_PAYLOAD
 
         await person.post({"type": "button", "button": {"payload": HELD_PAYLOAD, "text": "open"}})
         return
-    await person.tap(options(message)[number - 1], message=message)
+    await person.tap(options(message)[index], message=message)

@@ -119,7 +119,7 @@ def test_local_mode_on_piped_input_without_a_config(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     log = tmp_path / "data" / "ajung-bot.log"
-    assert out.startswith(f"Catatan log (log) ditulis ke {Path('data/ajung-bot.log')}, bukan ")
+    assert out.startswith(f"Log bot ditulis ke {Path('data/ajung-bot.log')}, tidak ")
     assert (
         "you > /start\n\nbot > Selamat datang di layanan chat Kecamatan Ajung, Kabupaten Jember."
         in out
