@@ -41,6 +41,12 @@ PAGES = (
     ("register, dates + page 10", "/laporan?dari=2024-01-01&sampai=2024-06-30&hal=10"),
     ("register, page 2000", "/laporan?hal=2000"),
     ("complaint", "/laporan/{code}"),
+    ("survey, year to date", "/skm"),
+    ("survey, a year", "/skm?periode=2024"),
+    ("survey, one service, a quarter", "/skm?periode=2025-Q2&layanan=KTP"),
+    ("programs (IKU 1)", "/program"),
+    ("activities (IKU 3)", "/kegiatan"),
+    ("downloads", "/ekspor"),
 )
 
 
@@ -59,6 +65,9 @@ def locate(path: Path) -> str:
 
 async def time_pages(url: str, folder: Path, code: str) -> list[tuple[str, str, str]]:
     config = config_for(url, folder)
+    # The same official also holds the Camat's role: the plans pages are the Camat's and Sekcam's.
+    roles = config.roles.model_copy(update={"camat": (TRANTIB_ID,)})
+    config = config.model_copy(update={"roles": roles})
     database = Database(url)
     app = create_app(config, database, clock=lambda: NOW)
     rows = []

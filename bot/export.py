@@ -17,6 +17,7 @@ with a byte order mark, ";" between fields and decimal commas (``separator`` cha
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -74,10 +75,11 @@ async def export_register(
     """Write the register of ``period`` to ``path`` (format by its suffix; a CSV file's fields
     split by ``separator``); the row count."""
     header, rows = await register_table(database, config, period, t, now)
+    # In a worker thread: a year's register is seconds of writing, kept off the event loop.
     if path.suffix.lower() == ".xlsx":
-        write_xlsx(path, header, rows)
+        await asyncio.to_thread(write_xlsx, path, header, rows)
     else:
-        write_csv(path, header, rows, separator)
+        await asyncio.to_thread(write_csv, path, header, rows, separator)
     return len(rows)
 
 

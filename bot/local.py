@@ -239,8 +239,17 @@ async def chat(
     config = local_config(config, role, database_url)
     store = telegram_store(config)
     api = OfflineBotApi(store=store)
+    extra: dict[str, Any] = {}
+    if local_store(config, "whatsapp").exists():
+        # A WhatsApp resident played on this database (``--channel whatsapp``): their news
+        # (an official moving their complaint here) goes to the same stand-in, to be found
+        # when they come back. (Not otherwise: WhatsApp costs start-up time.)
+        from bot.whatsapp.local import stand_in, whatsapp_config
+
+        config = whatsapp_config(config)
+        extra["whatsapp_transport"] = stand_in(config).transport()
     application = build_application(
-        config, token=api.token, request=api.request(), updates_request=api.request()
+        config, token=api.token, request=api.request(), updates_request=api.request(), **extra
     )
     user_id = DEMO_IDS["resident"] if role == "resident" else getattr(config.roles, role)[0]
     watched = {user_id: "chat"}

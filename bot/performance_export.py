@@ -7,6 +7,7 @@ complaint register (under the register's privacy rules). A progress bar shows on
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Callable
 from datetime import datetime
@@ -14,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Config
-from bot.export import REGISTER_FORMATS, fill_table, register_table
+from bot.export import REGISTER_FORMATS, Cell, fill_table, register_table
 from bot.reporting import build_report
-from bot.survey_export import NRR_FORMAT, add_sheets, gather
+from bot.survey_export import NRR_FORMAT, SurveyExport, add_sheets, gather
 from bot.tabular import TWO_DECIMALS, append_row, fit_columns
 from db import indicators
 from db.engine import Database
@@ -34,8 +35,6 @@ async def export_performance(
     progress: Progress,
 ) -> None:  # fmt: skip
     """Gather every part (announcing each to ``progress``), then write the workbook."""
-    from openpyxl import Workbook
-
     progress(t("workbook.step_report"))
     report = await build_report(database, config, period, now)
     progress(t("workbook.step_plans"))
@@ -48,6 +47,26 @@ async def export_performance(
     register = await register_table(database, config, period, t, now)
 
     progress(t("workbook.step_write"))
+    # Writing a year's workbook takes seconds of CPU: in a worker thread, off the event loop
+    # (the dashboard serves others meanwhile).
+    await asyncio.to_thread(
+        write_performance, path, config, t, report, programs, activities, survey, register
+    )
+
+
+def write_performance(
+    path: Path,
+    config: Config,
+    t: Texts,
+    report: IkuReport,
+    programs: list[indicators.ProgramView],
+    activities: list[indicators.ActivityView],
+    survey: SurveyExport,
+    register: tuple[list[str], list[list[Cell]]],
+) -> None:
+    """The workbook of the gathered parts, saved to ``path``."""
+    from openpyxl import Workbook
+
     workbook = Workbook()
     first = workbook.active
     assert first is not None

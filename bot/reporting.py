@@ -168,12 +168,16 @@ def split_days(spans: Sequence[Span], parts: int) -> list[list[Span | None]]:
 
 
 async def skm_figures(
-    session: AsyncSession, period: Period, service: str | None = None
+    session: AsyncSession, period: Period, service: str | None = None, *, by_day: bool = False
 ) -> SkmFigures:
     """IKU 2 of ``period`` (one service, or all): the SQL sums scored by PermenPANRB 14/2017,
-    and the respondents compared with the Krejcie-Morgan sample of the entered service users."""
+    and the respondents compared with the Krejcie-Morgan sample of the entered service users.
+
+    ``by_day``: the sums from the daily roll-up the database keeps (the same figures: a year of
+    one service in milliseconds, where the responses' own index covers all services only)."""
     where = surveys.Filter(period.start, period.end, service)
-    totals, respondents = await surveys.fetch_skm_totals(session, where)
+    fetch = surveys.fetch_day_totals if by_day else surveys.fetch_skm_totals
+    totals, respondents = await fetch(session, where)
     population = await surveys.fetch_population(session, where)
     return SkmFigures(
         result=skm_index(totals, respondents),

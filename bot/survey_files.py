@@ -9,6 +9,7 @@ an XLSX file is read.
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 import tempfile
 from collections.abc import Callable, Iterator
@@ -134,27 +135,40 @@ class ImportOutcome:
 
 
 async def import_paper_forms(
-    config: Config, path: Path, *, skip_invalid: bool, now: datetime
+    config: Config,
+    path: Path,
+    *,
+    skip_invalid: bool,
+    now: datetime,
+    database: Database | None = None,
 ) -> ImportOutcome:
     """Check the file and store its forms: all of them, or none when a row is wrong (unless
     ``skip_invalid``). Forms imported before (same import key) are not stored twice. The forms
     are stored in batches, each its own transaction, so the bot keeps writing meanwhile (see
-    :mod:`bot.importing`)."""
+    :mod:`bot.importing`).
+
+    The file is read and checked in a worker thread (a 5 MB sheet takes seconds), so a caller
+    on a busy event loop (the dashboard's upload) keeps serving meanwhile. ``database``: the
+    open database of a running process (default: the configured one, migrated, opened for the
+    import and closed after)."""
     tz = config.kecamatan.tz
     with FormSpool() as spool:
-        check = check_file(path, config, local_today(tz, now), spool.add)
+        check = await asyncio.to_thread(check_file, path, config, local_today(tz, now), spool.add)
         if not check.valid and not skip_invalid:
             return ImportOutcome(path.name, check, added=0, stored=False)
-        database = Database(config.database.url)
+        own = database is None
+        target = Database(config.database.url) if database is None else database
         try:
-            await migrate.upgrade(database)
+            if own:
+                await migrate.upgrade(target)
             added = await store_in_batches(
-                database,
+                target,
                 spool.batches(),
                 lambda session, forms: surveys.record_paper_forms(session, forms, tz, now),
             )
         finally:
-            await database.dispose()
+            if own:
+                await target.dispose()
     return ImportOutcome(path.name, check, sum(added), stored=True)
 
 

@@ -130,19 +130,26 @@ async def _audit_import(
     details: Callable[[Any], dict[str, Any]],
     actor: str,
     now: datetime,
+    action: str = "import",
 ) -> None:
     """One audit entry per imported row, after one flush that gives the new rows their ids."""
     await session.flush()
     for row in rows:
-        _audit(session, entity, row.id, "import", actor, now, details(row))
+        _audit(session, entity, row.id, action, actor, now, details(row))
 
 
 async def upsert_programs(
-    session: AsyncSession, rows: Sequence[ProgramInput], *, actor: str, now: datetime
+    session: AsyncSession,
+    rows: Sequence[ProgramInput],
+    *,
+    actor: str,
+    now: datetime,
+    action: str = "import",
 ) -> ImportCounts:
     """Insert new indicators, update existing ones by (year, code): a re-import never duplicates.
 
     A realization in the file is written; an empty one keeps what officials entered in the bot.
+    ``action`` names the audit entries ("import"; "entry" for one typed in the dashboard).
     """
     wanted = {(r.year, r.code) for r in rows}
     existing = await _stored(session, ProgramIndicator, wanted, "code")
@@ -160,7 +167,7 @@ async def upsert_programs(
         row.achieved = _achieved(row)
         row.updated_at, row.updated_by = now, actor
         imported.append(row)
-    await _audit_import(session, "program", imported, _program_details, actor, now)
+    await _audit_import(session, "program", imported, _program_details, actor, now, action)
     return ImportCounts(inserted, len(rows) - inserted)
 
 
@@ -238,9 +245,15 @@ async def count_programs(session: AsyncSession, year: int) -> tuple[int, int]:
 
 
 async def upsert_activities(
-    session: AsyncSession, rows: Sequence[ActivityInput], *, actor: str, now: datetime
+    session: AsyncSession,
+    rows: Sequence[ActivityInput],
+    *,
+    actor: str,
+    now: datetime,
+    action: str = "import",
 ) -> ImportCounts:
-    """Insert new activities, update existing ones by (year, name)."""
+    """Insert new activities, update existing ones by (year, name) (``action``: as
+    :func:`upsert_programs`)."""
     wanted = {(r.year, r.name) for r in rows}
     existing = await _stored(session, EmpowermentActivity, wanted, "name")
     inserted, imported = 0, []
@@ -256,7 +269,7 @@ async def upsert_activities(
             row.note = item.note
         row.updated_at, row.updated_by = now, actor
         imported.append(row)
-    await _audit_import(session, "activity", imported, _activity_details, actor, now)
+    await _audit_import(session, "activity", imported, _activity_details, actor, now, action)
     return ImportCounts(inserted, len(rows) - inserted)
 
 

@@ -19,7 +19,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, UtcDateTime, utcnow
@@ -174,6 +176,15 @@ CHANNEL_CHAT = "chat"
 CHANNEL_PAPER = "paper"
 
 
+# Indexes of the responses that carry a suggestion only (partial: "saran IS NOT NULL"), all
+# services and one: a period's suggestions, newest first a page at a time, and their count, without
+# walking every response of the period (migration 0009).
+SUGGESTION_INDEXES = (
+    ("ix_survey_responses_suggestions", ("local_date", "id")),
+    ("ix_survey_responses_service_suggestions", ("service", "local_date", "id")),
+)
+
+
 class SurveyResponse(Base):
     """One completed SKM questionnaire, from the chat or from a paper form.
 
@@ -191,6 +202,15 @@ class SurveyResponse(Base):
         # Covering: a period's nine sums come from the index alone (migration 0005).
         Index("ix_survey_responses_local_date_answers", "local_date", *UNSUR_KEYS),
         Index("ix_survey_responses_resident_id_local_date", "resident_id", "local_date"),
+        *(
+            Index(
+                name,
+                *columns,
+                sqlite_where=text("saran IS NOT NULL"),
+                postgresql_where=text("saran IS NOT NULL"),
+            )
+            for name, columns in SUGGESTION_INDEXES
+        ),
         CheckConstraint("channel IN ('chat', 'paper')", name="channel"),
         *(CheckConstraint(f"{key} BETWEEN 1 AND 4", name=key) for key in UNSUR_KEYS),
     )
@@ -235,6 +255,46 @@ class SurveyPopulation(Base):
     service_users: Mapped[int] = mapped_column(Integer)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class SurveyDayTotal(Base):
+    """Per local day and service: how many responses, and the sum of each unsur's answers.
+
+    Kept by the database itself: triggers on ``survey_responses`` (migration 0009) add every
+    inserted response and take away every deleted one, whoever writes (the bot, an import, a
+    bulk load). A year's figures per service are then a sum over a few thousand rows, not a
+    pass over hundreds of thousands of responses.
+    """
+
+    __tablename__ = "survey_day_totals"
+
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    service: Mapped[str] = mapped_column(String(16), primary_key=True)
+    responses: Mapped[int] = mapped_column(Integer)
+    persyaratan: Mapped[int] = mapped_column(Integer)
+    prosedur: Mapped[int] = mapped_column(Integer)
+    waktu: Mapped[int] = mapped_column(Integer)
+    biaya: Mapped[int] = mapped_column(Integer)
+    produk: Mapped[int] = mapped_column(Integer)
+    kompetensi: Mapped[int] = mapped_column(Integer)
+    perilaku: Mapped[int] = mapped_column(Integer)
+    sarana: Mapped[int] = mapped_column(Integer)
+    pengaduan: Mapped[int] = mapped_column(Integer)
+
+
+class SurveyDayAnswer(Base):
+    """Per local day and service: how many respondents gave each answer to each profile
+    question (``gender``, ``age_group``, ``education``, ``occupation``, ``time_slot``; a paper
+    form without a time counts under ``""``). Kept by the same triggers as
+    :class:`SurveyDayTotal`."""
+
+    __tablename__ = "survey_day_answers"
+
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    service: Mapped[str] = mapped_column(String(16), primary_key=True)
+    question: Mapped[str] = mapped_column(String(16), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(16), primary_key=True)
+    responses: Mapped[int] = mapped_column(Integer)
 
 
 # ---------------------------------------------------------------- complaints (laporan trantib)
@@ -287,6 +347,13 @@ class Complaint(Base):
         # The dashboard's register: each sort and the common filters read an index in order
         # (migration 0008); the overdue count reads the open ones' deadlines from the index.
         *WEB_INDEXES,
+        # Partial: the catch-up job's complaints without a card, not a walk through all.
+        Index(
+            "ix_complaints_without_card",
+            "id",
+            sqlite_where=sql_text("card_message_id IS NULL"),
+            postgresql_where=sql_text("card_message_id IS NULL"),
+        ),  # migration 0010
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -324,7 +391,16 @@ class ComplaintPhoto(Base):
     """
 
     __tablename__ = "complaint_photos"
-    __table_args__ = (UniqueConstraint("complaint_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "position"),
+        # Partial: the catch-up job's photos not kept yet, not a walk through all.
+        Index(
+            "ix_complaint_photos_to_keep",
+            "id",
+            sqlite_where=sql_text("local_path IS NULL"),
+            postgresql_where=sql_text("local_path IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     complaint_id: Mapped[int] = mapped_column(Id, ForeignKey("complaints.id", ondelete="CASCADE"))

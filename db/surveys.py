@@ -18,7 +18,6 @@ from sqlalchemy import (
     Integer,
     Table,
     bindparam,
-    case,
     exists,
     func,
     insert,
@@ -27,12 +26,20 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import CHANNEL_CHAT, CHANNEL_PAPER, Resident, SurveyPopulation, SurveyResponse
+from db.models import (
+    CHANNEL_CHAT,
+    CHANNEL_PAPER,
+    Resident,
+    SurveyDayAnswer,
+    SurveyDayTotal,
+    SurveyPopulation,
+    SurveyResponse,
+)
 from db.residents import identity, record_resident, resident_id
 from db.spans import Span, day_spans, within_spans
 from db.upsert import upsert
 from iku.skm import UNSUR_KEYS, time_slot
-from iku.survey_forms import AGE_GROUPS, PaperForm, SurveyAnswers
+from iku.survey_forms import PaperForm, SurveyAnswers
 
 # Rows per INSERT of an import: 26 parameters each stays far below SQLite's variable limit.
 IMPORT_CHUNK = 200
@@ -304,6 +311,43 @@ async def fetch_skm_totals_per_span(
     ]
 
 
+async def fetch_day_totals(session: AsyncSession, where: Filter) -> tuple[dict[str, int], int]:
+    """:func:`fetch_skm_totals` summed from the daily roll-up (``survey_day_totals``, kept by
+    the database's triggers): the same figures, from at most a row per day and service."""
+    sums = [func.coalesce(func.sum(getattr(SurveyDayTotal, key)), 0) for key in UNSUR_KEYS]
+    row = (
+        await session.execute(
+            select(func.coalesce(func.sum(SurveyDayTotal.responses), 0), *sums).where(
+                *_day_filter(SurveyDayTotal, where)
+            )
+        )
+    ).one()
+    respondents, *totals = (int(value) for value in row)
+    return dict(zip(UNSUR_KEYS, totals, strict=True)), respondents
+
+
+async def fetch_skm_totals_per_service(
+    session: AsyncSession, where: Filter
+) -> dict[str, tuple[dict[str, int], int]]:
+    """:func:`fetch_skm_totals` of every service that has responses in the period, summed from
+    the daily roll-up: per service code, the per-unsur answer sums and the number of responses."""
+    sums = [func.sum(getattr(SurveyDayTotal, key)) for key in UNSUR_KEYS]
+    rows = await session.execute(
+        select(SurveyDayTotal.service, func.sum(SurveyDayTotal.responses), *sums)
+        .where(*_day_filter(SurveyDayTotal, where))
+        .group_by(SurveyDayTotal.service)
+    )
+    found: dict[str, tuple[dict[str, int], int]] = {}
+    for row in rows:
+        service, count, *totals = (value for value in row)
+        if count:
+            found[str(service)] = (
+                dict(zip(UNSUR_KEYS, (int(total) for total in totals), strict=True)),
+                int(count),
+            )
+    return found
+
+
 async def fetch_population(session: AsyncSession, where: Filter) -> int | None:
     """Service users of every month that overlaps the period (None: officials entered none).
 
@@ -320,32 +364,45 @@ async def fetch_population(session: AsyncSession, where: Filter) -> int | None:
     return None if total is None else int(total)
 
 
-PROFILE_COLUMNS = ("gender", "education", "occupation", "service", "time_slot")
+# The profile questions of the daily roll-up (survey_day_answers), in the profile's order.
+PROFILE_QUESTIONS = ("gender", "age_group", "education", "occupation", "time_slot")
 
 
-def _age_group() -> ColumnElement[str]:
-    return case(
-        *((SurveyResponse.age.between(low, high), f"{low}-{high}") for low, high in AGE_GROUPS),
-        else_="",
-    )
+def _day_filter(model: Any, where: Filter) -> list[ColumnElement[bool]]:
+    """``where`` on a roll-up table (its ``local_date`` and ``service`` columns)."""
+    conditions: list[ColumnElement[bool]] = [model.local_date.between(where.start, where.end)]
+    if where.service is not None:
+        conditions.append(model.service == where.service)
+    return conditions
 
 
 async def fetch_profile(session: AsyncSession, where: Filter) -> dict[str, dict[str, int]]:
-    """Respondents per answer of each profile question, counted in SQL.
+    """Respondents per answer of each profile question, summed in SQL from the daily roll-up
+    (a year is a few thousand rows, whatever the number of responses).
 
     Keys: ``gender``, ``age_group`` (labels ``15-24`` ...), ``education``, ``occupation``,
     ``service`` and ``time_slot`` (``""`` for paper forms without a time).
     """
-    profile: dict[str, dict[str, int]] = {}
-    columns: list[tuple[str, ColumnElement[Any]]] = [
-        (name, getattr(SurveyResponse, name)) for name in PROFILE_COLUMNS
-    ]
-    columns.insert(1, ("age_group", _age_group()))
-    for name, column in columns:
-        label = func.coalesce(column, "").label("code")
-        query = select(label, func.count()).where(*where.where()).group_by(label)
-        profile[name] = {str(code): int(count) for code, count in await session.execute(query)}
-    return profile
+    profile: dict[str, dict[str, int]] = {name: {} for name in PROFILE_QUESTIONS}
+    day = SurveyDayAnswer
+    answers = await session.execute(
+        select(day.question, day.answer, func.sum(day.responses))
+        .where(*_day_filter(day, where))
+        .group_by(day.question, day.answer)
+    )
+    for question, answer, count in answers:
+        if int(count):
+            profile.setdefault(str(question), {})[str(answer)] = int(count)
+    services = await session.execute(
+        select(SurveyDayTotal.service, func.sum(SurveyDayTotal.responses))
+        .where(*_day_filter(SurveyDayTotal, where))
+        .group_by(SurveyDayTotal.service)
+    )
+    profile["service"] = {str(code): int(count) for code, count in services if int(count)}
+    return {
+        name: profile[name]
+        for name in ("gender", "age_group", "education", "occupation", "service", "time_slot")
+    }
 
 
 @dataclass(frozen=True)
@@ -389,11 +446,33 @@ def _stored(row: SurveyResponse, tz: ZoneInfo) -> StoredResponse:
     return StoredResponse(row.local_date, at, row.time_slot, row.channel, answers)
 
 
-async def fetch_suggestions(session: AsyncSession, where: Filter) -> list[tuple[date, str, str]]:
-    """(local date, service, saran) of the period's responses that carry a suggestion."""
+async def fetch_suggestions(
+    session: AsyncSession,
+    where: Filter,
+    *,
+    newest_first: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[tuple[date, str, str]]:
+    """(local date, service, saran) of the period's responses that carry a suggestion, oldest
+    first (or ``newest_first``), optionally a page of ``limit`` after ``offset``. Never who
+    wrote it."""
+    order = (
+        (SurveyResponse.local_date.desc(), SurveyResponse.id.desc())
+        if newest_first
+        else (SurveyResponse.local_date, SurveyResponse.id)
+    )
     query = (
         select(SurveyResponse.local_date, SurveyResponse.service, SurveyResponse.saran)
         .where(*where.where(), SurveyResponse.saran.is_not(None))
-        .order_by(SurveyResponse.local_date, SurveyResponse.id)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
     )
     return [(day, service, str(saran)) for day, service, saran in await session.execute(query)]
+
+
+async def count_suggestions(session: AsyncSession, where: Filter) -> int:
+    """How many of the period's responses carry a suggestion."""
+    query = select(func.count()).where(*where.where(), SurveyResponse.saran.is_not(None))
+    return int(await session.scalar(query) or 0)

@@ -25,11 +25,17 @@ from handlers.replies import (
     paged_buttons,
     reply,
 )
-from iku.format import format_number, parse_day, parse_number
-from iku.indicators import FIGURE_LIMIT
+from iku.format import format_number
+from iku.indicators import (
+    read_activity_note,
+    read_decision_note,
+    read_facilitation_day,
+    read_participants,
+    read_realization,
+)
 from iku.periods import local_today
 from iku.report import format_date
-from iku.text import clean_text, utf16_length
+from iku.text import clean_text
 
 PROGRAM_ROLES = roles_of("program")
 ACTIVITY_ROLES = roles_of("kegiatan")
@@ -213,8 +219,8 @@ async def ask_realization(update: Update, context: AppContext) -> int:
 
 
 async def save_realization(update: Update, context: AppContext) -> int:
-    value = parse_number(typed(update), limit=FIGURE_LIMIT)
-    if value is None or value < 0:
+    value = read_realization(typed(update))
+    if value is None:
         await reply(update, context.texts("plans.bad_number"))
         return ProgramStep.REALIZATION
     async with context.database.transaction() as session:
@@ -234,8 +240,8 @@ async def ask_decision_note(update: Update, context: AppContext) -> int:
 
 
 async def save_decision(update: Update, context: AppContext) -> int:
-    note = typed(update)
-    if not 3 <= utf16_length(note) <= 500:
+    note = read_decision_note(typed(update))
+    if note is None:
         await reply(update, context.texts("plans.bad_note"))
         return ProgramStep.NOTE
     draft = draft_of(context, "program")
@@ -303,8 +309,8 @@ async def pick_activity(update: Update, context: AppContext) -> int:
 async def save_date(update: Update, context: AppContext) -> int:
     await answer_button(update)
     today = local_today(context.config.kecamatan.tz, context.services.clock())
-    day = today if update.callback_query else parse_day(typed(update))
-    if day is None or day > today:
+    day = today if update.callback_query else read_facilitation_day(typed(update), today)
+    if day is None:
         await reply(update, context.texts("plans.bad_date"))
         return ActivityStep.DATE
     draft_of(context, "kegiatan")["date"] = day.isoformat()
@@ -313,12 +319,11 @@ async def save_date(update: Update, context: AppContext) -> int:
 
 
 async def save_participants(update: Update, context: AppContext) -> int:
-    text = typed(update).replace(".", "")
-    # ASCII digits only: "²".isdigit() is true, and int() refuses it.
-    if not (text.isascii() and text.isdigit()) or int(text) > 1_000_000:
+    participants = read_participants(typed(update))
+    if participants is None:
         await reply(update, context.texts("plans.bad_participants"))
         return ActivityStep.PARTICIPANTS
-    draft_of(context, "kegiatan")["participants"] = int(text)
+    draft_of(context, "kegiatan")["participants"] = participants
     skip = keyboard([[(context.texts("plans.skip"), "kg:skip")]])
     await reply(update, context.texts("plans.ask_activity_note"), reply_markup=skip)
     return ActivityStep.NOTE
@@ -326,8 +331,8 @@ async def save_participants(update: Update, context: AppContext) -> int:
 
 async def save_activity(update: Update, context: AppContext) -> int:
     await answer_button(update)
-    note = typed(update)
-    if utf16_length(note) > 1000:
+    note = read_activity_note(typed(update))
+    if note is None:
         await reply(update, context.texts("plans.bad_note"))
         return ActivityStep.NOTE
     draft = draft_of(context, "kegiatan")

@@ -60,7 +60,13 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # The page modules, each with routes() (see "How to add a page" above).
-ROUTE_MODULES = ("bot.web.routes.overview", "bot.web.routes.complaints")
+ROUTE_MODULES = (
+    "bot.web.routes.overview",
+    "bot.web.routes.complaints",
+    "bot.web.routes.survey",
+    "bot.web.routes.plans",
+    "bot.web.routes.exports",
+)
 
 
 @dataclass(frozen=True)

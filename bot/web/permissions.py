@@ -34,6 +34,9 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "kegiatan": roles_of("kegiatan"),
     # The workbooks and CSV files of the CLI: the people who prepare the reports.
     "export": roles_of("iku"),
+    # The complaint register (and the performance workbook that holds it): it carries the
+    # complaints' content, so only for those who may read complaints in Telegram.
+    "export.register": tuple(role for role in roles_of("iku") if role in roles_of("laporan")),
 }
 
 
@@ -50,6 +53,10 @@ class NavEntry:
 NAV: list[NavEntry] = [
     NavEntry("/", "web.nav.overview", "overview"),
     NavEntry("/laporan", "web.nav.complaints", "complaints"),
+    NavEntry("/skm", "web.nav.survey", "survey"),
+    NavEntry("/program", "web.nav.programs", "program"),
+    NavEntry("/kegiatan", "web.nav.activities", "kegiatan"),
+    NavEntry("/ekspor", "web.nav.exports", "export"),
 ]
 
 

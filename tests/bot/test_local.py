@@ -265,6 +265,36 @@ async def test_whatsapp_photos_sent_before_a_restart_are_submitted(config: Confi
     assert contents([photo.local_path for photo in photos]) == [whatsapp_local.SAMPLE_PHOTO] * 2
 
 
+async def test_a_whatsapp_resident_finds_the_news_of_a_move_made_meanwhile(
+    config: Config,
+) -> None:
+    await run_whatsapp(
+        config,
+        Press(T("menu.report")),
+        Press(config.complaints.categories[0]),
+        Press(config.kecamatan.desa[0]),
+        PLACE,
+        Press(T("complaint.next")),
+        DESCRIPTION,
+        Press(T("complaint.skip")),
+        Press(T("complaint.privacy.biasa")),
+        Press(T("complaint.send")),
+    )
+    code = "TRB-2026-0001"
+    moved = await run(
+        config, f"/laporan {code}", Press(T("trantib.move.diverifikasi")), NOTE, role="trantib"
+    )
+    assert f"bot > ✅ {code} sekarang Diverifikasi." in moved
+
+    screen = await run_whatsapp(config)
+    away = screen.split("you > /start\n", 1)[1].split("  (while you were away: 1 new)\n", 1)[1]
+    news = T("status.update", code=code, status="Diverifikasi", meaning="")
+    assert away.startswith(f"\nbot > {news}")
+    assert T("status.update_note", note=NOTE) in away
+    again = await run_whatsapp(config)
+    assert "while you were away" not in again
+
+
 def contents(paths: list[str | None]) -> list[bytes | None]:
     return [Path(path).read_bytes() if path else None for path in paths]
 

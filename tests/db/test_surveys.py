@@ -217,3 +217,75 @@ async def test_the_database_refuses_answers_outside_1_to_4(database: Database, v
     with pytest.raises(IntegrityError):
         async with database.transaction() as session:
             session.add(row)
+
+
+async def test_the_daily_roll_up_follows_every_insert_and_delete(database: Database) -> None:
+    """Per service and profile figures come from the roll-up the database keeps: they equal
+    the responses' own counts after inserts (chat and paper) and after a delete."""
+    async with database.transaction() as session:
+        await surveys.record_paper_forms(
+            session,
+            [
+                form(date(2025, 2, 3), 4, "a", age=20, at=time(9, 0)),
+                form(date(2025, 2, 3), 2, "b", age=70),
+                form(date(2025, 2, 4), 3, "c", service="SKET", age=40),
+            ],
+            WIB,
+            NOW,
+        )
+    where = surveys.Filter(date(2025, 2, 1), date(2025, 2, 28))
+    async with database.sessions() as session:
+        per_service = await surveys.fetch_skm_totals_per_service(session, where)
+        profile = await surveys.fetch_profile(session, where)
+        assert per_service == {
+            "KTP": (dict.fromkeys(UNSUR_KEYS, 6), 2),
+            "SKET": (dict.fromkeys(UNSUR_KEYS, 3), 1),
+        }
+        for service in (None, "KTP", "SKET", "LEGAL"):
+            scope = surveys.Filter(where.start, where.end, service)
+            assert await surveys.fetch_day_totals(session, scope) == (
+                await surveys.fetch_skm_totals(session, scope)
+            )
+        assert profile["age_group"] == {"15-24": 1, "35-44": 1, "65-100": 1}
+        assert profile["time_slot"] == {"08.00-12.00": 1, "": 2}
+        assert profile["service"] == {"KTP": 2, "SKET": 1}
+        one_day = surveys.Filter(date(2025, 2, 4), date(2025, 2, 4), "SKET")
+        assert (await surveys.fetch_profile(session, one_day))["gender"] == {"L": 1}
+    async with database.transaction() as session:
+        row = (await session.scalars(select(SurveyResponse).where(SurveyResponse.age == 70))).one()
+        await session.delete(row)
+    async with database.sessions() as session:
+        assert (await surveys.fetch_skm_totals_per_service(session, where))["KTP"] == (
+            dict.fromkeys(UNSUR_KEYS, 4),
+            1,
+        )
+        assert (await surveys.fetch_profile(session, where))["age_group"] == {
+            "15-24": 1,
+            "35-44": 1,
+        }
+
+
+async def test_the_roll_up_is_filled_from_the_responses_stored_before_it(
+    database: Database,
+) -> None:
+    """Responses stored before migration 0009 are in the roll-up once it exists."""
+    from db import migrate
+
+    await migrate.downgrade(database, "0008")
+    async with database.transaction() as session:
+        await surveys.record_paper_forms(
+            session,
+            [form(date(2025, 2, 3), 4, "a", age=20), form(date(2025, 2, 3), 2, "b", age=50)],
+            WIB,
+            NOW,
+        )
+    await migrate.upgrade(database)
+    where = surveys.Filter(date(2025, 2, 1), date(2025, 2, 28))
+    async with database.sessions() as session:
+        assert await surveys.fetch_skm_totals_per_service(session, where) == {
+            "KTP": (dict.fromkeys(UNSUR_KEYS, 6), 2)
+        }
+        assert (await surveys.fetch_profile(session, where))["age_group"] == {
+            "15-24": 1,
+            "45-54": 1,
+        }
