@@ -5,22 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from db import complaints, indicators, surveys
 from db.engine import Database
-from db.spans import Span
 from iku.indicators import empowerment_facilitation, program_achievement
 from iku.periods import Period, date_range, local_today, year_to_date
 from iku.report import ComplaintFigures, IkuReport, SkmFigures
-from iku.skm import UNSUR_KEYS, sample_check, skm_index
+from iku.skm import sample_check, skm_index
 from iku.trend import TREND_WEEKS, WeekFigures, trend_weeks
-
-# The survey's rows of the overview are read in this many parts side by side.
-SURVEY_PARTS = 2
 
 
 def period_from_args(config: Config, start: date | None, end: date | None, now: datetime) -> Period:
@@ -86,37 +82,23 @@ async def build_overview(
 ) -> tuple[list[IkuReport], tuple[WeekFigures, ...]]:
     """:func:`build_report` of each of ``periods`` and :func:`build_trend` of the ``weeks``
     weeks ending with ``last``, with the same figures, for the dashboard's overview: the
-    survey sums and the complaint counts of all of them come from one grouped query each (the
-    periods overlap the trend: one pass over the year's rows instead of one per figure)."""
+    survey sums (from the daily roll-up) and the complaint counts of all of them come from one
+    grouped query each, side by side (the periods overlap the trend: one pass, not one per
+    figure)."""
     weeks_shown = trend_weeks(last, weeks)
     spans = [(span.start, span.end) for span in (*periods, *weeks_shown)]
     today = local_today(config.kecamatan.tz, now)
 
-    async def survey_sums(part: list[Span | None]) -> list[tuple[dict[str, int], int]]:
-        """The sums of the spans' days within one part of the days (zero outside it)."""
-        present = [span for span in part if span is not None]
+    async def survey_sums() -> list[tuple[dict[str, int], int]]:
         async with database.sessions() as session:
-            found = iter(await surveys.fetch_skm_totals_per_span(session, present))
-        empty: tuple[dict[str, int], int] = (dict.fromkeys(UNSUR_KEYS, 0), 0)
-        return [empty if span is None else next(found) for span in part]
+            return await surveys.fetch_skm_totals_per_span(session, spans)
 
     async def complaint_counts() -> list[ComplaintFigures]:
         async with database.sessions() as session:
             return await complaints.fetch_figures_per_span(session, spans, today)
 
-    # The survey's year of rows is read in two halves, and the complaints, side by side on
-    # their own connections (the database reads on several cores).
-    halves, figures = await asyncio.gather(
-        asyncio.gather(*(survey_sums(part) for part in split_days(spans, SURVEY_PARTS))),
-        complaint_counts(),
-    )
-    skm = [
-        (
-            {key: sum(half[index][0][key] for half in halves) for key in UNSUR_KEYS},
-            sum(half[index][1] for half in halves),
-        )
-        for index in range(len(spans))
-    ]
+    # The two passes read different tables: side by side, on two connections.
+    skm, figures = await asyncio.gather(survey_sums(), complaint_counts())
     reports = []
     async with database.sessions() as session:
         for index, period in enumerate(periods):
@@ -144,27 +126,6 @@ async def build_overview(
         for index, week in enumerate(weeks_shown)
     )
     return reports, trend
-
-
-def split_days(spans: Sequence[Span], parts: int) -> list[list[Span | None]]:
-    """The spans cut at the same days into ``parts`` runs of the days they cover: in each part,
-    each span's days within it (None: none)."""
-    first = min(start for start, _ in spans)
-    last = max(end for _, end in spans)
-    size = ((last - first).days + 1 + parts - 1) // parts
-    cuts = []
-    for number in range(parts):
-        low = first + timedelta(days=number * size)
-        high = min(low + timedelta(days=size - 1), last)
-        if low <= last:
-            cuts.append((low, high))
-    return [
-        [
-            (max(start, low), min(end, high)) if start <= high and end >= low else None
-            for start, end in spans
-        ]
-        for low, high in cuts
-    ]
 
 
 async def skm_figures(

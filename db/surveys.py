@@ -287,15 +287,19 @@ async def fetch_skm_totals(session: AsyncSession, where: Filter) -> tuple[dict[s
 async def fetch_skm_totals_per_span(
     session: AsyncSession, spans: Sequence[Span]
 ) -> list[tuple[dict[str, int], int]]:
-    """:func:`fetch_skm_totals` of each span of days (e.g. the trend's weeks), in one grouped
-    query: per span, the per-unsur answer sums and the number of responses. The query sums per
-    day (in the date index's order); the days are added into their spans here."""
+    """:func:`fetch_skm_totals` of each span of days (e.g. the trend's weeks, a year of them),
+    in one grouped query on the daily roll-up (``survey_day_totals``, kept by the database's
+    triggers: the same figures, a row per day and service): per span, the per-unsur answer sums
+    and the number of responses. The query sums per day; the days are added into their spans
+    here (spans may overlap)."""
     if not spans:
         return []
-    day = SurveyResponse.local_date
-    sums = [func.sum(getattr(SurveyResponse, key)) for key in UNSUR_KEYS]
+    day = SurveyDayTotal.local_date
+    sums = [func.sum(getattr(SurveyDayTotal, key)) for key in UNSUR_KEYS]
     rows = await session.execute(
-        select(day, func.count(), *sums).where(within_spans(day, spans)).group_by(day)
+        select(day, func.sum(SurveyDayTotal.responses), *sums)
+        .where(within_spans(day, spans))
+        .group_by(day)
     )
     span_of = day_spans(spans)
     counts = [0] * len(spans)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.reporting import build_overview, build_report, build_trend, split_days
+from bot.reporting import build_overview, build_report, build_trend
 from db import complaints, surveys
 from db.engine import Database
 from i18n import catalog
@@ -147,19 +147,9 @@ async def test_the_overview_figures_are_the_reports_and_the_trend(bot: BotHarnes
     await database.dispose()
 
 
-def test_split_days_cuts_every_span_at_the_same_days() -> None:
-    spans = [(date(2025, 1, 1), date(2025, 1, 10)), (date(2025, 1, 4), date(2025, 1, 4)),
-             (date(2025, 1, 8), date(2025, 1, 12))]  # fmt: skip
-    first, second = split_days(spans, 2)
-    assert first == [(date(2025, 1, 1), date(2025, 1, 6)), (date(2025, 1, 4), date(2025, 1, 4)),
-                     None]  # fmt: skip
-    assert second == [(date(2025, 1, 7), date(2025, 1, 10)), None,
-                      (date(2025, 1, 8), date(2025, 1, 12))]  # fmt: skip
-
-
-async def test_the_halves_add_up_across_the_year(bot: BotHarness) -> None:
-    """Survey forms far apart (in both halves of the year read side by side) and on the day
-    the halves meet are each counted once, in the right weeks."""
+async def test_a_year_of_days_adds_up(bot: BotHarness) -> None:
+    """Survey forms far apart over the year are each counted once, in the right weeks and in
+    every column that holds their day."""
     database = Database(bot.config.database.url)
     now = bot.clock()
     tz = bot.config.kecamatan.tz

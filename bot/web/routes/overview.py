@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from bot.reporting import build_overview, build_report
+from bot.reporting import build_overview
 from bot.web.auth import page
 from bot.web.charts import Point, bar_chart, line_chart
 from bot.web.permissions import allowed
@@ -81,12 +81,12 @@ async def overview(request: Request) -> Response:
         except ValueError:
             problem = t("web.overview.bad_period", **current_keys(today))
 
-    async def chosen_report() -> list[IkuReport]:
-        return [] if chosen is None else [await build_report(database, config, chosen, now)]
+    if chosen is not None:
+        periods.append((typed, chosen))
 
-    # The figures, the overdue list and a typed period's report come from different
-    # queries: side by side, each on its own connection.
-    (reports, trend), (overdue_total, overdue), extra = await asyncio.gather(
+    # The figures (all columns and the trend in one pass) and the overdue list come from
+    # different queries: side by side, each on its own connection.
+    (reports, trend), (overdue_total, overdue) = await asyncio.gather(
         build_overview(
             database,
             config,
@@ -96,11 +96,7 @@ async def overview(request: Request) -> Response:
             weeks=TREND_WEEKS,
         ),
         overdue_complaints(),
-        chosen_report(),
     )
-    if chosen is not None:
-        periods.append((typed, chosen))
-        reports += extra
     columns = [
         Column(label, format_period(report.period, t), report)
         for (label, _), report in zip(periods, reports, strict=True)
