@@ -31,9 +31,9 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## The database, handler and bot tests again on PostgreSQL (server on 127.0.0.1:5432).
+## The database, handler, bot and dashboard tests again on PostgreSQL (server on 127.0.0.1:5432).
 test-postgres: install
-	TEST_DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest tests/db tests/handlers tests/bot
+	TEST_DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest tests/db tests/handlers tests/bot tests/web
 
 ## Benchmarks (not part of `make test`): start-up, memory, report scale, throughput; one table.
 bench: install

@@ -6,6 +6,9 @@ the database; the Graph API is the in-process stand-in. Per update: from the POS
 message the bot sent for it (its answer), p50 and p99; and how long the webhook took to answer
 200 (the part Meta waits for).
 
+Then the same at half that rate (residents pausing between messages): the webhook's row of the
+per-kind table (:mod:`benchmarks.throughput`).
+
 Usage: ``python -m benchmarks.whatsapp [N]`` (default 200).
 """
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import sys
 import tempfile
 import time
@@ -31,10 +35,10 @@ DEFAULT_RESIDENTS = 200
 SECRET = "bench-secret"
 
 
-def config_for(folder: Path) -> Config:
+def config_for(folder: Path, database_url: str | None = None) -> Config:
     return Config.model_validate(
         {
-            "database": {"url": f"sqlite+aiosqlite:///{folder / 'bench.db'}"},
+            "database": {"url": database_url or f"sqlite+aiosqlite:///{folder / 'bench.db'}"},
             "whatsapp": {
                 "enabled": True,
                 "phone_number_id": "106540352242922",
@@ -48,8 +52,9 @@ def config_for(folder: Path) -> Config:
 
 
 class Resident:
-    def __init__(self, number: int, graph: OfflineGraphApi, port: int):
+    def __init__(self, number: int, graph: OfflineGraphApi, port: int, think: float = 0):
         self.wa_id = f"62857{number:08d}"
+        self.think = think  # mean seconds before each message (0: at once)
         self.graph = graph
         self.port = port
         self.answered = asyncio.Event()
@@ -90,6 +95,8 @@ class Resident:
             self.answered.set()
 
     async def say(self, message: dict[str, object]) -> None:
+        if self.think:
+            await asyncio.sleep(self.think * random.uniform(0.5, 1.5))
         body = webhook(self.graph.phone_number_id, self.wa_id, "Warga", message, sent_at=_now())
         raw = json.dumps(body).encode()
         self.graph.note_inbound(self.wa_id, _now())
@@ -104,6 +111,8 @@ class Resident:
         self.latencies.append(time.perf_counter() - started)
 
     async def take_survey(self) -> None:
+        if self.think:
+            await asyncio.sleep(random.uniform(0, self.think * 16))  # arriving one by one
         await self.say(text("skm_KTP"))
         await self.say(reply(self.inbox[-1], "Perempuan"))
         await self.say(text("34"))
@@ -121,9 +130,14 @@ def _now() -> object:
     return datetime.now(UTC)
 
 
-async def measure(residents: int) -> list[tuple[str, str, str]]:
+async def run(
+    residents: int, database_url: str | None = None, think: float = 0
+) -> tuple[float, list[float], list[float]]:
+    """Seconds, and per update the time from POST to answer and to the 200."""
+    # Fresh numbers each run: on a reused PostgreSQL database earlier runs' are still there.
+    base = random.randrange(10**7)
     with tempfile.TemporaryDirectory() as folder:
-        config = config_for(Path(folder))
+        config = config_for(Path(folder), database_url)
         api, graph = OfflineBotApi(), OfflineGraphApi()
         application = build_application(
             config,
@@ -137,7 +151,7 @@ async def measure(residents: int) -> list[tuple[str, str, str]]:
             assert channel is not None
             server = WebhookServer(channel, config.whatsapp.model_copy(update={"port": 0}))
             await server.start()
-            people = [Resident(n, graph, server.port) for n in range(residents)]
+            people = [Resident(base + n, graph, server.port, think) for n in range(residents)]
             by_number = {person.wa_id: person for person in people}
             graph.subscribers.append(lambda sent: by_number[sent.wa_id].receive(sent))
             started = time.perf_counter()
@@ -148,10 +162,22 @@ async def measure(residents: int) -> list[tuple[str, str, str]]:
             await server.stop()
     latencies = [value for person in people for value in person.latencies]
     acks = [value for person in people for value in person.acks]
+    return elapsed, latencies, acks
+
+
+async def measure(
+    residents: int, database_url: str | None = None
+) -> tuple[list[tuple[str, str, str]], list[float], list[float]]:
+    """The table's rows, and the times from POST to answer at half load and at saturation."""
+    elapsed, latencies, acks = await run(residents, database_url)
+    rate = len(latencies) / elapsed
+    paced = max(1, residents // 2)
+    _, half, _ = await run(paced, database_url, think=paced / (rate / 2))
     p50, _, p99 = percentiles(latencies)
     ack50, _, ack99 = percentiles(acks)
-    note = f"{residents} residents x {len(latencies) // residents} updates, SQLite"
-    return [
+    label = "SQLite" if database_url is None else "PostgreSQL"
+    note = f"{residents} residents x {len(latencies) // residents} updates, {label}"
+    rows = [
         ("whatsapp webhook->reply p50", f"{p50:.1f} ms", note),
         ("whatsapp webhook->reply p99", f"{p99:.1f} ms", note),
         (
@@ -161,10 +187,11 @@ async def measure(residents: int) -> list[tuple[str, str, str]]:
         ),
         ("whatsapp updates/s", f"{len(latencies) / elapsed:.0f}", note),
     ]
+    return rows, half, latencies
 
 
 def main(residents: int = DEFAULT_RESIDENTS) -> list[tuple[str, str, str]]:
-    return asyncio.run(measure(residents))
+    return asyncio.run(measure(residents))[0]
 
 
 if __name__ == "__main__":

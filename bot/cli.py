@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot import logs
-from bot.config import Config, ConfigError, check_webhooks, load_config, resolve_path
+from bot.config import (
+    Config,
+    ConfigError,
+    check_dashboard,
+    check_webhooks,
+    load_config,
+    resolve_path,
+)
 from iku.survey_forms import COLUMNS as FORM_COLUMNS
 
 if TYPE_CHECKING:
@@ -75,14 +82,15 @@ def _fail(reason: str) -> None:
     print(f"ajung-bot: {lines[0]}", file=sys.stderr)
 
 
+CONFIG_HELP = "config file (default: $AJUNG_BOT_CONFIG or ./config.toml)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ajung-bot",
         description="Telegram chatbot for a kecamatan's complaints, survey and IKU figures.",
     )
-    parser.add_argument(
-        "--config", metavar="PATH", help="config file (default: $AJUNG_BOT_CONFIG or ./config.toml)"
-    )
+    parser.add_argument("--config", metavar="PATH", help=CONFIG_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = _command(commands, "run", run_bot, "serve Telegram (long polling, or a webhook)")
@@ -218,6 +226,9 @@ def _command(
 ) -> argparse.ArgumentParser:
     parser = group.add_parser(name, help=help_text, description=help_text)
     parser.set_defaults(handler=handler)
+    # `ajung-bot run --config x.toml` works as well as `ajung-bot --config x.toml run`:
+    # SUPPRESS keeps an outer --config when this one is not given.
+    parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=CONFIG_HELP)
     return parser
 
 
@@ -257,6 +268,7 @@ def run_bot(args: argparse.Namespace) -> int:
     config = _config(args, require_token=True)
     if args.webhook:
         check_webhooks(config_path(args), config)
+    check_dashboard(config_path(args), config, webhook=bool(args.webhook))
     configure_logging()
     from bot.runner import serve
 
@@ -267,16 +279,20 @@ def run_bot(args: argparse.Namespace) -> int:
 def chat_locally(args: argparse.Namespace) -> int:
     config = _config(args, local=True)
     configure_logging(logging.WARNING)
-    from bot.local import chat, local_config
+    from bot.local import chat, local_config, log_path
 
-    if args.channel == "whatsapp":
-        if args.role != "resident":
-            raise UsageError(_texts(config, args)("cli.whatsapp_resident_only"))
-        from bot.whatsapp import local
+    if args.channel == "whatsapp" and args.role != "resident":
+        raise UsageError(_texts(config, args)("cli.whatsapp_resident_only"))
+    # The terminal is the conversation: log lines go to a file beside the database.
+    logged_to = log_path(local_config(config, args.role, args.database))
+    with logs.to_file(logged_to, logging.INFO):
+        print(_texts(config, args)("cli.local_log", path=logged_to))
+        if args.channel == "whatsapp":
+            from bot.whatsapp import local
 
-        asyncio.run(local.chat(local_config(config, "resident", args.database)))
-        return EXIT_OK
-    asyncio.run(chat(config, role=args.role, database_url=args.database))
+            asyncio.run(local.chat(local_config(config, "resident", args.database)))
+        else:
+            asyncio.run(chat(config, role=args.role, database_url=args.database))
     return EXIT_OK
 
 
@@ -730,6 +746,7 @@ def check_config(args: argparse.Namespace) -> int:
     config = load_config(path, require_token=args.for_run)
     if args.webhook:
         check_webhooks(path, config)
+    check_dashboard(path, config, webhook=bool(args.webhook))
     print(_texts(config, args)("cli.config_ok", file=path))
     return EXIT_OK
 

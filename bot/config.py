@@ -601,6 +601,26 @@ def check_webhooks(path: Path, config: Config) -> None:
         )
 
 
+def check_dashboard(path: Path, config: Config, *, webhook: bool) -> None:
+    """With ``[web] enabled``, ``run`` serves the dashboard beside the webhooks: not on a port
+    one of them already takes."""
+    web = config.web
+    if not web.enabled:
+        return
+    taken = []
+    if webhook:
+        taken.append(("[telegram] webhook_port", config.telegram.webhook_listen,
+                      config.telegram.webhook_port))  # fmt: skip
+    if config.whatsapp.enabled:
+        taken.append(("[whatsapp] port", config.whatsapp.listen, config.whatsapp.port))
+    for name, listen, port in taken:
+        if (web.listen, web.port) == (listen, port) and port != 0:
+            raise ConfigError(
+                f"{path}: [web] port: {port} on {listen} is already {name}; "
+                "give one of them another port"
+            )
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         content = path.read_bytes()

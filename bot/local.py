@@ -1,9 +1,16 @@
 """Local mode, ``ajung-bot chat``: a person at the terminal talks to the real bot.
 
 The real Application, handlers, database and jobs run against the in-process Bot API, so no
-token and no network are needed. Typed lines become messages; inline buttons are listed
-numbered and pressed by typing the number; a few commands send what a phone would (a photo, a
-location). End of input (Ctrl-D, or no terminal at all) stops the bot cleanly.
+token and no network are needed. Typed lines become messages; inline buttons and the reply
+keyboard are listed numbered and pressed by typing the number; a few commands send what a phone
+would (a photo, a location). End of input (Ctrl-D, or no terminal at all) stops the bot cleanly.
+
+Like a phone, it opens with the bot's greeting (it sends /start), and it remembers: the
+in-process Bot API keeps its chats and the files people sent in a folder beside the database
+(:func:`data_dir`), so a photo in a draft still resolves after a restart, a card posted while a
+resident played can be moved by ``--as trantib``, and what the bot said to someone while they
+were not at the terminal is shown when they come back. The log goes to a file in that folder,
+never into the conversation.
 
 This is a developer tool, so its own words (the help below) are English; everything the bot
 says comes from the catalog as usual.
@@ -12,10 +19,14 @@ says comes from the catalog as usual.
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
+
+from sqlalchemy.engine import make_url
 
 from bot.app import BotApplication, build_application, running
 from bot.config import Config
@@ -41,12 +52,21 @@ TINY_JPEG = bytes.fromhex(
     "d2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffda0008010100003f00fbd3ffd9"
 )
 
+LOG_FILE = "ajung-bot.log"
+# What the bot said while nobody was at the terminal, shown at most this many per chat.
+AWAY_SHOWN = 10
+# A location typed as "LAT,LON" or "LAT LON" (after a 📍 button, or while one is shown).
+COORDINATES = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,; ]\s*(-?\d+(?:\.\d+)?)\s*$")
+SAMPLE_PHONE = "081234567890"
+
 HELP = """\
 Local mode: you are {who} (Telegram user id {user_id}), talking to the real bot; nothing leaves
-this computer. Type a message and press Enter. Buttons are listed as [1] [2] ...: type the number
-to press one (a larger number is sent as text). Also:
+this computer. Type a message and press Enter. Buttons are listed as [1] [2] ..., the keys of
+the keyboard under the input field after "keyboard:": type the number to press one (a larger
+number is sent as text). Also:
   /foto [PATH]        send a photo (a tiny sample picture without PATH)
-  /lokasi LAT LON     share a location, e.g. /lokasi -8.2311 113.6512
+  /lokasi LAT LON     share a location, e.g. /lokasi -8.2311 113.6512 (after a 📍 key, or
+                      while one is shown, typing -8.2311,113.6512 is enough)
   /kontak NUMBER      share your phone contact
   /stiker, /suara, /dokumen   send a sticker, a voice note, a document
   /grup               (officials) switch between your private chat and the Trantib group
@@ -73,14 +93,77 @@ def local_config(config: Config, role: str, database_url: str | None) -> Config:
     return config.model_copy(update=update)
 
 
+def data_dir(config: Config) -> Path:
+    """The folder local mode keeps its things in: the SQLite database's folder (``data/`` by
+    default), or the photo folder's parent when the database is not an SQLite file."""
+    url = make_url(config.database.url)
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or database.startswith("file:")
+    if url.get_backend_name() == "sqlite" and not in_memory:
+        return Path(database).parent
+    return Path(config.complaints.photo_dir).parent
+
+
+def log_path(config: Config) -> Path:
+    """Where local mode writes its log: a file in :func:`data_dir`."""
+    return data_dir(config) / LOG_FILE
+
+
+def telegram_store(config: Config) -> Path:
+    """The in-process Telegram's folder (chats and files), one per database."""
+    return local_store(config, "telegram")
+
+
+def local_store(config: Config, stand_in: str) -> Path:
+    """The folder a stand-in (``telegram``, ``whatsapp``) keeps its things in, per database:
+    ``data/ajung-telegram`` beside ``data/ajung.db``."""
+    url = make_url(config.database.url)
+    stem = Path(url.database or "").stem if url.get_backend_name() == "sqlite" else ""
+    return data_dir(config) / f"{stem or 'local'}-{stand_in}"
+
+
+@dataclass(frozen=True)
+class Button:
+    """One thing the person can press by number: an inline button of ``message``, or a key of
+    the reply keyboard under the input field (``kind`` "key", "location" or "contact")."""
+
+    label: str
+    kind: str
+    message: JSONDict
+
+
 @dataclass
 class Terminal:
-    """What the person at the terminal sees, and the buttons they can press by number."""
+    """What the person at the terminal sees, and the buttons they can press by number.
+
+    The numbers cover the inline buttons of the newest message that has some, then the keys of
+    the reply keyboard currently shown in the chat (as a phone shows both)."""
 
     out: TextIO
+    api: OfflineBotApi
     watched: dict[int, str]
     current_chat: int
-    buttons: list[tuple[str, JSONDict, str]] = field(default_factory=list)
+    inline: list[Button] = field(default_factory=list)
+    seen: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def buttons(self) -> list[Button]:
+        return self.inline + self.keyboard()
+
+    def keyboard(self) -> list[Button]:
+        markup = self.api.reply_keyboard(self.current_chat) or {}
+        keys = []
+        for row in markup.get("keyboard", []):
+            for key in row:
+                if isinstance(key, str):
+                    keys.append(Button(key, "key", markup))
+                elif key.get("request_location"):
+                    keys.append(Button(key["text"], "location", markup))
+                elif key.get("request_contact"):
+                    keys.append(Button(key["text"], "contact", markup))
+                else:
+                    keys.append(Button(key["text"], "key", markup))
+        return keys
 
     def show(self, call: ApiCall, result: JSONDict | None) -> None:
         if not isinstance(result, dict) or "chat" not in result:
@@ -90,29 +173,46 @@ class Terminal:
         chat_id = result["chat"]["id"]
         if chat_id not in self.watched:
             return
-        edited = call.method.startswith("edit")
-        label = "" if chat_id == self.current_chat else f"[{self.watched[chat_id]}] "
-        self.out.write(f"\nbot {label}{'(edited) ' if edited else ''}> {describe(result)}\n")
-        if chat_id == self.current_chat:
-            self._list_buttons(result)
+        self.print_message(result, edited=call.method.startswith("edit"))
         self.out.flush()
 
-    def show_buttons(self, message: JSONDict) -> None:
-        self._list_buttons(message)
+    def print_message(self, message: JSONDict, *, edited: bool = False) -> None:
+        chat_id = message["chat"]["id"]
+        label = "" if chat_id == self.current_chat else f"[{self.watched[chat_id]}] "
+        self.out.write(f"\nbot {label}{'(edited) ' if edited else ''}> {describe(message)}\n")
+        self.seen[chat_id] = max(self.seen.get(chat_id, 0), int(message["message_id"]))
+        if chat_id == self.current_chat:
+            self._update_buttons(message)
 
-    def _list_buttons(self, message: JSONDict) -> None:
-        markup = message.get("reply_markup") or {}
-        inline = [(b["text"], "inline") for row in markup.get("inline_keyboard", []) for b in row]
-        keys = [
-            (b if isinstance(b, str) else b["text"], "key")
-            for row in markup.get("keyboard", [])
+    def _update_buttons(self, message: JSONDict) -> None:
+        inline = [
+            Button(b["text"], "inline", message)
+            for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
             for b in row
         ]
-        if not inline and not keys:
+        sent = self.api.sent_markup(self.current_chat, int(message["message_id"])) or {}
+        if inline:
+            self.inline = inline
+        elif self.inline and self.inline[0].message["message_id"] == message["message_id"]:
+            self.inline = []  # an edit took this message's buttons away
+        elif "keyboard" in sent:
+            self.inline = []  # the question is now the keyboard's
+        else:
             return
-        self.buttons = [(text, message, kind) for text, kind in inline + keys]
-        listed = "  ".join(f"[{n}] {text}" for n, (text, _, _) in enumerate(self.buttons, 1))
-        self.out.write(f"    {listed}\n")
+        self.list_buttons()
+
+    def show_buttons(self, message: JSONDict) -> None:
+        self.inline = []
+        self._update_buttons(message)
+
+    def list_buttons(self) -> None:
+        numbered = list(enumerate(self.buttons, 1))
+        inline = [f"[{n}] {b.label}" for n, b in numbered if b.kind == "inline"]
+        keys = [f"[{n}] {b.label}" for n, b in numbered if b.kind != "inline"]
+        if inline:
+            self.out.write(f"    {'  '.join(inline)}\n")
+        if keys:
+            self.out.write(f"    keyboard: {'  '.join(keys)}\n")
 
 
 def describe(message: JSONDict) -> str:
@@ -137,9 +237,19 @@ async def chat(
     stdout: TextIO = sys.stdout,
 ) -> None:
     config = local_config(config, role, database_url)
-    api = OfflineBotApi()
+    store = telegram_store(config)
+    api = OfflineBotApi(store=store)
+    extra: dict[str, Any] = {}
+    if local_store(config, "whatsapp").exists():
+        # A WhatsApp resident played on this database (``--channel whatsapp``): their news
+        # (an official moving their complaint here) goes to the same stand-in, to be found
+        # when they come back. (Not otherwise: WhatsApp costs start-up time.)
+        from bot.whatsapp.local import stand_in, whatsapp_config
+
+        config = whatsapp_config(config)
+        extra["whatsapp_transport"] = stand_in(config).transport()
     application = build_application(
-        config, token=api.token, request=api.request(), updates_request=api.request()
+        config, token=api.token, request=api.request(), updates_request=api.request(), **extra
     )
     user_id = DEMO_IDS["resident"] if role == "resident" else getattr(config.roles, role)[0]
     watched = {user_id: "chat"}
@@ -147,15 +257,39 @@ async def chat(
         watched[config.telegram.trantib_chat_id] = "Trantib group"
     if role == "camat":
         watched[config.telegram.camat_chat_id] = "Camat chat"
-    terminal = Terminal(stdout, watched, current_chat=user_id)
+    terminal = Terminal(stdout, api, watched, current_chat=user_id, seen=_read_seen(store))
     api.subscribe(terminal.show)
-    async with running(application):
-        session = _Session(application, api, terminal, role, user_id, config)
-        stdout.write(
-            HELP.format(who=f"a {role}" if role != "resident" else "a resident", user_id=user_id)
-        )
-        await session.loop(stdin)
+    try:
+        async with running(application):
+            session = _Session(application, api, terminal, role, user_id, config)
+            stdout.write(
+                HELP.format(
+                    who=f"a {role}" if role != "resident" else "a resident", user_id=user_id
+                )
+            )
+            # As a phone does on opening the bot: the person "presses Start"; then what came
+            # while they were away, last, so its buttons (a rating, say) are the ones numbered.
+            stdout.write("you > /start\n")
+            await session.handle("/start")
+            session.show_news()
+            await session.loop(stdin)
+    finally:
+        api.save()
+        _write_seen(store, terminal.seen)
     stdout.write("\nbye\n")
+
+
+def _read_seen(store: Path) -> dict[int, int]:
+    """The newest message shown at this terminal, per chat, as saved at the last session."""
+    try:
+        saved = json.loads((store / "seen.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {int(chat): int(message_id) for chat, message_id in saved.items()}
+
+
+def _write_seen(store: Path, seen: dict[int, int]) -> None:
+    (store / "seen.json").write_text(json.dumps(seen), encoding="utf-8")
 
 
 class _Session:
@@ -181,6 +315,37 @@ class _Session:
         )
         self.person = self.private
         self.can_use_group = role == "trantib"
+        self.asking_location = False
+        # What came while the person was away: after what they saw last time, up to now.
+        self.away_seen = dict(terminal.seen)
+        self.news_until = {
+            chat_id: int(last["message_id"])
+            for chat_id in terminal.watched
+            if (last := api.last_bot_message(chat_id)) is not None
+        }
+
+    def show_news(self) -> None:
+        """What the bot sent to this person's chats while they were away (the news of a
+        complaint moved by an official, a card posted in the group), newest last; what was
+        shown since the session started is not news."""
+        for chat_id in self.terminal.watched:
+            seen = self.away_seen.get(chat_id)
+            until = self.news_until.get(chat_id, 0)
+            news = [
+                m
+                for m in self.person.api.bot_messages(chat_id)
+                if (seen is None or int(m["message_id"]) > seen) and int(m["message_id"]) <= until
+            ][-AWAY_SHOWN:]
+            if not news:
+                continue
+            where = (
+                ""
+                if chat_id == self.terminal.current_chat
+                else f" in {self.terminal.watched[chat_id]}"
+            )
+            self.terminal.out.write(f"  (while you were away{where}: {len(news)} new)\n")
+            for message in news:
+                self.terminal.print_message(message)
 
     async def loop(self, stdin: TextIO) -> None:
         while True:
@@ -192,13 +357,21 @@ class _Session:
             text = line.strip()
             if not stdin.isatty():  # piped input: show it, so the transcript reads naturally
                 self.terminal.out.write(f"{text}\n")
-            if text:
+            if self.asking_location:
+                self.asking_location = False
+                await self.typed_location(text)
+            elif text:
                 await self.handle(text)
 
     async def handle(self, text: str) -> None:
         # A number beyond the buttons shown is a typed answer (an age, say), not a press.
         if text.isdigit() and 1 <= int(text) <= len(self.terminal.buttons):
             await self.press(int(text))
+            return
+        if COORDINATES.match(text) and any(
+            key.kind == "location" for key in self.terminal.keyboard()
+        ):
+            await self.typed_location(text)
             return
         command, _, rest = text.partition(" ")
         action = {
@@ -212,28 +385,50 @@ class _Session:
             "/grup": self.switch_chat,
         }.get(command)
         if action is None:
-            await self.person.send(text, reply_to=self.forced_reply())
+            await self.person.send(text, reply_to=self.forced_reply(text))
         else:
             await action(rest)
 
-    def forced_reply(self) -> JSONDict | None:
-        """The bot's newest message here when it asked for a reply (ForceReply, as a note
-        request does): a Telegram app then makes the next typed text a reply to it."""
-        newest = self.person.api.last_bot_message(self.person.chat_id)
-        if newest is None:
+    def forced_reply(self, text: str) -> JSONDict | None:
+        """The note request ``text`` answers: the newest message here that asked for a reply
+        (ForceReply, as a note request does) and has none yet. A Telegram app makes the next
+        typed text a reply to it; here there is no "reply to", so the next line is one, unless
+        it is a command (/laporan in between: the request stays open), but for /batal."""
+        if text.startswith("/") and text.split()[0] != "/batal":
             return None
-        markup = self.person.api.sent_markup(self.person.chat_id, int(newest["message_id"]))
-        return newest if markup and markup.get("force_reply") else None
+        api = self.person.api
+        for message in reversed(api.bot_messages(self.person.chat_id)):
+            key = (self.person.chat_id, int(message["message_id"]))
+            markup = api.sent_markup(*key)
+            if markup and markup.get("force_reply"):
+                return None if api.answered(*key) else message
+        return None
 
     async def press(self, number: int) -> None:
         if not 1 <= number <= len(self.terminal.buttons):
             self.terminal.out.write(f"  (there is no button {number})\n")
             return
-        label, message, kind = self.terminal.buttons[number - 1]
-        if kind == "inline":
-            await self.person.tap(label, message=message)
+        button = self.terminal.buttons[number - 1]
+        if button.kind == "inline":
+            await self.person.tap(button.label, message=button.message)
+        elif button.kind == "location":
+            self.asking_location = True
+            self.terminal.out.write(
+                "  (type the location as LAT,LON, e.g. -8.2311,113.6512;"
+                " an empty line sends none)\n"
+            )
+        elif button.kind == "contact":
+            await self.person.send_contact(SAMPLE_PHONE)
         else:
-            await self.person.send(label)
+            await self.person.send(button.label)
+
+    async def typed_location(self, text: str) -> None:
+        found = COORDINATES.match(text)
+        if found is None:
+            if text:
+                self.terminal.out.write("  (no location sent: type it as LAT,LON)\n")
+            return
+        await self.person.send_location(float(found.group(1)), float(found.group(2)))
 
     async def show_help(self, _: str) -> None:
         self.terminal.out.write(HELP.format(who="yourself", user_id=self.person.user_id))
@@ -257,7 +452,7 @@ class _Session:
         await self.person.send_location(latitude, longitude)
 
     async def contact(self, rest: str) -> None:
-        await self.person.send_contact(rest or "081234567890")
+        await self.person.send_contact(rest or SAMPLE_PHONE)
 
     async def switch_chat(self, _: str) -> None:
         if not self.can_use_group:
@@ -269,10 +464,11 @@ class _Session:
         self.terminal.out.write(f"  (you are now writing in {where})\n")
         # The buttons now pressable are those of the newest message with buttons in this chat
         # (a complaint card that arrived while the other chat was current, say).
-        self.terminal.buttons = []
+        self.terminal.inline = []
         for message in reversed(self.person.inbox()):
             if self.person.buttons(message):
                 first_line = describe(message).splitlines()[0]
                 self.terminal.out.write(f"  (latest buttons here) {first_line}\n")
                 self.terminal.show_buttons(message)
-                break
+                return
+        self.terminal.list_buttons()

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import quote
 
 MASK = "[hidden]"
@@ -98,3 +101,35 @@ def configure(level: int) -> None:
         root.setLevel(level)
     for handler in root.handlers:
         handler.addFilter(REDACTING)
+
+
+@contextmanager
+def to_file(path: Path, level: int) -> Iterator[None]:
+    """While inside, log to the file ``path`` (appended; created with the process's umask, its
+    folder too) instead of standard error, Python's warnings included: local mode's terminal
+    is the conversation.
+
+    Our standard-error handler is taken off meanwhile and put back afterwards; a process that
+    brought its own handlers (a test runner) keeps them."""
+    root = logging.getLogger()
+    ours = [handler for handler in root.handlers if handler.get_name() == HANDLER_NAME]
+    for handler in ours:
+        root.removeHandler(handler)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter(FORMAT))
+    to_file.addFilter(REDACTING)
+    previous_level = root.level
+    root.addHandler(to_file)
+    root.setLevel(level)
+    # Python's warnings (a library's deprecation notice) would print on the terminal too.
+    logging.captureWarnings(True)
+    try:
+        yield
+    finally:
+        logging.captureWarnings(False)
+        root.removeHandler(to_file)
+        to_file.close()
+        root.setLevel(previous_level)
+        for handler in ours:
+            root.addHandler(handler)

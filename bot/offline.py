@@ -22,6 +22,12 @@ HTTP status, so python-telegram-bot raises its own exceptions (``BadRequest``, `
 (text and caption lengths, callback_data size, "message is not modified", stale callback
 queries, files over 20 MB, blocked users, malformed HTML) use Telegram's own descriptions.
 
+Persistence: with ``store`` (a folder) the fake outlives the process, as Telegram outlives a
+restart of the bot: files people sent are written there as they arrive (so a file_id kept in a
+draft still resolves after a restart) and the chats (messages, their markup, the message id
+counters, the reply keyboard shown) are saved after every call that changes them and read back
+at start. Without ``store`` everything lives in memory (the tests).
+
 Concurrency: everything runs on one asyncio event loop, except :meth:`OfflineBotApi.push_update`
 and the id counters, which may also be called from another thread (the terminal local mode reads
 stdin in a thread).
@@ -36,13 +42,15 @@ import inspect
 import itertools
 import json
 import mimetypes
+import os
 import re
 import threading
 import time
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import IO, Any, Final, cast
 from urllib.parse import unquote
 
@@ -82,6 +90,10 @@ _QUERY_TOO_OLD: Final = (
     "Bad Request: query is too old and response timeout expired or query ID is invalid"
 )
 _WRONG_FILE: Final = "Bad Request: wrong file identifier/HTTP URL specified"
+# Methods whose success changes the chats (saved to the store, when there is one).
+_CHANGING: Final = ("send", "edit", "delete")
+_CHATS_FILE: Final = "chats.json"
+_FILES_FOLDER: Final = "files"
 
 
 def utf16_length(text: str) -> int:
@@ -176,6 +188,8 @@ class OfflineBotApi:
         bot_id: the bot's user id; also the first part of :attr:`token`.
         username: the bot's username, without "@".
         first_name: the bot's display name.
+        store: a folder to keep files and chats in across restarts (created if missing);
+            None keeps everything in memory.
 
     The API accepts every chat id; private chats are ids > 0, anything else is a supergroup.
     Message ids are per chat and shared between the person (see :meth:`next_message_id`) and the
@@ -188,6 +202,7 @@ class OfflineBotApi:
         bot_id: int = 7000000001,
         username: str = "ajung_bot",
         first_name: str = "Ajung Bot",
+        store: Path | None = None,
     ) -> None:
         # Same shape as a real token (digits, colon, 35 url-safe characters) so nothing that
         # checks the format chokes, but visibly not one Telegram would accept.
@@ -259,6 +274,9 @@ class OfflineBotApi:
         self._handlers: dict[str, tuple[str, Handler]] = {
             name.lower(): (name, handler) for name, handler in handlers.items()
         }
+        self._store = store
+        if store is not None:
+            self._load(store)
 
     # ------------------------------------------------------------------ public helpers
 
@@ -377,6 +395,15 @@ class OfflineBotApi:
         """
         return self._sent_markup.get((chat_id, message_id))
 
+    def answered(self, chat_id: int, message_id: int) -> bool:
+        """Whether a person's message in ``chat_id`` replies to message ``message_id``."""
+        return any(
+            chat == chat_id
+            and message["from"]["id"] != self.bot_user["id"]
+            and (message.get("reply_to_message") or {}).get("message_id") == message_id
+            for (chat, _), message in self._messages.items()
+        )
+
     def reply_keyboard(self, chat_id: int) -> JSONDict | None:
         """The reply keyboard currently shown in ``chat_id`` (the last ReplyKeyboardMarkup the bot
         sent and did not remove since), or None."""
@@ -457,6 +484,8 @@ class OfflineBotApi:
             return exc.status, exc.body()
         call = ApiCall(name, recorded, ok=True)
         self.calls.append(call)
+        if self._store is not None and name.startswith(_CHANGING) and name != "sendChatAction":
+            self.save()
         for subscriber in self._subscribers:
             subscriber(call, result if isinstance(result, dict) else None)
         return 200, {"ok": True, "result": result}
@@ -483,6 +512,60 @@ class OfflineBotApi:
         params, uploads = _decode_request(request_data)
         status, body = await self.call(method, params, uploads)
         return status, _dump(body)
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self) -> None:
+        """Write the chats to the store (a no-op without one); files are written on arrival.
+
+        The file is replaced in one step, so a crash leaves the previous state, never half."""
+        if self._store is None:
+            return
+        state = {
+            "revision": self._revision,
+            "message_ids": [[chat, last] for chat, last in self._message_ids.items()],
+            "chat_info": list(self._chat_info.values()),
+            "messages": [message for message in self._messages.values()],
+            "sent_markup": [[c, m, markup] for (c, m), markup in self._sent_markup.items()],
+            "chats": [[chat, list(log.bot_ids), log.keyboard] for chat, log in self._chats.items()],
+        }
+        target = self._store / _CHATS_FILE
+        partial = target.with_suffix(".partial")
+        partial.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, target)
+
+    def _load(self, store: Path) -> None:
+        (store / _FILES_FOLDER).mkdir(parents=True, exist_ok=True)
+        last_seq = 0
+        for meta_path in (store / _FILES_FOLDER).glob("*.json"):
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            content = meta_path.with_suffix(".bin").read_bytes()
+            stored = _StoredFile(content=content, **meta)
+            self._files[stored.file_id] = stored
+            self._files_by_path[stored.file_path] = stored
+            last_seq = max(last_seq, int(meta_path.stem))
+        self._file_seq = itertools.count(last_seq + 1)
+        chats = store / _CHATS_FILE
+        if not chats.exists():
+            return
+        state = json.loads(chats.read_text(encoding="utf-8"))
+        self._revision = int(state["revision"])
+        self._message_ids = {int(chat): int(last) for chat, last in state["message_ids"]}
+        self._chat_info = {int(info["id"]): info for info in state["chat_info"]}
+        for message in state["messages"]:
+            self._messages[(int(message["chat"]["id"]), int(message["message_id"]))] = message
+        for chat, message_id, markup in state["sent_markup"]:
+            self._sent_markup[(int(chat), int(message_id))] = markup
+        for chat, bot_ids, keyboard in state["chats"]:
+            self._chats[int(chat)] = _ChatLog(bot_ids=dict.fromkeys(bot_ids), keyboard=keyboard)
+
+    def _keep_file(self, seq: int, stored: _StoredFile) -> None:
+        if self._store is None:
+            return
+        folder = self._store / _FILES_FOLDER
+        (folder / f"{seq}.bin").write_bytes(stored.content)
+        meta = {k: v for k, v in asdict(stored).items() if k != "content"}
+        (folder / f"{seq}.json").write_text(json.dumps(meta), encoding="utf-8")
 
     # ------------------------------------------------------------------ internals: plumbing
 
@@ -532,6 +615,7 @@ class OfflineBotApi:
         )
         self._files[stored.file_id] = stored
         self._files_by_path[stored.file_path] = stored
+        self._keep_file(seq, stored)
         return stored
 
     def _resolve_file(

@@ -10,20 +10,25 @@ outage older summaries would be stale news.
 from __future__ import annotations
 
 import asyncio
+import copyreg
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot import chart_worker
 from bot.config import Config
 from bot.reporting import build_report, build_trend
 from db import deliveries
 from db.engine import Database
 from i18n import catalog
-from iku.chart import render_chart
 from iku.periods import Period, date_range, last_full_week
 from iku.summary import SummaryData, chart_caption, weekly_summary_text
 
@@ -84,12 +89,37 @@ async def gather_summary(
 
 
 async def build_summary(database: Database, config: Config, week: Period, now: datetime) -> Summary:
-    """Text, chart and caption for ``week``. The chart is drawn in a worker thread: a second of
-    CPU on the event loop would hold up every resident's chat."""
+    """Text, chart and caption for ``week``. The chart is drawn in a worker process."""
     data = await gather_summary(database, config, week, now)
-    texts = catalog().for_language(config.bot.default_language)
-    chart = await asyncio.to_thread(render_chart, data, texts)
+    language = config.bot.default_language
+    texts = catalog().for_language(language)
+    chart = await draw_elsewhere(data, language)
     return Summary(week, weekly_summary_text(data, texts), chart, chart_caption(data, texts))
+
+
+async def draw_elsewhere(data: SummaryData, language: str) -> bytes:
+    """The chart, drawn in a process of its own.
+
+    Drawing takes a second or two of CPU. On the event loop it would hold up every resident's
+    chat; in a thread it still takes the interpreter lock from the loop for 5 ms at a time (a
+    resident's step waited up to 40-120 ms while a chart was drawn beside it). A process draws
+    on the other core; starting it (and its matplotlib) costs a second, once a week.
+    """
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(pool, chart_worker.draw, data, language)
+    finally:
+        # Waiting for the worker to exit is the pool's thread's business, not the loop's.
+        await asyncio.to_thread(pool.shutdown)
+
+
+def _read_only_mapping(mapping: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:
+    """How a read-only mapping (the scores per unsur) travels to the worker: as a copy."""
+    return chart_worker.read_only, (dict(mapping),)
+
+
+copyreg.pickle(MappingProxyType, _read_only_mapping)
 
 
 async def deliver_summary(

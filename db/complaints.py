@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -88,6 +88,9 @@ class NewComplaint:
     recorder: int | None = None
     submission_key: str | None = None
     photos: tuple[NewPhoto, ...] = ()
+    # The local day an official says it was received (/catat), if before the day it is
+    # recorded; None: received now.
+    received_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -261,6 +264,12 @@ async def record_complaint(
     wait for each other (no duplicates).
     """
     received_on = local_today(tz, now)
+    received_at = now
+    if new.received_on is not None and new.received_on < received_on:
+        # Received on an earlier day (a letter, a walk-in entered later): it counts in that
+        # day's periods and its clocks start then; the hour is unknown, so midday.
+        received_on = new.received_on
+        received_at = datetime.combine(received_on, time(12), tz).astimezone(UTC)
     reporter = await fetch_resident(session, new.reporter)
     # A resident's own complaint: the same person, one lookup.
     recorder = (
@@ -290,7 +299,7 @@ async def record_complaint(
         status=Status.BARU.value,
         reporter_id=reporter_id,
         recorded_by_id=recorded_by_id,
-        received_at=now,
+        received_at=received_at,
         received_on=received_on,
         verify_by=due.verify_by,
         plan_by=due.plan_by,
@@ -313,7 +322,7 @@ async def record_complaint(
     session.add(
         ComplaintEvent(
             complaint_id=complaint.id,
-            at=now,
+            at=received_at,
             actor_id=recorded_by_id,
             to_status=Status.BARU.value,
         )

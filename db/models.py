@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, UtcDateTime, utcnow
@@ -346,6 +347,13 @@ class Complaint(Base):
         # The dashboard's register: each sort and the common filters read an index in order
         # (migration 0008); the overdue count reads the open ones' deadlines from the index.
         *WEB_INDEXES,
+        # Partial: the catch-up job's complaints without a card, not a walk through all.
+        Index(
+            "ix_complaints_without_card",
+            "id",
+            sqlite_where=sql_text("card_message_id IS NULL"),
+            postgresql_where=sql_text("card_message_id IS NULL"),
+        ),  # migration 0010
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -383,7 +391,16 @@ class ComplaintPhoto(Base):
     """
 
     __tablename__ = "complaint_photos"
-    __table_args__ = (UniqueConstraint("complaint_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "position"),
+        # Partial: the catch-up job's photos not kept yet, not a walk through all.
+        Index(
+            "ix_complaint_photos_to_keep",
+            "id",
+            sqlite_where=sql_text("local_path IS NULL"),
+            postgresql_where=sql_text("local_path IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     complaint_id: Mapped[int] = mapped_column(Id, ForeignKey("complaints.id", ondelete="CASCADE"))

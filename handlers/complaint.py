@@ -32,7 +32,14 @@ from handlers.complaint_form import (
 )
 from handlers.context import AppContext, MenuEntry, run_in_background
 from handlers.dialogue import Dialogue
-from handlers.replies import PrivateOnly, answer_button, keyboard, main_menu, reply
+from handlers.replies import (
+    PrivateOnly,
+    answer_button,
+    keyboard,
+    main_menu,
+    reply,
+    typed_command,
+)
 from iku.complaints import NOTE_MAX, RATING_SCORES, Channel, parse_tracking_code
 from iku.format import format_number
 from iku.periods import local_today
@@ -65,7 +72,13 @@ class TrackingCode(filters.MessageFilter):
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
     """A resident's own complaints, listed in their private chat only."""
     typed_code = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & TrackingCode()
+    # A photo sent on its own, with no dialogue open (the draft it was for expired, or it comes
+    # first): a report starts with it. Replies are officials' notes (handled after this).
+    lone_photo = (
+        filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.PHOTO & ~filters.REPLY
+    )
     return [
+        MessageHandler(lone_photo, start_with_photo),
         PrivateOnly(CommandHandler("status", show_status)),
         # A code sent on its own is a question about it: answered as /status CODE.
         MessageHandler(typed_code, show_typed_code),
@@ -77,9 +90,12 @@ def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
 # ---------------------------------------------------------------------------- /lapor
 
 
+REPORT = "complaint"
+
+
 def report_form() -> ComplaintForm:
     return ComplaintForm(
-        "complaint",
+        REPORT,
         prefix="lp",
         steps=RESIDENT_STEPS,
         command="lapor",
@@ -124,6 +140,15 @@ async def submit_report(update: Update, context: AppContext, draft: dict[str, An
     publish = complaint_card.publish(context.application, record.id)
     run_in_background(context.application, publish, name=f"publish {record.code}")
     return True
+
+
+async def start_with_photo(update: Update, context: AppContext) -> None:
+    """A photo in a private chat where no dialogue is open: start /lapor, then hand the photo
+    to the form, which keeps it for its photo step (within the limit)."""
+    assert context.user_data is not None
+    await context.application.process_update(typed_command(update, "/lapor"))
+    if REPORT in context.user_data:  # begun (not refused over the daily limit)
+        await context.application.process_update(update)
 
 
 # ---------------------------------------------------------------------------- /status

@@ -8,6 +8,7 @@ photos, so no complaint stays invisible to the officials.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import tempfile
@@ -96,32 +97,35 @@ async def post_card(application: Any, complaint_id: int) -> None:
         return
     complaint, text = found
     t = group_texts(services)
+    params = {"chat_id": chat_id, "text": text, "reply_markup": move_buttons(t, complaint)}
     try:
-        card = await application.bot.send_message(
-            chat_id, text, reply_markup=move_buttons(t, complaint)
-        )
+        # Only the card's id is read from Telegram's answer (see replies._call).
+        card = await application.bot._post("sendMessage", params)
     except TelegramError as error:
         log.warning("card of %s not posted: %s", complaint.code, type(error).__name__)
         return
+    card_id = int(card["message_id"])
     async with services.database.transaction() as session:
-        await complaints.record_card(session, complaint.id, chat_id, card.message_id)
-    await _post_attachments(application, t, complaint, chat_id, card.message_id)
+        await complaints.record_card(session, complaint.id, chat_id, card_id)
+    await _post_attachments(application, t, complaint, chat_id, card_id)
 
 
 async def _post_attachments(
     application: Any, t: Texts, complaint: ComplaintRecord, chat_id: int, card_id: int
 ) -> None:
-    under_card = ReplyParameters(message_id=card_id, allow_sending_without_reply=True)
+    # Telegram's answers (the whole message, the photo in every size) are not read.
+    bot = application.bot
+    under_card = {
+        "chat_id": chat_id,
+        "reply_parameters": ReplyParameters(message_id=card_id, allow_sending_without_reply=True),
+    }
     try:
         if complaint.latitude is not None and complaint.longitude is not None:
-            await application.bot.send_location(
-                chat_id, complaint.latitude, complaint.longitude, reply_parameters=under_card
-            )
+            where = {"latitude": complaint.latitude, "longitude": complaint.longitude}
+            await bot._post("sendLocation", {**under_card, **where})
         for photo in complaint.photos:
             caption = t("trantib.photo_caption", position=photo.position, code=complaint.code)
-            await application.bot.send_photo(
-                chat_id, photo.file_id, caption=caption, reply_parameters=under_card
-            )
+            await bot._post("sendPhoto", {**under_card, "photo": photo.file_id, "caption": caption})
     except TelegramError as error:
         log.warning("attachments of %s not posted: %s", complaint.code, type(error).__name__)
 
@@ -139,11 +143,15 @@ async def edit_card(application: Any, complaint_id: int) -> None:
     complaint, text = found
     if complaint.card_chat_id is None or complaint.card_message_id is None:
         return
-    await application.bot.edit_message_text(
-        text,
-        chat_id=complaint.card_chat_id,
-        message_id=complaint.card_message_id,
-        reply_markup=move_buttons(group_texts(services), complaint),
+    # Telegram's answer (the edited message) is not read.
+    await application.bot._post(
+        "editMessageText",
+        {
+            "chat_id": complaint.card_chat_id,
+            "message_id": complaint.card_message_id,
+            "text": text,
+            "reply_markup": move_buttons(group_texts(services), complaint),
+        },
     )
 
 
@@ -208,7 +216,9 @@ async def _download(application: Any, folder: Path, code: str, photo: PhotoRecor
         suffix = Path(file.file_path or "").suffix or ".jpg"
         path = folder / f"{code}-{photo.position}{suffix}"
         partial = _temporary_file(path)
-        await file.download_to_drive(partial)
+        content = await file.download_as_bytearray()
+        # The disk's time is a worker thread's, not the event loop's (a slow card, a USB disk).
+        await asyncio.to_thread(partial.write_bytes, content)
         partial.replace(path)
     except (TelegramError, OSError) as error:
         # The file URL embeds the bot token: log the kind of error only.

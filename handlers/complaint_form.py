@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from telegram import (
@@ -33,9 +34,21 @@ from handlers.common import outside_kecamatan
 from handlers.context import AppContext
 from handlers.dialogue import Dialogue
 from handlers.replies import NUMBER, answer_button, button_number, keyboard, main_menu, reply
-from iku.complaints import OFFICE_CHANNELS, PLACE_MAX, Channel, Privacy, length_problem
-from iku.format import format_number
-from iku.text import clean_text, utf16_length
+from i18n import Texts
+from iku.complaints import (
+    OFFICE_CHANNELS,
+    PLACE_MAX,
+    Channel,
+    Privacy,
+    description_problem,
+    earliest_received,
+    length_problem,
+    received_problem,
+)
+from iku.format import format_number, parse_day
+from iku.periods import local_today
+from iku.report import format_date
+from iku.text import clean_text, letter_count, truncate, utf16_length
 
 
 class Step(enum.IntEnum):
@@ -48,6 +61,8 @@ class Step(enum.IntEnum):
     CHANNEL = 7
     SUMMARY = 8
     EDIT = 9
+    QUIT = 10
+    RECEIVED = 11
 
 
 RESIDENT_STEPS = (
@@ -58,7 +73,14 @@ RESIDENT_STEPS = (
     Step.PHOTOS,
     Step.PRIVACY,
 )
-OFFICE_STEPS = (Step.CATEGORY, Step.DESA, Step.PLACE, Step.DESCRIPTION, Step.CHANNEL)
+OFFICE_STEPS = (
+    Step.CATEGORY,
+    Step.DESA,
+    Step.PLACE,
+    Step.DESCRIPTION,
+    Step.CHANNEL,
+    Step.RECEIVED,
+)
 # Catalog name of each step (its question, hint and summary line).
 STEP_NAMES = {
     Step.CATEGORY: "category",
@@ -70,10 +92,22 @@ STEP_NAMES = {
     Step.CHANNEL: "channel",
     Step.SUMMARY: "summary",
     Step.EDIT: "edit",
+    Step.QUIT: "quit",
+    Step.RECEIVED: "received",
 }
+# The answers a draft may hold: Batal asks first once any of them is given.
+ANSWERS = ("category", "desa", "place", "latitude", "description", "photos", "privacy")
+# Where the place step stands once part of it is given (the message asking for Lanjut).
+PLACE_NEXT = "place_next"
+PLACE_TYPED = "place_received"
+PLACE_LOCATED = "location_received"
+# The step Batal was pressed at, while its confirmation is asked.
+QUIT_FROM = "quit_from"
 # Telegram lets bots download files up to 20 MB; a bigger photo could never be kept.
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
 PLACE_MIN = 3
+# The longest part of a kept description quoted back when the step is asked again.
+SHOWN_DESCRIPTION = 300
 
 NEW_MESSAGE = filters.UpdateType.MESSAGE & ~filters.COMMAND
 NEW_TEXT = NEW_MESSAGE & filters.TEXT
@@ -88,7 +122,8 @@ class ComplaintForm(Dialogue):
 
     ``begin`` may refuse to start (and says why); ``submit`` records the draft and answers,
     returning False to stay on the summary (nothing lost). ``prefix`` keeps the callback data
-    of two forms apart; ``intro_key`` is sent before the first question.
+    of two forms apart; ``intro_key`` is sent before the first question. ``office`` forms are
+    filled in by an official: their texts come from ``complaint.office`` where it has its own.
     """
 
     def __init__(
@@ -103,6 +138,7 @@ class ComplaintForm(Dialogue):
         menu_data: str | None = None,
         intro_key: str | None = None,
         outside_button: bool = False,
+        office: bool = False,
     ) -> None:
         self.prefix = prefix
         self.steps = tuple(steps)
@@ -110,6 +146,7 @@ class ComplaintForm(Dialogue):
         self.submit = submit
         self.intro_key = intro_key
         self.outside_button = outside_button
+        self.office = office
         entries: list[BaseHandler[Update, AppContext, Any]] = [CommandHandler(command, self.start)]
         fallbacks: list[BaseHandler[Update, AppContext, Any]] = [
             CommandHandler(command, self.already)
@@ -117,6 +154,15 @@ class ComplaintForm(Dialogue):
         if menu_data is not None:
             entries.append(CallbackQueryHandler(self.start, pattern=f"^{menu_data}$"))
             fallbacks.append(CallbackQueryHandler(self.already, pattern=f"^{menu_data}$"))
+        # Kembali and Batal of any step: each names its step, so an old message's is stale.
+        previous = CallbackQueryHandler(self.on_previous, pattern=f"^{prefix}:prev:{NUMBER}$")
+        fallbacks.append(previous)
+        fallbacks.append(
+            CallbackQueryHandler(self.on_quit, pattern=f"^{prefix}:(quit:{NUMBER}|cancel)$")
+        )
+        if Step.PHOTOS in self.steps:
+            # A photo at any other step is kept for the photo step.
+            fallbacks.append(MessageHandler(NEW_MESSAGE & filters.PHOTO, self.on_photo_elsewhere))
         # Any other button (an old message's, or forged data), except those that work at any
         # time: the language buttons and the rating of a resolved complaint.
         fallbacks.append(CallbackQueryHandler(self.stale, pattern=r"^(?!lang:|rt:)"))
@@ -146,23 +192,39 @@ class ComplaintForm(Dialogue):
                 MessageHandler(NEW_MESSAGE & filters.LOCATION, self.on_location),
                 MessageHandler(NEW_TEXT, self.on_place_text),
                 button(self.on_place_done, "place"),
+                button(self.on_place_again, "place:new"),
             ],
-            Step.DESCRIPTION: [MessageHandler(NEW_TEXT, self.on_description)],
+            Step.DESCRIPTION: [
+                MessageHandler(NEW_TEXT, self.on_description),
+                button(self.on_description_kept, "desc:keep"),
+            ],
             Step.PHOTOS: [
                 MessageHandler(NEW_MESSAGE & filters.PHOTO, self.on_photo),
                 button(self.on_photos_done, "photos"),
+                button(self.on_photos_clear, "photos:clear"),
             ],
             Step.PRIVACY: [button(self.on_privacy, r"priv:\w+")],
             Step.CHANNEL: [button(self.on_channel, r"chan:\w+")],
+            Step.RECEIVED: [
+                button(self.on_received_button, f"day:{NUMBER}"),
+                MessageHandler(NEW_TEXT, self.on_received_text),
+            ],
             Step.SUMMARY: [
                 button(self.on_send, "send"),
                 button(self.on_edit, "edit"),
-                button(self.on_cancel_button, "cancel"),
             ],
             Step.EDIT: [button(self.on_goto, f"goto:{NUMBER}"), button(self.on_back, "back")],
+            Step.QUIT: [button(self.on_quit_answer, "quit:(yes|no)")],
         }
-        used = {*self.steps, Step.SUMMARY, Step.EDIT}
+        used = {*self.steps, Step.SUMMARY, Step.EDIT, Step.QUIT}
         return {step: step_handlers for step, step_handlers in handlers.items() if step in used}
+
+    def text(self, context: AppContext, key: str, **values: Any) -> str:
+        """``complaint.<key>``, or for an office form ``complaint.office.<key>`` if it has one."""
+        t = context.texts
+        if self.office and t.has(f"complaint.office.{key}"):
+            return t(f"complaint.office.{key}", **values)
+        return t(f"complaint.{key}", **values)
 
     # ------------------------------------------------------------------ asking
 
@@ -183,6 +245,9 @@ class ComplaintForm(Dialogue):
         draft["step"] = int(step)
         if step is Step.SUMMARY:
             draft["editing"] = True
+        if step is Step.PLACE:
+            # A new visit to the place step: what is typed now is the place.
+            draft.pop(PLACE_NEXT, None)
         text = self._question(step, context)
         if before:
             text = f"{before}\n\n{text}"
@@ -201,21 +266,51 @@ class ComplaintForm(Dialogue):
         return Step(self.draft(context).get("step", self.steps[0]))
 
     def _question(self, step: Step, context: AppContext) -> str:
-        t, settings = context.texts, context.config.complaints
+        settings, draft = context.config.complaints, self.draft(context)
         if step is Step.SUMMARY:
             return self._summary(context)
-        return t(f"complaint.ask_{STEP_NAMES[step]}", **_limits(step, settings))
+        if step is Step.PHOTOS and draft.get("photos"):
+            count = len(draft["photos"])
+            key = "ask_photos_full" if count >= settings.max_photos else "ask_photos_kept"
+            return self.text(context, key, count=count, **_limits(step, settings))
+        if step is Step.RECEIVED:
+            return self.text(context, "ask_received", example=self._date_example(context))
+        if step is Step.QUIT:
+            return self.text(context, "quit")
+        if step is Step.DESCRIPTION and draft.get("description"):
+            # Back at the description (Kembali, Ubah): what is there, kept unless retyped.
+            question = self.text(context, "ask_description", **_limits(step, settings))
+            shown = truncate(str(draft["description"]), SHOWN_DESCRIPTION)
+            kept = context.texts("complaint.description_kept", description=shown)
+            return f"{question}\n{kept}"
+        return self.text(context, f"ask_{STEP_NAMES[step]}", **_limits(step, settings))
 
     def _hint(self, step: Step, context: AppContext) -> str:
+        next_key = self.draft(context).get(PLACE_NEXT)
+        if step is Step.PLACE and isinstance(next_key, str):
+            return self.text(context, next_key)
         limits = _limits(step, context.config.complaints)
-        return context.texts(f"complaint.hint_{STEP_NAMES[step]}", **limits)
+        photos = self.draft(context).get("photos") or []
+        if step is Step.PHOTOS and len(photos) >= context.config.complaints.max_photos:
+            return context.texts("complaint.hint_photos_full", **limits)
+        if step is Step.RECEIVED:
+            limits = {"example": self._date_example(context)}
+        return self.text(context, f"hint_{STEP_NAMES[step]}", **limits)
+
+    def _date_example(self, context: AppContext) -> str:
+        today = self._today(context)
+        return f"{today.day}/{today.month}/{today.year}"
+
+    def _today(self, context: AppContext) -> date:
+        return local_today(context.config.kecamatan.tz, context.services.clock())
 
     def _markup(self, step: Step, context: AppContext) -> Markup:
-        if step is Step.PLACE:
+        draft = self.draft(context)
+        if step is Step.PLACE and draft.get(PLACE_NEXT) is None:
             label = context.texts("complaint.share_location")
             button = KeyboardButton(label, request_location=True)
             return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
-        if step is Step.DESCRIPTION:
+        if step is Step.DESCRIPTION and not draft.get("description"):
             # Text is typed here: the location button of the step before goes away.
             return ReplyKeyboardRemove()
         p = self.prefix
@@ -225,33 +320,61 @@ class ComplaintForm(Dialogue):
 
     def _rows(self, step: Step, context: AppContext) -> list[list[tuple[str, str]]]:
         """The buttons of a step as rows of (label, data without the prefix)."""
-        t, config = context.texts, context.config
+        t, config, draft = context.texts, context.config, self.draft(context)
         if step is Step.CATEGORY:
-            return [[(label, f"cat:{i}")] for i, label in enumerate(config.complaints.categories)]
-        if step is Step.DESA:
+            rows = [[(label, f"cat:{i}")] for i, label in enumerate(config.complaints.categories)]
+        elif step is Step.DESA:
             rows = [[(desa, f"desa:{i}")] for i, desa in enumerate(config.kecamatan.desa)]
-            if self.outside_button:
+            # Not while editing a finished report: it would end it without asking.
+            if self.outside_button and not draft.get("editing"):
                 rows.append([(t("complaint.outside", kecamatan=config.kecamatan.name), "desa:out")])
-            return rows
-        if step is Step.PHOTOS:
-            label = "complaint.next" if self.draft(context).get("photos") else "complaint.skip"
-            return [[(t(label), "photos")]]
-        if step is Step.PRIVACY:
-            return [[(views.privacy_label(t, v), f"priv:{v.value}")] for v in Privacy]
-        if step is Step.CHANNEL:
-            return [[(views.channel_label(t, v), f"chan:{v.value}")] for v in OFFICE_CHANNELS]
-        if step is Step.SUMMARY:
+        elif step is Step.PLACE:
+            # "Ubah tempat" is this message's way back; three buttons fit WhatsApp's buttons.
+            rows = [[(t("complaint.next"), "place")]]
+            if draft.get(PLACE_NEXT) == PLACE_TYPED:
+                rows.append([(t("complaint.place_change"), "place:new")])
+            return [*rows, [(t("complaint.cancel"), f"quit:{int(step)}")]]
+        elif step is Step.PHOTOS:
+            label = "complaint.next" if draft.get("photos") else "complaint.skip"
+            rows = [[(t(label), "photos")]]
+            if draft.get("photos"):
+                rows.append([(t("complaint.photos_clear"), "photos:clear")])
+        elif step is Step.DESCRIPTION:
+            rows = [[(t("complaint.next"), "desc:keep")]]
+        elif step is Step.PRIVACY:
+            rows = [[(views.privacy_label(t, v), f"priv:{v.value}")] for v in Privacy]
+        elif step is Step.CHANNEL:
+            rows = [[(views.channel_label(t, v), f"chan:{v.value}")] for v in OFFICE_CHANNELS]
+        elif step is Step.RECEIVED:
+            rows = [
+                [(t("complaint.office.today"), "day:0")],
+                [(t("complaint.office.yesterday"), "day:1")],
+            ]
+        elif step is Step.SUMMARY:
             return [
                 [(t("complaint.send"), "send")],
-                [(t("complaint.edit"), "edit"), (t("complaint.cancel"), "cancel")],
+                [(t("complaint.edit"), "edit"), (t("complaint.cancel"), f"quit:{int(step)}")],
             ]
-        rows = [[(t(f"complaint.field.{STEP_NAMES[s]}"), f"goto:{int(s)}")] for s in self.steps]
-        return [*rows, [(t("complaint.back"), "back")]]
+        elif step is Step.QUIT:
+            return [[(t("complaint.quit_yes"), "quit:yes")], [(t("complaint.quit_no"), "quit:no")]]
+        else:
+            rows = [[(t(f"complaint.field.{STEP_NAMES[s]}"), f"goto:{int(s)}")] for s in self.steps]
+            return [*rows, [(t("complaint.back"), "back")]]
+        return [*rows, self._nav_row(step, context)]
+
+    def _nav_row(self, step: Step, context: AppContext) -> list[tuple[str, str]]:
+        """Kembali (but on the first question of a new report) and Batal."""
+        t = context.texts
+        row = [(t("complaint.cancel"), f"quit:{int(step)}")]
+        if self.steps.index(step) > 0 or self.draft(context).get("editing"):
+            row.insert(0, (t("complaint.previous"), f"prev:{int(step)}"))
+        return row
 
     def _summary(self, context: AppContext) -> str:
         t, draft = context.texts, self.draft(context)
         has_location = draft.get("latitude") is not None
         photos = draft.get("photos")
+        received = draft.get("received_on")
         values = {
             Step.CATEGORY: draft.get("category", ""),
             Step.DESA: draft.get("desa", ""),
@@ -260,10 +383,13 @@ class ComplaintForm(Dialogue):
             Step.PHOTOS: str(len(photos)) if photos else t("complaint.none"),
             Step.PRIVACY: views.privacy_label(t, Privacy(draft.get("privacy", "biasa"))),
             Step.CHANNEL: views.channel_label(t, Channel(draft.get("channel", "walk_in"))),
+            Step.RECEIVED: format_date(
+                date.fromisoformat(received) if received else self._today(context), t
+            ),
         }
-        lines = [t("complaint.summary_title")]
+        lines = [self.text(context, "summary_title")]
         lines += [views.line(t, STEP_NAMES[step], values[step]) for step in self.steps]
-        lines.append(t("complaint.summary_footer"))
+        lines.append(self.text(context, "summary_footer"))
         return views.fit(lines)
 
     async def advance(self, update: Update, context: AppContext, done: Step) -> Step:
@@ -288,7 +414,8 @@ class ComplaintForm(Dialogue):
 
     async def on_desa(self, update: Update, context: AppContext) -> Step | int | None:
         kecamatan = context.config.kecamatan
-        if _data(update).endswith(":out") and self.outside_button:
+        draft = self.draft(context)
+        if _data(update).endswith(":out") and self.outside_button and not draft.get("editing"):
             await answer_button(update)
             self.drop_draft(context.user_data)
             text = outside_kecamatan(context)
@@ -299,7 +426,7 @@ class ComplaintForm(Dialogue):
             await self.stale(update, context)
             return None
         await answer_button(update)
-        self.draft(context)["desa"] = kecamatan.desa[index]
+        draft["desa"] = kecamatan.desa[index]
         return await self.advance(update, context, Step.DESA)
 
     async def on_location(self, update: Update, context: AppContext) -> Step | None:
@@ -307,13 +434,20 @@ class ComplaintForm(Dialogue):
         draft = self.draft(context)
         draft["latitude"] = update.message.location.latitude
         draft["longitude"] = update.message.location.longitude
-        if draft.get("place"):
+        if draft.get(PLACE_NEXT) == PLACE_TYPED:
             return await self.advance(update, context, Step.PLACE)
-        await self._place_next(update, context, "complaint.location_received")
+        await self._place_next(update, context, PLACE_LOCATED)
         return None
 
     async def on_place_text(self, update: Update, context: AppContext) -> Step | None:
         assert update.message is not None and update.message.text is not None
+        draft = self.draft(context)
+        if draft.get(PLACE_NEXT) == PLACE_TYPED:
+            # The place is recorded: what comes next is what happened (a second place only
+            # after "Ubah tempat").
+            draft.pop(PLACE_NEXT)
+            draft["step"] = int(Step.DESCRIPTION)
+            return await self._take_description(update, context, after_place=True)
         text = clean_text(update.message.text, multiline=False)
         problem = length_problem(text, PLACE_MIN, PLACE_MAX)
         if problem is not None:
@@ -324,17 +458,16 @@ class ComplaintForm(Dialogue):
             }
             await reply(update, context.texts(key, **sizes))
             return None
-        draft = self.draft(context)
         draft["place"] = text
-        if draft.get("latitude") is not None:
+        if draft.get(PLACE_NEXT) == PLACE_LOCATED:
             return await self.advance(update, context, Step.PLACE)
-        await self._place_next(update, context, "complaint.place_received")
+        await self._place_next(update, context, PLACE_TYPED)
         return None
 
     async def _place_next(self, update: Update, context: AppContext, key: str) -> None:
-        t = context.texts
-        next_button = keyboard([[(t("complaint.next"), f"{self.prefix}:place")]])
-        await reply(update, t(key), reply_markup=next_button)
+        """Part of the place is given: say so, with Lanjut (and Ubah tempat for a typed one)."""
+        self.draft(context)[PLACE_NEXT] = key
+        await reply(update, self.text(context, key), reply_markup=self._markup(Step.PLACE, context))
 
     async def on_place_done(self, update: Update, context: AppContext) -> Step | None:
         draft = self.draft(context)
@@ -344,43 +477,107 @@ class ComplaintForm(Dialogue):
         await answer_button(update)
         return await self.advance(update, context, Step.PLACE)
 
+    async def on_place_again(self, update: Update, context: AppContext) -> Step | None:
+        """Ubah tempat: the next text is the place again (the one recorded stays till then)."""
+        if self.draft(context).get(PLACE_NEXT) != PLACE_TYPED:
+            await self.stale(update, context)
+            return None
+        await answer_button(update)
+        return await self.ask(update, context, Step.PLACE)
+
     async def on_description(self, update: Update, context: AppContext) -> Step | None:
+        return await self._take_description(update, context)
+
+    async def on_description_kept(self, update: Update, context: AppContext) -> Step | None:
+        """Lanjut under a description given before: it stays."""
+        if not self.draft(context).get("description"):
+            await self.stale(update, context)
+            return None
+        await answer_button(update)
+        return await self.advance(update, context, Step.DESCRIPTION)
+
+    async def _take_description(
+        self, update: Update, context: AppContext, *, after_place: bool = False
+    ) -> Step | None:
+        """The description typed, checked; refused politely when too short, too long, or
+        without enough letters to tell what happened (emoji only)."""
         assert update.message is not None and update.message.text is not None
         settings = context.config.complaints
         text = clean_text(update.message.text)
-        problem = length_problem(text, settings.description_min, settings.description_max)
+        problem = description_problem(text, settings.description_min, settings.description_max)
         if problem is not None:
             limits = _limits(Step.DESCRIPTION, settings)
             key = f"complaint.description_too_{problem}"
             length = format_number(utf16_length(text))
-            await reply(update, context.texts(key, length=length, **limits))
-            return None
+            letters = format_number(letter_count(text))
+            refusal = context.texts(key, length=length, letters=letters, **limits)
+            await reply(update, refusal, reply_markup=ReplyKeyboardRemove())
+            return Step.DESCRIPTION if after_place else None
         self.draft(context)["description"] = text
+        if after_place:
+            # The location button of the place step goes away with the acknowledgement.
+            received = context.texts("complaint.description_received")
+            await reply(update, received, reply_markup=ReplyKeyboardRemove())
         return await self.advance(update, context, Step.DESCRIPTION)
 
-    async def on_photo(self, update: Update, context: AppContext) -> None:
+    async def _keep_photo(self, update: Update, context: AppContext) -> str | None:
+        """Keep the photo of ``update`` in the draft; None when kept, else why not (a key)."""
         assert update.message is not None
-        t, maximum = context.texts, context.config.complaints.max_photos
+        maximum = context.config.complaints.max_photos
         photos: list[dict[str, Any]] = self.draft(context).setdefault("photos", [])
         largest = update.message.photo[-1]
         if len(photos) >= maximum:
+            return "limit"
+        if not await _downloadable(context, largest.file_id, largest.file_size):
+            return "too_big"
+        photos.append(
+            {
+                "file_id": largest.file_id,
+                "file_unique_id": largest.file_unique_id,
+                "file_size": largest.file_size,
+            }
+        )
+        return None
+
+    async def on_photo(self, update: Update, context: AppContext) -> None:
+        t, maximum = context.texts, context.config.complaints.max_photos
+        refused = await self._keep_photo(update, context)
+        count = len(self.draft(context)["photos"])
+        if refused == "limit":
             text = t("complaint.photo_limit", maximum=maximum)
-        elif not await _downloadable(context, largest.file_id, largest.file_size):
+        elif refused == "too_big":
             text = t("complaint.photo_too_big")
         else:
-            photos.append(
-                {
-                    "file_id": largest.file_id,
-                    "file_unique_id": largest.file_unique_id,
-                    "file_size": largest.file_size,
-                }
-            )
-            text = t("complaint.photo_received", count=len(photos), maximum=maximum)
+            last = count >= maximum
+            key = "photo_received_last" if last else "photo_received"
+            text = t(f"complaint.{key}", count=count, maximum=maximum)
         await reply(update, text, reply_markup=self._markup(Step.PHOTOS, context))
+
+    async def on_photo_elsewhere(self, update: Update, context: AppContext) -> None:
+        """A photo while another step is asked (or the summary is shown): kept for the report,
+        within the limit; the current step is asked again."""
+        t, maximum = context.texts, context.config.complaints.max_photos
+        refused = await self._keep_photo(update, context)
+        count = len(self.draft(context)["photos"])
+        if refused is None:
+            text = t("complaint.photo_kept", count=count, maximum=maximum)
+        else:
+            text = t(f"complaint.photo_elsewhere_{refused}", maximum=maximum)
+        if self.current(context) is Step.SUMMARY:
+            await self.ask(update, context, Step.SUMMARY, before=text)
+            return
+        await self.prompt(update, context, text)
 
     async def on_photos_done(self, update: Update, context: AppContext) -> Step:
         await answer_button(update)
         return await self.advance(update, context, Step.PHOTOS)
+
+    async def on_photos_clear(self, update: Update, context: AppContext) -> Step:
+        """Hapus foto: the only way attached photos go."""
+        await answer_button(update)
+        self.draft(context).pop("photos", None)
+        cleared = context.texts("complaint.photos_cleared")
+        return await self.ask(update, context, Step.PHOTOS, before=cleared)
 
     async def on_privacy(self, update: Update, context: AppContext) -> Step | None:
         try:
@@ -401,6 +598,79 @@ class ComplaintForm(Dialogue):
         self.draft(context)["channel"] = value
         return await self.advance(update, context, Step.CHANNEL)
 
+    async def on_received_button(self, update: Update, context: AppContext) -> Step | None:
+        """Hari ini (0) or Kemarin (1)."""
+        days_ago = _suffix_number(update)
+        if days_ago not in (0, 1):
+            await self.stale(update, context)
+            return None
+        await answer_button(update)
+        day = self._today(context) - timedelta(days=days_ago)
+        self.draft(context)["received_on"] = day.isoformat()
+        return await self.advance(update, context, Step.RECEIVED)
+
+    async def on_received_text(self, update: Update, context: AppContext) -> Step | None:
+        """A date typed the Indonesian way (3/11/2026, 3-11-2026, 2026-11-03): today or
+        earlier, and not before the start of last year."""
+        assert update.message is not None and update.message.text is not None
+        t, today = context.texts, self._today(context)
+        day = parse_day(clean_text(update.message.text, multiline=False))
+        if day is None:
+            await self.prompt(update, context, self.text(context, "received_unknown"))
+            return None
+        problem = received_problem(day, today)
+        if problem is not None:
+            shown = {
+                "date": format_date(day, t),
+                "earliest": format_date(earliest_received(today), t),
+            }
+            await self.prompt(update, context, self.text(context, f"received_{problem}", **shown))
+            return None
+        self.draft(context)["received_on"] = day.isoformat()
+        return await self.advance(update, context, Step.RECEIVED)
+
+    # ------------------------------------------------------------------ moving around
+
+    async def on_previous(self, update: Update, context: AppContext) -> Step | None:
+        """Kembali: the step before (its answer kept until changed); when editing, the summary."""
+        step, editing = self.current(context), self.draft(context).get("editing")
+        offered = step in self.steps and (editing or self.steps.index(step) > 0)
+        if _suffix_number(update) != int(step) or not offered:
+            await self.stale(update, context)
+            return None
+        await answer_button(update)
+        if editing:
+            return await self.ask(update, context, Step.SUMMARY)
+        return await self.ask(update, context, self.steps[self.steps.index(step) - 1])
+
+    async def on_quit(self, update: Update, context: AppContext) -> Step | int | None:
+        """Batal: at once while nothing is answered; else only after the person confirms."""
+        step = self.current(context)
+        pressed = _data(update).rsplit(":", 1)[-1]
+        expected = "cancel" if step is Step.SUMMARY else None
+        if step is Step.QUIT or pressed not in {str(int(step)), expected}:
+            await self.stale(update, context)
+            return None
+        await answer_button(update)
+        draft = self.draft(context)
+        if not any(draft.get(answer) for answer in ANSWERS):
+            return await self.cancel(update, context)
+        draft[QUIT_FROM] = int(step)
+        return await self.ask(update, context, Step.QUIT)
+
+    async def on_quit_answer(self, update: Update, context: AppContext) -> Step | int:
+        await answer_button(update)
+        draft = self.draft(context)
+        back_to = Step(draft.pop(QUIT_FROM, int(Step.SUMMARY)))
+        if _data(update).endswith(":yes"):
+            draft["step"] = int(back_to)
+            return await self.cancel(update, context)
+        if back_to is Step.PLACE and isinstance(draft.get(PLACE_NEXT), str):
+            draft["step"] = int(Step.PLACE)
+            await self._place_next(update, context, draft[PLACE_NEXT])
+            return Step.PLACE
+        return await self.ask(update, context, back_to)
+
     # ------------------------------------------------------------------ summary
 
     async def on_send(self, update: Update, context: AppContext) -> int | None:
@@ -419,19 +689,12 @@ class ComplaintForm(Dialogue):
             await self.stale(update, context)
             return None
         await answer_button(update)
-        step = Step(number)
-        if step is Step.PHOTOS:
-            # New photos replace the old ones: there is no other way to take one back.
-            self.draft(context).pop("photos", None)
-        return await self.ask(update, context, step)
+        # Earlier answers stay until replaced; photos go only with "Hapus foto".
+        return await self.ask(update, context, Step(number))
 
     async def on_back(self, update: Update, context: AppContext) -> Step:
         await answer_button(update)
         return await self.ask(update, context, Step.SUMMARY)
-
-    async def on_cancel_button(self, update: Update, context: AppContext) -> int:
-        await answer_button(update)
-        return await self.cancel(update, context)
 
     async def cancel(self, update: Update, context: AppContext) -> int:
         if self.current(context) is Step.PLACE:
@@ -444,8 +707,12 @@ class ComplaintForm(Dialogue):
     # ------------------------------------------------------------------ unexpected input
 
     async def stray_message(self, update: Update, context: AppContext) -> None:
-        """A sticker, a voice note, a document, text where a button is expected...: the hint."""
-        await self.prompt(update, context, "")
+        """A sticker, a voice note, a document, text where a button is expected...: what it
+        was cannot be taken, then the step's hint. A tracking code is answered as /status."""
+        if await self._typed_code(update, context):
+            return
+        kind = _kind(update, self.current(context))
+        await self.prompt(update, context, context.texts(f"complaint.not_{kind}") if kind else "")
 
     async def stale(self, update: Update, context: AppContext) -> None:
         """A button of an old message or forged data: say so, then show the current step."""
@@ -455,7 +722,29 @@ class ComplaintForm(Dialogue):
     async def already(self, update: Update, context: AppContext) -> None:
         """The start command (or menu button) again while the form is open: carry on."""
         await answer_button(update)
-        await self.prompt(update, context, context.texts("complaint.already"))
+        await self.prompt(update, context, self.text(context, "already"))
+
+    def discarded(self, texts: Texts, draft: dict[str, Any]) -> str | None:
+        category = draft.get("category")
+        if not isinstance(category, str) or self.office:
+            return None
+        return texts("complaint.discarded", category=category)
+
+
+def _kind(update: Update, step: Step) -> str | None:
+    """What a message no step takes is, as named in the catalog (``complaint.not_<kind>``);
+    None for text."""
+    message = update.message
+    if message is None or message.text is not None:
+        return None
+    if message.voice or message.audio or message.video_note:
+        return "voice"
+    if message.sticker:
+        return "sticker"
+    if message.document:
+        image = (message.document.mime_type or "").startswith("image/")
+        return "photo_file" if image and step is Step.PHOTOS else "document"
+    return "other"
 
 
 def _limits(step: Step, settings: ComplaintsConfig) -> dict[str, str]:
@@ -516,6 +805,7 @@ def draft_complaint(
         reporter=reporter,
         recorder=recorder,
         submission_key=draft.get("key"),
+        received_on=date.fromisoformat(draft["received_on"]) if draft.get("received_on") else None,
         photos=tuple(
             NewPhoto(p["file_id"], p["file_unique_id"], p.get("file_size"))
             for p in draft.get("photos", [])

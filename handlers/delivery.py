@@ -260,11 +260,15 @@ class TelegramSender:
             assert entry.complaint_id is not None
             await complaint_card.edit_card(self.application, entry.complaint_id)
         elif entry.kind in EDITS:
-            await bot.edit_message_text(
-                payload["text"],
-                chat_id=int(entry.chat_id),
-                message_id=entry.message_id,
-                parse_mode=payload.get("parse_mode"),
+            # Telegram's answers are not read (see handlers/replies.py _call).
+            await bot._post(
+                "editMessageText",
+                {
+                    "chat_id": int(entry.chat_id),
+                    "message_id": entry.message_id,
+                    "text": payload["text"],
+                    "parse_mode": payload.get("parse_mode"),
+                },
             )
         else:
             rows = payload.get("buttons") or []
@@ -274,10 +278,13 @@ class TelegramSender:
                 answering = ReplyParameters(
                     message_id=entry.message_id, allow_sending_without_reply=True
                 )
-            await bot.send_message(
-                int(entry.chat_id),
-                payload["text"],
-                parse_mode=payload.get("parse_mode"),
-                reply_markup=markup if rows else None,
-                reply_parameters=answering,
+            await bot._post(
+                "sendMessage",
+                {
+                    "chat_id": int(entry.chat_id),
+                    "text": payload["text"],
+                    "parse_mode": payload.get("parse_mode"),
+                    "reply_markup": markup if rows else None,
+                    "reply_parameters": answering,
+                },
             )

@@ -47,6 +47,7 @@ OFFICIAL_COMMANDS = (
         "kegiatan", "commands.kegiatan", "menu.official.kegiatan", (*PLAN_ROLES, "pmks")
     ),
     OfficialCommand("populasi", "commands.population", "menu.official.population", PLAN_ROLES),
+    OfficialCommand("web", "commands.web", "menu.official.web", ALL_ROLES),
 )
 _BY_NAME = {command.name: command for command in OFFICIAL_COMMANDS}
 

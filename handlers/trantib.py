@@ -464,8 +464,9 @@ async def _show_one(update: Update, context: AppContext, complaint: ComplaintRec
 
 
 def entry_form() -> ComplaintForm:
-    """``/catat``: an official enters a complaint received by walk-in, letter, phone, SPAN
-    Lapor or social media, in their private chat with the bot."""
+    """``/catat``: an official enters a complaint received by walk-in, letter, phone, WhatsApp,
+    SP4N-LAPOR! or social media, in their private chat with the bot, with the day it was
+    received (so IKU 4 counts it in that day's periods)."""
     return ComplaintForm(
         "complaint_entry",
         prefix="ct",
@@ -474,6 +475,7 @@ def entry_form() -> ComplaintForm:
         menu_data=button_data("catat"),
         begin=begin_entry,
         submit=submit_entry,
+        office=True,
     )
 
 

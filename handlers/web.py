@@ -10,23 +10,28 @@ import logging
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.web.links import issue_link, may_sign_in
 from handlers.context import AppContext
-from handlers.replies import PrivateOnly, reply
+from handlers.officials import button_data
+from handlers.replies import PrivateOnly, answer_button, reply
 
 log = logging.getLogger(__name__)
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, Any]]:
-    return [PrivateOnly(CommandHandler("web", send_link))]
+    return [
+        PrivateOnly(CommandHandler("web", send_link)),
+        PrivateOnly(CallbackQueryHandler(send_link, pattern=f"^{button_data('web')}$")),
+    ]
 
 
 async def send_link(update: Update, context: AppContext) -> None:
     user = update.effective_user
     assert user is not None
     t = context.texts
+    await answer_button(update)
     if not may_sign_in(context.config, user.id):
         await reply(update, t("web.not_allowed"))
         return

@@ -122,10 +122,20 @@ class Channel(StrEnum):
     SOCIAL_MEDIA = "social_media"
 
 
-# The channels an official can record with /catat (the two chat channels are the bot itself;
-# "span_lapor" is the office's own WhatsApp, typed in by hand).
+# The channels a complaint reaches the bot by itself: a resident chatting on Telegram or on the
+# bot's WhatsApp number.
 BOT_CHANNELS = (Channel.CHAT, Channel.WHATSAPP)
-OFFICE_CHANNELS = tuple(channel for channel in Channel if channel not in BOT_CHANNELS)
+# The channels an official records with /catat, in the order offered: a WhatsApp message to an
+# official or to the office's number is WhatsApp too (a channel of its own); "span_lapor" is
+# SP4N-LAPOR!, the national complaint system (lapor.go.id).
+OFFICE_CHANNELS = (
+    Channel.WALK_IN,
+    Channel.LETTER,
+    Channel.PHONE,
+    Channel.WHATSAPP,
+    Channel.SPAN_LAPOR,
+    Channel.SOCIAL_MEDIA,
+)
 
 RATING_SCORES = (1, 2, 3, 4)
 """After Selesai the reporter rates the handling once, 1 (tidak puas) to 4 (sangat puas)."""
@@ -223,6 +233,36 @@ def length_problem(text: str, minimum: int, maximum: int) -> LengthProblem | Non
         return "short"
     if size > maximum:
         return "long"
+    return None
+
+
+DescriptionProblem = Literal["short", "long", "letters"]
+
+
+def description_problem(text: str, minimum: int, maximum: int) -> DescriptionProblem | None:
+    """:func:`length_problem`, and "letters" for a description with fewer than ``minimum``
+    letters (emoji, digits and punctuation do not tell what happened: "😡😡😡😡😡")."""
+    problem = length_problem(text, minimum, maximum)
+    if problem is None and letter_count(text) < minimum:
+        return "letters"
+    return problem
+
+
+ReceivedProblem = Literal["future", "too_old"]
+
+
+def earliest_received(today: date) -> date:
+    """The earliest day an official may record a complaint as received: 1 January of last
+    year (older ones belong to periods already reported)."""
+    return date(today.year - 1, 1, 1)
+
+
+def received_problem(day: date, today: date) -> ReceivedProblem | None:
+    """Whether ``day`` cannot be the day a complaint recorded ``today`` was received."""
+    if day > today:
+        return "future"
+    if day < earliest_received(today):
+        return "too_old"
     return None
 
 

@@ -51,6 +51,22 @@ _THOUSANDS = re.compile(r"^-?[0-9]{1,3}(\.[0-9]{3})+$")
 _PLAIN_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _DATE_DMY = re.compile(r"^([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4})$")
 _DATE_ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+_DATE_WORDS = re.compile(r"^([0-9]{1,2})\s+([a-z]+)\.?\s+([0-9]{4})$")
+# Month names as typed, Indonesian (with the older spellings) and English, whole or shortened.
+_MONTHS = {
+    **dict.fromkeys(("januari", "january", "jan"), 1),
+    **dict.fromkeys(("februari", "pebruari", "february", "feb", "peb"), 2),
+    **dict.fromkeys(("maret", "march", "mar"), 3),
+    **dict.fromkeys(("april", "apr"), 4),
+    **dict.fromkeys(("mei", "may"), 5),
+    **dict.fromkeys(("juni", "june", "jun"), 6),
+    **dict.fromkeys(("juli", "july", "jul"), 7),
+    **dict.fromkeys(("agustus", "august", "agu", "agt", "ags", "aug"), 8),
+    **dict.fromkeys(("september", "sept", "sep"), 9),
+    **dict.fromkeys(("oktober", "october", "okt", "oct"), 10),
+    **dict.fromkeys(("november", "nopember", "nov", "nop"), 11),
+    **dict.fromkeys(("desember", "december", "des", "dec"), 12),
+}
 
 
 def parse_number(text: str, *, limit: float | None = None) -> float | None:
@@ -76,12 +92,19 @@ def parse_number(text: str, *, limit: float | None = None) -> float | None:
 
 
 def parse_day(text: str) -> date | None:
-    """A date typed as ``17-08-2025`` (also with / or .) or ``2025-08-17``; None otherwise
-    (``20250817`` or ``2025W331``, which Python's ISO parser would take, are refused)."""
+    """A date typed as ``17-08-2025`` (also with / or .), ``2025-08-17`` or in words,
+    ``17 Agustus 2025`` or ``17 Agt 2025``; None otherwise (``20250817`` or ``2025W331``, which
+    Python's ISO parser would take, are refused)."""
     cleaned = text.strip()
     match = _DATE_DMY.match(cleaned)
     iso = _DATE_ISO.match(cleaned)
+    words = _DATE_WORDS.match(cleaned.lower())
     try:
+        if words:
+            month = _MONTHS.get(words.group(2))
+            if month is None:
+                return None
+            return date(int(words.group(3)), month, int(words.group(1)))
         if match:
             day, month, year = (int(part) for part in match.groups())
             return date(year, month, day)

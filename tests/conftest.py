@@ -13,6 +13,7 @@ import pytest
 
 from bot.config import Config
 from db import migrate
+from db.base import Base
 from db.engine import Database
 from tests.factories import BotHarness, make_config
 
@@ -78,13 +79,20 @@ async def _reset_postgres(url: str) -> None:
 
 
 async def _truncate_postgres(url: str) -> None:
+    """Empty every table and restart every sequence, as a fresh database would be.
+
+    DELETE in reverse dependency order, not TRUNCATE: on tables this small TRUNCATE costs
+    about half a second per test (it swaps every table's files), DELETE a few milliseconds.
+    """
+    import db.models  # noqa: F401  (registers every table on Base.metadata)
+
     database = Database(url)
     async with database.engine.begin() as connection:
-        tables = await connection.exec_driver_sql(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'alembic_version'"
+        for table in reversed(Base.metadata.sorted_tables):
+            await connection.execute(table.delete())
+        await connection.exec_driver_sql(
+            "SELECT setval(c.oid, 1, false) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'S' AND n.nspname = 'public'"
         )
-        names = ", ".join(f'"{name}"' for (name,) in tables)
-        if names:
-            await connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     await database.dispose()

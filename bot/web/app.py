@@ -10,21 +10,25 @@ How to add a page
    route with :func:`bot.web.auth.page` ``(path, endpoint, permission, methods=...)``, which
    checks the session, the CSRF token of every POST and the permission's roles before the
    endpoint runs. An endpoint is ``async def endpoint(request: Request) -> Response``; the
-   official is ``request.state.viewer`` (:class:`bot.web.render.Viewer`); the shared things
-   (config, database, clock, catalog) are ``services_of(request)``. Answer with
-   ``render(request, "<name>.html", {...})``, refusals with ``error_page(request, status, key)``.
-   Add the module to :data:`ROUTE_MODULES` below.
+   official is ``viewer_of(request)`` (:class:`bot.web.render.Viewer`: user_id, roles, csrf);
+   the shared things (config, database, clock, catalog, current roles) are
+   ``services_of(request)``; the reader's texts ``texts_of(request)``. Answer with
+   ``render(request, "<name>.html", {...})``, refusals with ``error_page(request, status, key)``
+   (all in :mod:`bot.web.render`). Add the module to :data:`ROUTE_MODULES` below.
 2. A permission in ``bot/web/permissions.py`` ``PERMISSIONS`` (roles taken from the bot's own
    rule book, ``handlers.officials.roles_of``), and a ``NavEntry`` in ``NAV`` if it belongs in
-   the navigation bar. tests/web's role-by-page test walks every route.
+   the navigation bar. Add a row per route (method, path -> who may) to ``TABLE`` in
+   tests/web/test_access.py: the role-by-page test fails for a route missing from it.
 3. A template ``bot/web/templates/<name>.html`` that ``{% extends "base.html" %}`` and fills
    ``{% block title %}`` and ``{% block content %}``. Forms that POST carry
    ``{{ csrf_field() }}``; htmx requests send the ``X-CSRF-Token`` header (base.html puts the
    token in ``<meta name="csrf-token">`` and static/app.js adds it to every htmx request).
 4. Every sentence in ``[web.<name>]`` of i18n/id.toml and en.toml (same keys); numbers with
    ``format_number``, dates with ``format_date``.
-5. Tests in tests/web: ``client`` (httpx on the app, test database) and
-   ``await signed_in(client, user_id)``, which goes through a real sign-in link.
+5. Tests in tests/web (fixtures in its conftest.py): ``client`` (httpx on the app, test
+   database, test ``clock``), ``bot_client`` (the same beside the running test ``bot``), and
+   ``csrf = await signed_in(client, user_id)``, which goes through a real sign-in link;
+   ``page_text(html)`` is a page's words as read.
 """
 
 from __future__ import annotations

@@ -91,7 +91,8 @@ async def _csrf_valid(request: Request, expected: str) -> bool:
 
 
 async def sign_in(request: Request) -> Response:
-    """``/masuk/<token>``: a valid link opens a session and leads to the overview."""
+    """``/masuk/<token>``: a valid link opens a session and leads to the overview (or to the
+    page of ``?ke=``)."""
     services = services_of(request)
     token = request.path_params["token"]
     now = services.clock()
@@ -115,7 +116,7 @@ async def sign_in(request: Request) -> Response:
             now=now,
             expires_at=now + timedelta(hours=config.web.session_hours),
         )
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(_next_page(request.query_params.get("ke", "")), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         session_token,
@@ -126,6 +127,14 @@ async def sign_in(request: Request) -> Response:
         secure=config.web.secure,
     )
     return response
+
+
+def _next_page(wanted: str) -> str:
+    """Where a link leads after signing in (``?ke=/laporan/TRB-2025-0001``): a page of this
+    site only, never another site (``//host``, ``https://``, ``/\\host``); else the overview."""
+    if wanted.startswith("/") and not wanted.startswith(("//", "/\\")) and "\\" not in wanted:
+        return wanted
+    return "/"
 
 
 async def sign_out(request: Request) -> Response:

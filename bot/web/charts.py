@@ -89,7 +89,9 @@ def line_chart(
                 f"<title>{escape(point.label)}: {escape(format_number(point.value, 2))}</title>"
                 "</circle>"
             )
-        if index % step == 0 or index == count - 1:
+        last_labelled = (count - 1) // step * step
+        closing = index == count - 1 and index - last_labelled >= step / 2
+        if index % step == 0 or closing:
             parts.append(
                 f'<text x="{x(index):.1f}" y="{HEIGHT - 12}" text-anchor="middle" '
                 f'font-size="11" fill="#4a5562">{escape(point.label)}</text>'
@@ -108,9 +110,9 @@ def bar_chart(
     chart_id: str,
 ) -> Markup:
     """Horizontal bars, in the order given, each labelled with its name and value."""
-    row, label_w = 26, 250
+    row, label_w = 26, 340
     height = TOP + row * len(bars) + 8
-    plot_w = WIDTH - label_w - 60
+    plot_w = WIDTH - label_w - 56
     parts = [
         f'<svg viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{chart_id}-t '
         f'{chart_id}-d" xmlns="http://www.w3.org/2000/svg" class="bar-chart">',
@@ -121,7 +123,7 @@ def bar_chart(
         top = TOP + index * row
         share = (min(max(value, low), high) - low) / (high - low)
         parts.append(
-            f'<text x="{label_w - 8}" y="{top + 16}" text-anchor="end" font-size="13" '
+            f'<text x="{label_w - 8}" y="{top + 16}" text-anchor="end" font-size="12" '
             f'fill="#1b1f24">{escape(name)}</text>'
             f'<rect x="{label_w}" y="{top + 4}" width="{max(plot_w * share, 1):.1f}" height="16" '
             'fill="#0b4f6c"/>'

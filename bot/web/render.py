@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -92,6 +93,7 @@ def render(
         "t": t,
         "lang": language,
         "other_lang": "en" if language == "id" else "id",
+        "lang_link": _language_link(request, "en" if language == "id" else "id"),
         "viewer": viewer,
         "csrf": viewer.csrf if viewer is not None else "",
         "csrf_field": lambda: _csrf_field(viewer),
@@ -114,6 +116,12 @@ def render(
             secure=services.config.web.secure,
         )
     return response
+
+
+def _language_link(request: Request, language: str) -> str:
+    """This page in ``language``, its other query values kept (filters, period)."""
+    values = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
+    return f"{request.url.path}?{urlencode([*values, ('lang', language)])}"
 
 
 def _csrf_field(viewer: Viewer | None) -> Markup:

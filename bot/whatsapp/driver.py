@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,10 @@ from handlers.context import settle
 
 JSONDict = dict[str, Any]
 
-_message_ids = itertools.count(1)
+# WhatsApp message ids are unique for ever and the bot drops a message whose id it has stored:
+# ids start from the clock so that a second run on the same database (local mode after a
+# restart) never repeats one.
+_message_ids = itertools.count(time.time_ns() // 1000)
 
 
 def signature(app_secret: str, body: bytes) -> str:

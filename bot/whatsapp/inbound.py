@@ -8,8 +8,11 @@ dialogue expects.
   id, which is the callback data the bot sent;
 * a location -> ``message.location``; an image -> ``message.photo`` whose file id names the
   WhatsApp media (``getFile`` on it is answered by the channel);
-* anything else a resident can send (voice, sticker, document...) -> a message without text,
-  which every dialogue step answers with its hint.
+* a voice note or other audio -> ``message.voice``, a sticker -> ``message.sticker``, a
+  document -> ``message.document`` (none of them downloaded): each step says what it cannot
+  take (a voice note is asked to be typed) before its hint;
+* anything else a resident can send (a video, a contact...) -> a message without text, which
+  every dialogue step answers with its hint.
 
 Pure: no I/O, no clock. Reactions and WhatsApp's system notices are not messages to answer.
 """
@@ -219,7 +222,27 @@ def _content(message: JSONDict, reply: str | None) -> JSONDict:
         }
         caption = image.get("caption")
         return {"photo": [photo], **({"caption": str(caption)} if caption else {})}
+    if kind in ("audio", "voice", "sticker", "document"):
+        return _media(kind, message.get(kind) or {})
     return {}
+
+
+def _media(kind: str, media: JSONDict) -> JSONDict:
+    """A voice note, a sticker or a document as Telegram describes one (never downloaded)."""
+    media_id = str(media.get("id") or "")
+    file = {
+        "file_id": MEDIA_PREFIX + media_id,
+        "file_unique_id": str(media.get("sha256") or media_id)[:64],
+    }
+    mime_type = media.get("mime_type")
+    if kind in ("audio", "voice"):
+        return {"voice": {**file, "duration": 0}}
+    if kind == "sticker":
+        animated = bool(media.get("animated"))
+        shape = {"type": "regular", "width": 512, "height": 512}
+        return {"sticker": {**file, **shape, "is_animated": animated, "is_video": False}}
+    document = {**file, **({"mime_type": str(mime_type)} if mime_type else {})}
+    return {"document": document}
 
 
 def _text(text: str) -> JSONDict:

@@ -5,6 +5,8 @@ and its Graph API replaced by the in-process stand-in, so what the terminal show
 what the bot would send to WhatsApp: reply buttons, lists behind their button with the row
 descriptions, the location request, templates, and never an edited message. The person at the
 terminal is a resident writing from WhatsApp; numbers choose an option of the latest message.
+As in Telegram's local mode it opens with the greeting, and the stand-ins keep what must
+outlive a restart beside the database (the resident's photos, the officials' Telegram chats).
 
 A developer tool: its own words are English; everything the bot says comes from the catalog.
 """
@@ -12,16 +14,21 @@ A developer tool: its own words are English; everything the bot says comes from 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import build_application, running
 from bot.config import Config
+from bot.local import AWAY_SHOWN, local_store, telegram_store
 from bot.offline import OfflineBotApi
 from bot.whatsapp.channel import whatsapp_of
 from bot.whatsapp.driver import WhatsAppPerson, body_of, options
 from bot.whatsapp.offline import OfflineGraphApi, SentMessage
+from bot.whatsapp.rules import ROWS_MAX
+from i18n import catalog
 
 WA_ID = "6281200000001"
 SAMPLE_PHOTO = b"\xff\xd8\xff\xe0 local sample"
@@ -53,9 +60,29 @@ def whatsapp_config(config: Config) -> Config:
     return config.model_copy(update={"whatsapp": settings})
 
 
+def _page_pattern() -> re.Pattern[str]:
+    """The body of a later page of one long list ("Pilihan lainnya (2/2)"), in every language."""
+    wordings = []
+    for language in ("id", "en"):
+        wording = catalog().for_language(language)("whatsapp.more_choices")
+        wordings.append(re.escape(wording).replace(r"\{page\}", r"(\d+)"))
+    return re.compile("|".join(f"^(?:{w})$".replace(r"\{pages\}", r"\d+") for w in wordings))
+
+
+PAGE = _page_pattern()
+
+
+def page_of(message: JSONDict) -> int:
+    """1 for a message that starts its answer's options, k for the k-th page of a long list."""
+    found = PAGE.match(body_of(message)) if message.get("type") == "interactive" else None
+    return int(next(group for group in found.groups() if group)) if found else 1
+
+
 def describe(message: JSONDict) -> list[str]:
-    """How the terminal shows one WhatsApp message: its text, then its options."""
+    """How the terminal shows one WhatsApp message: its text, then its options (the pages of a
+    long list numbered on, so that each number chooses one option of the whole list)."""
     lines = [body_of(message)]
+    first = (page_of(message) - 1) * ROWS_MAX + 1
     interactive = message.get("interactive") or {}
     kind = interactive.get("type")
     if kind == "button":
@@ -63,7 +90,7 @@ def describe(message: JSONDict) -> list[str]:
     elif kind == "list":
         lines.append(f"    (list behind the button \u201c{interactive['action']['button']}\u201d)")
         rows = [r for s in interactive["action"]["sections"] for r in s["rows"]]
-        for number, row in enumerate(rows, 1):
+        for number, row in enumerate(rows, first):
             extra = f" \u2014 {row['description']}" if row.get("description") else ""
             lines.append(f"    [{number}] {row['title']}{extra}")
     elif kind == "location_request_message":
@@ -80,8 +107,8 @@ async def chat(
     stdout: TextIO = sys.stdout,
 ) -> None:
     config = whatsapp_config(config)
-    api = OfflineBotApi()
-    graph = OfflineGraphApi(phone_number_id=config.whatsapp.phone_number_id)
+    api = OfflineBotApi(store=telegram_store(config))
+    graph = stand_in(config)
     application = build_application(
         config,
         token=api.token,
@@ -89,19 +116,53 @@ async def chat(
         updates_request=api.request(),
         whatsapp_transport=graph.transport(),
     )
+    seen_file = local_store(config, "whatsapp") / "seen.json"
+    seen = _read_seen(seen_file)
+    news = graph.messages_to(WA_ID)[seen:]
 
     def show(sent: SentMessage) -> None:
-        stdout.write("\nbot > " + "\n".join(describe(sent.message)) + "\n")
-        stdout.flush()
+        if sent.wa_id == WA_ID:
+            stdout.write("\nbot > " + "\n".join(describe(sent.message)) + "\n")
+            stdout.flush()
 
     graph.subscribers.append(show)
-    async with running(application):
-        channel = whatsapp_of(application)
-        assert channel is not None
-        person = WhatsAppPerson(channel, graph, wa_id=WA_ID, name="Warga")
-        stdout.write(HELP.format(wa_id=WA_ID))
-        await _loop(person, stdin, stdout)
+    try:
+        async with running(application):
+            channel = whatsapp_of(application)
+            assert channel is not None
+            person = WhatsAppPerson(channel, graph, wa_id=WA_ID, name="Warga")
+            stdout.write(HELP.format(wa_id=WA_ID))
+            # Opened like a chat with the bot: the greeting first, nothing to type for it;
+            # then what came while the resident was away (last: its options are the ones
+            # numbered).
+            stdout.write("you > /start\n")
+            await person.send("/start")
+            if news:
+                stdout.write(f"  (while you were away: {len(news)} new)\n")
+                for message in news[-AWAY_SHOWN:]:
+                    stdout.write("\nbot > " + "\n".join(describe(message)) + "\n")
+            await _loop(person, stdin, stdout)
+    finally:
+        api.save()
+        seen_file.write_text(json.dumps(len(graph.messages_to(WA_ID))), encoding="utf-8")
     stdout.write("\nbye\n")
+
+
+def stand_in(config: Config) -> OfflineGraphApi:
+    """The Graph API stand-in of local mode, keeping its things beside the database (the
+    resident's media, what was sent to them) so that they outlive a restart and are shared by
+    every local mode on the same database (``--as trantib`` moving a WhatsApp complaint)."""
+    return OfflineGraphApi(
+        phone_number_id=config.whatsapp.phone_number_id, store=local_store(config, "whatsapp")
+    )
+
+
+def _read_seen(path: Path) -> int:
+    """How many messages to the resident the terminal showed until the last session."""
+    try:
+        return int(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return 0
 
 
 async def _loop(person: WhatsAppPerson, stdin: TextIO, stdout: TextIO) -> None:
@@ -119,9 +180,10 @@ async def _loop(person: WhatsAppPerson, stdin: TextIO, stdout: TextIO) -> None:
 
 
 async def _act(person: WhatsAppPerson, text: str, stdout: TextIO) -> None:
-    latest = _latest_with_options(person)
-    if text.isdigit() and latest is not None and 1 <= int(text) <= len(_choices(latest)):
-        await _choose(person, latest, int(text))
+    offered = _latest_options(person)
+    if text.isdigit() and 1 <= int(text) <= len(offered):
+        message, number = offered[int(text) - 1]
+        await _choose(person, message, number)
         return
     command, _, rest = text.partition(" ")
     if command == ":help":
@@ -146,11 +208,18 @@ async def _act(person: WhatsAppPerson, text: str, stdout: TextIO) -> None:
         await person.send(text)
 
 
-def _latest_with_options(person: WhatsAppPerson) -> JSONDict | None:
-    for message in reversed(person.inbox()):
-        if _choices(message):
-            return message
-    return None
+def _latest_options(person: WhatsAppPerson) -> list[tuple[JSONDict, int]]:
+    """The options the numbers choose from: those of the latest message with options, with the
+    earlier pages of its list when it is a later page of a long one."""
+    inbox = person.inbox()
+    index = next((i for i in range(len(inbox) - 1, -1, -1) if _choices(inbox[i])), None)
+    if index is None:
+        return []
+    pages = [inbox[index]]
+    while page_of(pages[0]) > 1 and index > 0:
+        index -= 1
+        pages.insert(0, inbox[index])
+    return [(message, n) for message in pages for n in range(1, len(_choices(message)) + 1)]
 
 
 def _choices(message: JSONDict) -> list[str]:

@@ -13,12 +13,14 @@ over real HTTP (``tests/graph_api_server.py`` serves it on 127.0.0.1).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -40,6 +42,9 @@ JSONDict = dict[str, Any]
 INVALID_PARAMETER = 131009
 WINDOW_CLOSED = 131047
 WINDOW = timedelta(hours=24)
+MEDIA_ID_BASE = 880000000000000
+SENT_LOG = "sent.jsonl"
+INBOUND = "inbound.json"
 
 
 @dataclass(frozen=True)
@@ -81,12 +86,33 @@ class OfflineGraphApi:
     requests: list[tuple[str, str]] = field(default_factory=list)
     """Every request as (HTTP method, path), in the order received."""
     subscribers: list[Callable[[SentMessage], None]] = field(default_factory=list)
+    store: Path | None = None
+    """A folder keeping what WhatsApp keeps across a restart of the bot (local mode): residents'
+    media (a photo in a draft still downloads), the messages sent (a resident sees what came
+    while they were away) and when each resident last wrote (their 24-hour window). None keeps
+    everything in memory."""
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
         self._media: dict[str, _Media] = {}
         self._faults: deque[_Fault] = deque()
         self._last_inbound: dict[str, datetime] = {}
+        if self.store is not None:
+            self._load(self.store)
+
+    def _load(self, store: Path) -> None:
+        (store / "media").mkdir(parents=True, exist_ok=True)
+        used = [int(path.stem) - MEDIA_ID_BASE for path in (store / "media").glob("*.json")]
+        with contextlib.suppress(OSError):
+            for line in (store / SENT_LOG).read_text(encoding="utf-8").splitlines():
+                sent = SentMessage(**json.loads(line))
+                self.sent.append(sent)
+                used.append(int(sent.message_id.removeprefix("wamid.OFFLINE")))
+        with contextlib.suppress(OSError, ValueError):
+            inbound = json.loads((store / INBOUND).read_text(encoding="utf-8"))
+            self._last_inbound = {k: datetime.fromisoformat(v) for k, v in inbound.items()}
+        # New ids after the kept ones: a media id never names two pictures.
+        self._ids = itertools.count(max(used, default=0) + 1)
 
     # ------------------------------------------------------------------ for tests and drivers
 
@@ -94,13 +120,33 @@ class OfflineGraphApi:
         self, content: bytes, mime_type: str = "image/jpeg", *, media_id: str | None = None
     ) -> str:
         """Register a resident's media (as WhatsApp keeps an uploaded image); its media id."""
-        media_id = media_id or f"{next(self._ids) + 880000000000000}"
+        media_id = media_id or f"{next(self._ids) + MEDIA_ID_BASE}"
         self._media[media_id] = _Media(content, mime_type)
+        if self.store is not None and media_id.isdigit():
+            (self.store / "media" / f"{media_id}.bin").write_bytes(content)
+            meta = json.dumps({"mime_type": mime_type})
+            (self.store / "media" / f"{media_id}.json").write_text(meta, encoding="utf-8")
         return media_id
+
+    def _find_media(self, media_id: str) -> _Media | None:
+        media = self._media.get(media_id)
+        if media is not None or self.store is None or not media_id.isdigit():
+            return media
+        try:
+            folder = self.store / "media"
+            meta = json.loads((folder / f"{media_id}.json").read_text(encoding="utf-8"))
+            content = (folder / f"{media_id}.bin").read_bytes()
+        except (OSError, ValueError):
+            return None
+        media = self._media[media_id] = _Media(content, str(meta["mime_type"]))
+        return media
 
     def note_inbound(self, wa_id: str, at: datetime) -> None:
         """The resident wrote at ``at``: their 24-hour window runs from then."""
         self._last_inbound[wa_id] = max(at, self._last_inbound.get(wa_id, at))
+        if self.store is not None:
+            inbound = {k: v.isoformat() for k, v in self._last_inbound.items()}
+            (self.store / INBOUND).write_text(json.dumps(inbound), encoding="utf-8")
 
     def fail_next(
         self, *, status: int, code: int, times: int = 1, retry_after: int | None = None
@@ -138,7 +184,7 @@ class OfflineGraphApi:
         if method == "GET" and len(parts) == 2 and parts[0] == self.api_version:
             return self._media_info(parts[1])
         if method == "GET" and len(parts) == 2 and parts[0] == "media":
-            media = self._media.get(parts[1])
+            media = self._find_media(parts[1])
             if media is None:
                 return _error(404, 100, "Unknown media")
             return 200, {"Content-Type": media.mime_type}, media.content
@@ -167,6 +213,9 @@ class OfflineGraphApi:
             return status, {**headers, **extra}, content
         sent = SentMessage(wa_id, message, f"wamid.OFFLINE{next(self._ids):012d}")
         self.sent.append(sent)
+        if self.store is not None:
+            with (self.store / SENT_LOG).open("a", encoding="utf-8") as log:
+                log.write(json.dumps(asdict(sent), ensure_ascii=False) + "\n")
         for subscriber in self.subscribers:
             subscriber(sent)
         answer = {
@@ -177,7 +226,7 @@ class OfflineGraphApi:
         return 200, {"Content-Type": "application/json"}, json.dumps(answer).encode()
 
     def _media_info(self, media_id: str) -> tuple[int, dict[str, str], bytes]:
-        media = self._media.get(media_id)
+        media = self._find_media(media_id)
         if media is None:
             return _error(404, 100, "Unknown media")
         info = {

@@ -81,20 +81,57 @@ def test_check_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert capsys.readouterr().out == f"{config}: konfigurasi bisa dipakai\n"
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--config", "{config}", "db", "current"],
+        ["db", "--config", "{config}", "current"],
+        ["db", "current", "--config", "{config}"],
+    ],
+    ids=["before the command", "after the command", "after the action"],
+)
+def test_config_may_follow_the_command(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ajung-bot db current --config x.toml` reads x.toml, as a newcomer would type it."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/x.db"\n', encoding="utf-8"
+    )
+    assert main([part.format(config=config) for part in argv]) == 0
+    assert capsys.readouterr().out == "base\n"
+    assert (tmp_path / "x.db").exists()  # the named config was read, not ./config.toml
+
+
 def test_local_mode_on_piped_input_without_a_config(tmp_path: Path) -> None:
-    """What `make demo` runs: the example config, data/ajung.db, and a clean end at end of input."""
+    """What `make demo` runs: the example config, data/ajung.db, and a clean end at end of input;
+    it opens with the greeting, and the log goes to a file beside the database, not the screen."""
     result = subprocess.run(
         [sys.executable, "-m", "bot", "chat"],
-        input="/start\n5\n2\n/id\n",
+        input="5\n2\n/id\n/foto\n",
         capture_output=True,
         text=True,
         cwd=tmp_path,
         timeout=60,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        umask=0o022,
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "bot > Selamat datang di layanan chat Kecamatan Ajung, Kabupaten Jember." in out
+    log = tmp_path / "data" / "ajung-bot.log"
+    assert out.startswith(f"Catatan log (log) ditulis ke {Path('data/ajung-bot.log')}, bukan ")
+    assert (
+        "you > /start\n\nbot > Selamat datang di layanan chat Kecamatan Ajung, Kabupaten Jember."
+        in out
+    )
+    assert result.stderr == ""
+    assert " INFO " not in out and " WARNING " not in out
+    assert "INFO telegram.ext.Application: Application started" in log.read_text()
+    # The stand-in Telegram's chats and the photo sent are kept beside the database, privately.
+    kept = tmp_path / "data" / "ajung-telegram"
+    assert mode(kept) == 0o700
+    for path in [log, kept / "chats.json", *(kept / "files").iterdir()]:
+        assert mode(path) == 0o600, path
     assert (
         "[1] Laporkan gangguan  [2] Cek laporan saya  [3] Isi survei kepuasan  [4] ℹ️ Bantuan  "
         "[5] 🌐 Bahasa / Language"

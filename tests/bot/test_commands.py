@@ -27,9 +27,10 @@ async def test_menus_per_audience_and_language(bot: BotHarness) -> None:
         "program",
         "kegiatan",
         "populasi",
+        "web",
     ]
-    assert menus[(str(PMKS_ID), None)] == [*public, "iku", "kegiatan"]
-    assert menus[(str(TRANTIB_ID), "en")] == [*public, "laporan", "catat", "iku"]
+    assert menus[(str(PMKS_ID), None)] == [*public, "iku", "kegiatan", "web"]
+    assert menus[(str(TRANTIB_ID), "en")] == [*public, "laporan", "catat", "iku", "web"]
     descriptions = {
         c["command"]: c["description"]
         for call in bot.api.calls

@@ -26,7 +26,10 @@ from iku.survey_forms import COLUMNS
 from tests.bot.test_plan_import import count
 
 ROOT = Path(__file__).resolve().parents[2]
-SLOWEST_WRITE = 0.5  # seconds a resident's write may wait for the import
+SLOWEST_WRITE = 0.5  # seconds a resident's write may wait for the import on a quiet machine
+# On a loaded machine a batch takes longer: a write may then wait for one batch, a small share
+# of the whole import, never for the whole of it (one transaction made it wait 80 s).
+SHARE_OF_IMPORT = 0.25
 
 
 def survey_file(path: Path, count: int) -> Path:
@@ -65,6 +68,7 @@ async def test_the_bot_keeps_writing_while_an_import_stores_its_rows(
         cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     finished = asyncio.ensure_future(process.communicate())
+    began = time.monotonic()
     bot = Database(database_url)  # the bot's own engine, as in the bot's process
     waits: list[float] = []
     while_storing: list[float] = []
@@ -88,10 +92,12 @@ async def test_the_bot_keeps_writing_while_an_import_stores_its_rows(
                 await asyncio.wait([finished], timeout=0.01)
     finally:
         await bot.dispose()
+    importing = time.monotonic() - began
     out, err = finished.result()
     assert (process.returncode, err.decode()) == (0, "")
     assert out.decode().strip()
-    assert max(waits) < SLOWEST_WRITE, sorted(waits)[-5:]
+    longest = max(SLOWEST_WRITE, importing * SHARE_OF_IMPORT)
+    assert max(waits) < longest, (importing, sorted(waits)[-5:])
     assert len(while_storing) >= 5, "the import's batches were never seen half done"
 
 

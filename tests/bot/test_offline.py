@@ -7,6 +7,7 @@ import datetime as dtm
 import re
 import threading
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from telegram import (
@@ -211,6 +212,34 @@ async def test_person_file_download(api: OfflineBotApi, bot: Bot) -> None:
     file = await bot.get_file(file_id)
     assert file.file_size == 5
     assert bytes(await file.download_as_bytearray()) == b"bukti"
+
+
+async def test_a_store_keeps_files_and_chats_across_a_restart(tmp_path: Path) -> None:
+    """What a restart of local mode meets: the photo a person sent before still downloads, the
+    card posted before can be edited, ids go on (never a second message 2), the keyboard shown
+    is still shown, and a new file gets a new id."""
+    first = OfflineBotApi(store=tmp_path / "telegram")
+    file_id, unique_id = first.add_file(b"bukti", mime_type="image/jpeg")
+    async with Bot(first.token, request=first.request()) as bot:
+        card = await bot.send_message(CHAT, "Kartu", reply_markup=keyboard("Verifikasi"))
+        await bot.send_message(CHAT, "Di mana?", reply_markup=ReplyKeyboardMarkup([["Lokasi"]]))
+
+    again = OfflineBotApi(store=tmp_path / "telegram")
+    async with Bot(again.token, request=again.request()) as bot:
+        file = await bot.get_file(file_id)
+        assert bytes(await file.download_as_bytearray()) == b"bukti"
+        edited = await bot.edit_message_text("Kartu (diverifikasi)", CHAT, card.message_id)
+        assert edited.text == "Kartu (diverifikasi)"
+        assert again.next_message_id(CHAT) == 3
+    assert [m["text"] for m in again.bot_messages(CHAT)] == ["Kartu (diverifikasi)", "Di mana?"]
+    shown = again.reply_keyboard(CHAT)
+    assert shown is not None and shown["keyboard"] == [[{"text": "Lokasi"}]]
+    new_id, new_unique = again.add_file(b"lain", mime_type="image/jpeg")
+    assert (new_id, new_unique) != (file_id, unique_id)
+    assert again.file_content(file_id) == b"bukti"
+    assert again.file_content(new_id) == b"lain"
+    # The files as they arrived; the chats in one file, replaced whole (no partial left over).
+    assert sorted(p.name for p in (tmp_path / "telegram").iterdir()) == ["chats.json", "files"]
 
 
 # ---------------------------------------------------------------------- refusals

@@ -40,6 +40,7 @@ CATEGORY_HINT = "Silakan pilih jenis gangguan dengan tombol di bawah ini."
 DESCRIPTION_HINT = "Silakan ketik uraian kejadian sebagai pesan teks, 10 sampai 2.000 huruf."
 PHOTO_HINT = "Silakan kirim foto (sebagai foto, bukan file), atau tekan tombol di bawah."
 SUMMARY_HINT = "Silakan tekan Kirim, Ubah, atau Batal di bawah ini."
+NAV = ["⬅️ Kembali", "❌ Batal"]
 CATEGORIES = [
     "Kebisingan/keributan",
     "Perkelahian/tawuran",
@@ -104,10 +105,10 @@ async def test_a_resident_files_a_complaint_with_location_and_photo(bot: BotHarn
     siti = bot.person(first_name="Siti", last_name="Aminah")
     [first] = await siti.send("/lapor")
     assert first["text"] == f"{EMERGENCY}\n\nGangguan apa yang ingin Bapak/Ibu laporkan?"
-    assert siti.buttons(first) == CATEGORIES
+    assert siti.buttons(first) == [*CATEGORIES, "❌ Batal"]
     [desa] = await siti.tap("Parkir liar")
     assert desa["text"] == "Di desa mana kejadiannya?"
-    assert siti.buttons(desa) == [*bot.config.kecamatan.desa, "Di luar Kecamatan Ajung"]
+    assert siti.buttons(desa) == [*bot.config.kecamatan.desa, "Di luar Kecamatan Ajung", *NAV]
     [where] = await siti.tap("Klompangan")
     assert where["text"].startswith("Di mana tepatnya? Tekan tombol 📍 Kirim lokasi")
     assert siti.reply_keyboard() == ["📍 Kirim lokasi"]
@@ -117,11 +118,12 @@ async def test_a_resident_files_a_complaint_with_location_and_photo(bot: BotHarn
     assert what["text"] == "Ceritakan apa yang terjadi, dalam 10 sampai 2.000 huruf."
     assert siti.reply_keyboard() == []
     [photos] = await siti.send(DESCRIPTION)
-    assert siti.buttons(photos) == ["Lewati"]
+    assert siti.buttons(photos) == ["Lewati", *NAV]
     [one] = await siti.send_photo(b"\xff\xd8 jpeg of the scene")
     assert one["text"] == "Foto 1 dari 3 diterima. Kirim foto lagi, atau tekan Lanjut."
+    assert siti.buttons(one) == ["Lanjut ➡️", "🗑️ Hapus foto", *NAV]
     [privacy] = await siti.tap("Lanjut ➡️")
-    assert siti.buttons(privacy) == ["Biasa", "Anonim", "Rahasia"]
+    assert siti.buttons(privacy) == ["Biasa", "Anonim", "Rahasia", *NAV]
     assert "Anonim: petugas tidak melihat siapa pelapornya" in privacy["text"]
     [summary] = await siti.tap("Biasa")
     assert "Tempat: depan pasar Klompangan (📍 lokasi terkirim)" in summary["text"]
@@ -309,6 +311,7 @@ async def record_by_catat(bot: BotHarness) -> str:
     await official.tap("Lanjut ➡️")
     await official.send("Warga melapor ada penjualan miras tiap malam minggu.")
     await official.tap("Telepon")
+    await official.tap("Hari ini")
     [saved] = await official.tap("✅ Kirim")
     return str(saved["text"].split("kode ", 1)[1].split(" ", 1)[0])
 
@@ -476,11 +479,21 @@ async def test_ubah_goes_back_to_any_step_and_returns_to_the_summary(bot: BotHar
     assert "Jenis: Asusila" in summary["text"]
 
 
-async def test_batal_from_the_summary_drops_the_report(bot: BotHarness) -> None:
+QUIT = "Batalkan laporan ini? Isian yang sudah Bapak/Ibu tulis akan dihapus dan tidak dikirim."
+CANCELLED = "Baik, isian dihentikan. Data yang belum dikirim tidak disimpan."
+
+
+async def test_batal_from_the_summary_asks_before_dropping_the_report(bot: BotHarness) -> None:
     await to_summary(bot)
     siti = bot.person()
-    [done] = await siti.tap("❌ Batal")
-    assert done["text"] == "Baik, isian dihentikan. Data yang belum dikirim tidak disimpan."
+    [asked] = await siti.tap("❌ Batal")
+    assert asked["text"] == QUIT
+    assert siti.buttons(asked) == ["Ya, batalkan", "Tidak, kembali"]
+    [summary] = await siti.tap("Tidak, kembali")
+    assert summary["text"] == SUMMARY  # nothing lost
+    await siti.tap("❌ Batal")
+    [done] = await siti.tap("Ya, batalkan")
+    assert done["text"] == CANCELLED
     assert await count(bot, Complaint) == 0
     assert "complaint" not in bot.application.user_data[siti.user_id]
 
@@ -587,7 +600,7 @@ async def test_text_where_a_button_is_expected(bot: BotHarness) -> None:
     await siti.send("/lapor")
     [hint] = await siti.send("ada yang ribut")  # names no button ("parkir liar" would)
     assert hint["text"] == CATEGORY_HINT
-    assert siti.buttons(hint) == CATEGORIES
+    assert siti.buttons(hint) == [*CATEGORIES, "❌ Batal"]
     await siti.tap("Perjudian", message=hint)
     await siti.tap("Mangaran")
     await siti.send("pos ronda dusun Krajan")
@@ -613,9 +626,17 @@ async def test_a_button_where_text_is_expected(bot: BotHarness) -> None:
     assert summary["text"] == SUMMARY
 
 
-@pytest.mark.parametrize("kind", ["sticker", "voice", "document", "contact"])
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        ("sticker", "Maaf, stiker tidak bisa kami terima di langkah ini."),
+        ("voice", "Maaf, pesan suara belum bisa kami terima. Mohon ketik dengan huruf."),
+        ("document", "Maaf, berkas (file) tidak bisa kami terima di langkah ini."),
+        ("contact", "Maaf, pesan seperti ini tidak bisa kami terima di langkah ini."),
+    ],
+)
 async def test_a_sticker_voice_document_or_contact_at_the_description_step(
-    bot: BotHarness, kind: str
+    bot: BotHarness, kind: str, said: str
 ) -> None:
     await to_description(bot)
     siti = bot.person()
@@ -626,7 +647,7 @@ async def test_a_sticker_voice_document_or_contact_at_the_description_step(
         "contact": lambda: siti.send_contact("081234567890"),
     }[kind]
     [hint] = await send()
-    assert hint["text"] == DESCRIPTION_HINT
+    assert hint["text"] == f"{said}\n{DESCRIPTION_HINT}"
     await siti.send(DESCRIPTION)
     await siti.tap("Lewati")
     [summary] = await siti.tap("Biasa")
@@ -638,8 +659,15 @@ async def test_a_document_at_the_photo_step(bot: BotHarness) -> None:
     siti = bot.person()
     await siti.send(DESCRIPTION)
     [hint] = await siti.send_document(b"\xff\xd8 jpeg", file_name="foto.jpg")
-    assert hint["text"] == PHOTO_HINT
-    assert siti.buttons(hint) == ["Lewati"]
+    assert hint["text"] == (
+        "Foto yang dikirim sebagai berkas (file) tidak bisa kami terima. Mohon kirim sebagai "
+        f"foto.\n{PHOTO_HINT}"
+    )
+    assert siti.buttons(hint) == ["Lewati", *NAV]
+    [voice] = await siti.send_voice()
+    assert voice["text"] == (
+        f"Maaf, pesan suara belum bisa kami terima. Mohon ketik dengan huruf.\n{PHOTO_HINT}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -711,7 +739,8 @@ async def test_control_characters_are_stripped_from_place_and_description(
         await person.tap("Lewati")
         [summary] = await person.tap("Biasa")
     else:
-        [summary] = await person.tap("Telepon")
+        await person.tap("Telepon")
+        [summary] = await person.tap("Hari ini")
     assert "Tempat: depan pasar Krajan\n" in summary["text"]
     assert "Uraian: Banyak motor parkir di trotoar\nsetiap sore.\n" in summary["text"]
     await person.tap("✅ Kirim")
@@ -769,8 +798,13 @@ async def test_a_button_from_an_old_message(bot: BotHarness) -> None:
 
 
 @pytest.mark.parametrize(
-    "data", ["lp:cat:99", "lp:cat:x", "lp:priv:publik", "lp:goto:7", "xx:hack", "tr:1:baru:selesai"]
-)
+    "data",
+    [
+        "lp:cat:99", "lp:cat:x", "lp:priv:publik", "lp:goto:7", "xx:hack", "tr:1:baru:selesai",
+        "lp:prev:1", "lp:prev:2", "lp:quit:2", "lp:quit:yes", "lp:photos:clear", "lp:desc:keep",
+        "lp:place:new", "lp:cancel",
+    ],
+)  # fmt: skip
 async def test_forged_callback_data_changes_nothing(bot: BotHarness, data: str) -> None:
     siti = bot.person()
     [first] = await siti.send("/lapor")
@@ -906,3 +940,273 @@ async def test_an_unanswered_comment_step_ends_without_a_word(bot: BotHarness) -
     async with services_of(bot.application).database.sessions() as session:
         rating = await session.scalar(select(ComplaintRating))
     assert rating is not None and (rating.score, rating.comment) == (2, None)
+
+
+# ---------------------------------------------------------------------------- nothing typed is lost
+
+PLACE_NOTED = (
+    "Tempat dicatat. Tekan Lanjut, atau langsung ketik apa yang terjadi. "
+    "Bisa juga kirim lokasi dengan tombol 📍 Kirim lokasi."
+)
+ASK_PHOTOS = "Ada foto kejadian? Kirim paling banyak 3 foto, atau tekan Lewati."
+
+
+async def test_text_typed_after_the_place_is_the_description(bot: BotHarness) -> None:
+    """It used to replace the place: the summary showed the description as Tempat."""
+    siti = bot.person()
+    await siti.send("/lapor")
+    await siti.tap("Perjudian")
+    await siti.tap("Mangaran")
+    [noted] = await siti.send("pos ronda dusun Krajan")
+    assert noted["text"] == PLACE_NOTED
+    assert siti.buttons(noted) == ["Lanjut ➡️", "✏️ Ubah tempat", "❌ Batal"]
+    [too_short] = await siti.send("judi")
+    assert too_short["text"].startswith("Uraian terlalu pendek (4 huruf).")
+    assert siti.reply_keyboard() == []  # the location button went with the place step
+    [photos] = await siti.send(DESCRIPTION)  # the description step now
+    assert photos["text"] == ASK_PHOTOS
+    await siti.tap("Lewati")
+    [summary] = await siti.tap("Biasa")
+    assert summary["text"] == SUMMARY
+
+
+async def test_text_right_after_the_place_moves_on_at_once(bot: BotHarness) -> None:
+    await to_place_given(bot)
+    siti = bot.person()
+    [acknowledged, photos] = await siti.send(DESCRIPTION)
+    assert (acknowledged["text"], photos["text"]) == ("Uraian dicatat.", ASK_PHOTOS)
+    assert siti.reply_keyboard() == []
+
+
+async def test_a_second_place_only_after_ubah_tempat(bot: BotHarness) -> None:
+    await to_place_given(bot)
+    siti = bot.person()
+    [again] = await siti.tap("✏️ Ubah tempat")
+    assert again["text"].startswith("Di mana tepatnya?")
+    assert siti.reply_keyboard() == ["📍 Kirim lokasi"]
+    [noted] = await siti.send("balai desa Mangaran")
+    assert noted["text"] == PLACE_NOTED
+    await siti.tap("Lanjut ➡️")
+    await siti.send(DESCRIPTION)
+    await siti.tap("Lewati")
+    [summary] = await siti.tap("Biasa")
+    assert summary["text"] == SUMMARY.replace("pos ronda dusun Krajan", "balai desa Mangaran")
+
+
+async def test_batal_asks_first_once_something_is_answered(bot: BotHarness) -> None:
+    siti = bot.person()
+    [first] = await siti.send("/lapor")
+    [desa] = await siti.tap("Perjudian")
+    [asked] = await siti.tap("❌ Batal", message=desa)
+    assert asked["text"] == QUIT
+    [back] = await siti.tap("Tidak, kembali")
+    assert back["text"] == "Di desa mana kejadiannya?"
+    await siti.tap("Mangaran")
+    await siti.send("pos ronda dusun Krajan")
+    [asked] = await siti.tap("❌ Batal")  # on "Tempat dicatat ..."
+    [back] = await siti.tap("Tidak, kembali")
+    assert back["text"] == PLACE_NOTED
+    [acknowledged, _] = await siti.send(DESCRIPTION)  # still the description
+    assert acknowledged["text"] == "Uraian dicatat."
+    # The Batal of an earlier step's message is not this step's.
+    await siti.tap("❌ Batal", message=desa)
+    assert last_answer(bot) == STALE
+    await siti.tap("❌ Batal")
+    [done] = await siti.tap("Ya, batalkan")
+    assert done["text"] == CANCELLED
+    assert "complaint" not in bot.application.user_data[siti.user_id]
+    # Nothing answered yet: Batal ends at once.
+    [first] = await siti.send("/lapor")
+    [done] = await siti.tap("❌ Batal", message=first)
+    assert done["text"] == CANCELLED
+
+
+async def test_kembali_goes_to_the_step_before_keeping_the_answers(bot: BotHarness) -> None:
+    siti = bot.person()
+    await siti.send("/lapor")
+    [desa] = await siti.tap("Perjudian")
+    [categories] = await siti.tap("⬅️ Kembali", message=desa)
+    assert categories["text"] == "Gangguan apa yang ingin Bapak/Ibu laporkan?"
+    await siti.tap("Perjudian")
+    await siti.tap("Mangaran")
+    await siti.send("pos ronda dusun Krajan")
+    await siti.send(DESCRIPTION)
+    [photos] = await siti.send_photo()
+    [privacy] = await siti.tap("Lanjut ➡️", message=photos)
+    [photos_again] = await siti.tap("⬅️ Kembali", message=privacy)
+    assert photos_again["text"].startswith("1 foto terlampir.")
+    [description] = await siti.tap("⬅️ Kembali", message=photos_again)
+    assert description["text"] == (
+        "Ceritakan apa yang terjadi, dalam 10 sampai 2.000 huruf.\n"
+        f"Uraian sekarang: «{DESCRIPTION}». Tekan Lanjut untuk memakainya, atau ketik uraian "
+        "yang baru."
+    )
+    assert siti.buttons(description) == ["Lanjut ➡️", *NAV]
+    await siti.tap("Lanjut ➡️", message=description)  # kept as it was
+    await siti.tap("Lanjut ➡️")
+    [summary] = await siti.tap("Biasa")
+    assert summary["text"] == SUMMARY.replace("Foto: tidak ada", "Foto: 1")
+    # Ubah -> Uraian shows it too; typing replaces it.
+    await siti.tap("✏️ Ubah")
+    [description] = await siti.tap("Uraian")
+    assert f"Uraian sekarang: «{DESCRIPTION}»." in description["text"]
+    [summary] = await siti.send("Ada judi kartu di pos ronda setiap malam.")
+    assert "Uraian: Ada judi kartu di pos ronda setiap malam.\n" in summary["text"]
+
+
+async def test_ubah_desa_offers_no_way_out_of_a_finished_report(bot: BotHarness) -> None:
+    await to_summary(bot)
+    siti = bot.person()
+    await siti.tap("✏️ Ubah")
+    [desa] = await siti.tap("Desa")
+    assert siti.buttons(desa) == [*bot.config.kecamatan.desa, *NAV]
+    await siti.tap_data("lp:desa:out", message=desa)
+    assert last_answer(bot) == STALE
+    [summary] = await siti.tap("⬅️ Kembali", message=desa)
+    assert summary["text"] == SUMMARY
+    assert await count(bot, Complaint) == 0
+
+
+PHOTOS_FULL = (
+    "3 foto terlampir, batas maksimal 3 foto. Tekan Lanjut untuk memakainya, "
+    "atau Hapus foto untuk menggantinya."
+)
+
+
+async def test_ubah_foto_shows_and_keeps_the_photos(bot: BotHarness) -> None:
+    """Ubah -> Foto asked "Ada foto kejadian? ... Lewati", and Lewati dropped three photos."""
+    siti = bot.person()
+    await fill_complaint(siti, photos=3)
+    await siti.tap("✏️ Ubah")
+    [photos] = await siti.tap("Foto")
+    assert photos["text"] == PHOTOS_FULL
+    assert siti.buttons(photos) == ["Lanjut ➡️", "🗑️ Hapus foto", *NAV]
+    [summary] = await siti.tap("Lanjut ➡️")
+    assert "Foto: 3" in summary["text"]
+    await siti.tap("✏️ Ubah")
+    await siti.tap("Foto")
+    [cleared] = await siti.tap("🗑️ Hapus foto")
+    assert cleared["text"] == f"Foto yang terlampir sudah dihapus.\n\n{ASK_PHOTOS}"
+    assert siti.buttons(cleared) == ["Lewati", *NAV]
+    [one] = await siti.send_photo()
+    assert one["text"] == "Foto 1 dari 3 diterima. Kirim foto lagi, atau tekan Lanjut."
+    [summary] = await siti.tap("Lanjut ➡️")
+    assert "Foto: 1" in summary["text"]
+    await siti.tap("✏️ Ubah")
+    [photos] = await siti.tap("Foto")
+    assert photos["text"] == (
+        "1 foto terlampir. Kirim foto lagi (paling banyak 3), atau tekan Lanjut. "
+        "Untuk membuang foto yang terlampir, tekan Hapus foto."
+    )
+    await siti.tap("✏️ Ubah", message=summary)
+    assert last_answer(bot) == STALE
+    await siti.tap("⬅️ Kembali", message=photos)
+    await siti.tap("✅ Kirim")
+    assert await count(bot, ComplaintPhoto) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "letters"),
+    [("😡😡😡😡😡😡", "0"), ("!!! 123 ??? ok 456", "2"), ("🚨 maling 🚨!!!", "6")],
+    ids=["emoji-only", "digits-and-punctuation", "emoji-and-a-word"],
+)
+async def test_a_description_without_enough_letters_is_refused(
+    bot: BotHarness, text: str, letters: str
+) -> None:
+    await to_description(bot)
+    siti = bot.person()
+    [refused] = await siti.send(text)
+    assert refused["text"] == (
+        f"Uraian ini belum menceritakan kejadiannya (hanya {letters} huruf). Mohon tulis "
+        "dengan kata-kata apa yang terjadi, paling sedikit 10 huruf."
+    )
+    [photos] = await siti.send(DESCRIPTION)
+    assert photos["text"] == ASK_PHOTOS
+
+
+async def test_the_third_photo_says_the_limit_is_reached(bot: BotHarness) -> None:
+    await to_description(bot)
+    siti = bot.person()
+    await siti.send(DESCRIPTION)
+    await siti.send_photo()
+    [second] = await siti.send_photo()
+    assert second["text"] == "Foto 2 dari 3 diterima. Kirim foto lagi, atau tekan Lanjut."
+    [third] = await siti.send_photo()
+    assert third["text"] == (
+        "Foto 3 dari 3 diterima; batas foto sudah tercapai. Silakan tekan Lanjut."
+    )
+    [hint] = await siti.send_sticker()
+    assert hint["text"] == (
+        "Maaf, stiker tidak bisa kami terima di langkah ini.\n"
+        "Sudah 3 foto, batas maksimal. Silakan tekan Lanjut, atau Hapus foto untuk menggantinya."
+    )
+
+
+async def test_a_photo_at_another_step_is_kept_for_the_report(bot: BotHarness) -> None:
+    await to_description(bot)
+    siti = bot.person()
+    [kept] = await siti.send_photo(b"\xff\xd8 sent early")
+    assert kept["text"] == f"Foto disimpan untuk laporan ini (1 dari 3).\n{DESCRIPTION_HINT}"
+    await siti.send_photo()
+    await siti.send_photo()
+    [fourth] = await siti.send_photo()
+    assert fourth["text"] == (
+        "Sudah ada 3 foto untuk laporan ini, batas maksimal; foto ini tidak disimpan.\n"
+        f"{DESCRIPTION_HINT}"
+    )
+    [photos] = await siti.send(DESCRIPTION)
+    assert photos["text"] == PHOTOS_FULL
+    await siti.tap("Lanjut ➡️")
+    [summary] = await siti.tap("Biasa")
+    assert "Foto: 3" in summary["text"]
+    # At the summary too: the summary is shown again with the new count.
+    await siti.tap("✏️ Ubah")
+    await siti.tap("Foto")
+    await siti.tap("🗑️ Hapus foto")
+    await siti.tap("Lewati")
+    [again] = await siti.send_photo()
+    assert again["text"].startswith("Foto disimpan untuk laporan ini (1 dari 3).\n\nPeriksa")
+    assert "Foto: 1" in again["text"]
+    await siti.tap("✅ Kirim")
+    assert await count(bot, ComplaintPhoto) == 1
+
+
+async def test_a_photo_alone_starts_a_report_with_it(bot: BotHarness) -> None:
+    siti = bot.person()
+    question, kept = await siti.send_photo(b"\xff\xd8 the scene")
+    assert question["text"] == f"{EMERGENCY}\n\nGangguan apa yang ingin Bapak/Ibu laporkan?"
+    assert kept["text"] == f"Foto disimpan untuk laporan ini (1 dari 3).\n{CATEGORY_HINT}"
+    assert siti.buttons(kept) == [*CATEGORIES, "❌ Batal"]
+    await siti.tap("Perjudian")
+    await siti.tap("Mangaran")
+    await siti.send("pos ronda dusun Krajan")
+    [_, photos] = await siti.send(DESCRIPTION)
+    assert photos["text"].startswith("1 foto terlampir.")
+    await siti.tap("Lanjut ➡️")
+    await siti.tap("Biasa")
+    await siti.tap("✅ Kirim")
+    assert await count(bot, ComplaintPhoto) == 1
+
+
+async def test_a_photo_after_the_draft_expired_starts_a_new_report_with_it(
+    bot: BotHarness,
+) -> None:
+    await to_description(bot)
+    siti = bot.person()
+    bot.clock.advance(days=bot.config.conversation.draft_days, minutes=1)
+    await jobs.sweep_idle(bot.context())
+    assert siti.last()["text"].startswith(
+        "Laporan gangguan «Perjudian» yang belum dikirim kami hapus karena tidak ada balasan "
+        "selama 3 hari."
+    )
+    question, kept = await siti.send_photo()
+    assert question["text"].startswith(EMERGENCY)
+    assert kept["text"].startswith("Foto disimpan untuk laporan ini (1 dari 3).")
+
+
+async def test_a_photo_during_the_survey_does_not_start_a_report(bot: BotHarness) -> None:
+    siti = bot.person()
+    await siti.send("/survei")
+    [hint] = await siti.send_photo()
+    assert "Foto disimpan" not in hint["text"]
+    assert "complaint" not in bot.application.user_data[siti.user_id]

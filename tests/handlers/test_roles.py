@@ -91,7 +91,7 @@ def texts(shown: list[JSONDict]) -> list[str]:
 ALLOWED_COMMANDS = {
     "/laporan": lambda shown, code: t("trantib.open_title", count=1) in texts(shown)[0],
     "/laporan CODE": lambda shown, code: texts(shown)[0].startswith(f"📣 Laporan {code} "),
-    "/catat": lambda shown, code: t("complaint.ask_category") in texts(shown)[0],
+    "/catat": lambda shown, code: t("complaint.office.ask_category") in texts(shown)[0],
     "/iku": lambda shown, code: texts(shown)[0].startswith("Angka IKU untuk periode mana?"),
     "/iku tahun ini": lambda shown, code: texts(shown)[0].startswith("Laporan IKU Kecamatan"),
     "/program": lambda shown, code: texts(shown) == [t("plans.no_programs", year=2025)],
@@ -243,6 +243,7 @@ MENU_BUTTONS = {
     "🎯 Indikator program": ("menu:program", "/program"),
     "🤝 Kegiatan pemberdayaan": ("menu:kegiatan", "/kegiatan"),
     "👥 Pengguna layanan": ("menu:populasi", "/populasi"),
+    "🖥️ Dasbor web": ("menu:web", "/web"),
 }
 OFFICIALS_MENU = "Menu petugas kecamatan:"
 
@@ -298,7 +299,7 @@ async def test_the_officials_menu_in_english(bot: BotHarness) -> None:
     assert menu["text"] == "Officials' menu:"
     assert camat.buttons(menu) == [
         "📋 Open reports", "📝 Record a report", "📊 IKU this week", "🎯 Program indicators",
-        "🤝 Empowerment activities", "👥 Service users",
+        "🤝 Empowerment activities", "👥 Service users", "🖥️ Web dashboard",
     ]  # fmt: skip
 
 

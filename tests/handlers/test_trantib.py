@@ -728,25 +728,38 @@ async def test_laporan_is_for_officials_only(bot: BotHarness) -> None:
 async def test_catat_records_a_complaint_from_another_channel(bot: BotHarness) -> None:
     official = bot.official(TRANTIB_ID, in_group=False)
     [first] = await official.send("/catat")
-    assert first["text"] == "Gangguan apa yang ingin Bapak/Ibu laporkan?"
+    assert first["text"] == "Gangguan apa yang dilaporkan?"  # to the official, not a resident
+    assert official.buttons(first)[-1] == "❌ Batal"
     await official.tap("Minuman keras")
     await official.tap("Sukamakmur")
     await official.send("warung dekat lapangan")
     await official.tap("Lanjut ➡️")
-    await official.send("Warga melapor ada penjualan miras tiap malam minggu.")
+    [described] = await official.send("Warga melapor ada penjualan miras tiap malam minggu.")
+    assert described["text"] == "Laporan ini masuk lewat apa?"
     [channels] = await official.send_sticker()
-    assert channels["text"] == "Silakan pilih saluran masuknya dengan tombol di bawah ini."
+    assert channels["text"] == (
+        "Maaf, stiker tidak bisa kami terima di langkah ini.\n"
+        "Silakan pilih saluran masuknya dengan tombol di bawah ini."
+    )
     assert official.buttons(channels) == [
-        "Datang langsung", "Surat", "Telepon", "WhatsApp SPAN Lapor", "Media sosial",
+        "Datang langsung", "Surat", "Telepon", "WhatsApp", "SP4N-LAPOR!", "Media sosial",
+        "⬅️ Kembali", "❌ Batal",
     ]  # fmt: skip
-    [summary] = await official.tap("WhatsApp SPAN Lapor")
-    assert "Masuk lewat: WhatsApp SPAN Lapor" in summary["text"]
+    [when] = await official.tap("SP4N-LAPOR!")
+    assert when["text"] == (
+        "Kapan laporan ini diterima? Tekan Hari ini atau Kemarin, atau ketik tanggalnya, "
+        "misalnya 17/2/2025."
+    )
+    assert official.buttons(when) == ["Hari ini", "Kemarin", "⬅️ Kembali", "❌ Batal"]
+    [summary] = await official.tap("Hari ini")
+    assert summary["text"].startswith("Periksa catatan laporan sebelum disimpan:\n")
+    assert "Masuk lewat: SP4N-LAPOR!\nDiterima: 17 Februari 2025\n" in summary["text"]
     [saved] = await official.tap("✅ Kirim")
     assert saved["text"] == (
         "Laporan tercatat dengan kode TRB-2025-0001 dan diteruskan ke grup Trantib."
     )
     card = card_of(bot.official(), "TRB-2025-0001")
-    assert "Masuk lewat: WhatsApp SPAN Lapor" in card["text"]
+    assert "Masuk lewat: SP4N-LAPOR!" in card["text"]
     assert "Dicatat oleh: Petugas" in card["text"]
     async with services_of(bot.application).database.sessions() as session:
         row = await session.scalar(select(Complaint))
@@ -756,6 +769,73 @@ async def test_catat_records_a_complaint_from_another_channel(bot: BotHarness) -
         None,
         True,
     )
+    assert (row.received_on, row.received_at) == (date(2025, 2, 17), bot.clock())
+
+
+async def test_a_whatsapp_message_to_the_office_is_recorded_as_whatsapp(bot: BotHarness) -> None:
+    official = bot.official(TRANTIB_ID, in_group=False)
+    await official.send("/catat")
+    await official.tap("Perjudian")
+    await official.tap("Ajung")
+    await official.send("pos ronda")
+    await official.tap("Lanjut ➡️")
+    await official.send("Pesan WhatsApp warga: ada judi kartu tiap malam.")
+    await official.tap("WhatsApp")
+    [summary] = await official.tap("Kemarin")
+    assert "Masuk lewat: WhatsApp\nDiterima: 16 Februari 2025\n" in summary["text"]
+    await official.tap("✅ Kirim")
+    async with services_of(bot.application).database.sessions() as session:
+        row = await session.scalar(select(Complaint))
+    assert row is not None and (row.channel, row.received_on) == ("whatsapp", date(2025, 2, 16))
+
+
+def iku4_line(message: JSONDict) -> str:
+    return next(line for line in message["text"].splitlines() if line.startswith("4. "))
+
+
+async def test_catat_with_an_earlier_date_counts_in_that_weeks_iku4(bot: BotHarness) -> None:
+    """Monday 17 February 2025: a letter that came on Wednesday 12 February is recorded now."""
+    official = bot.official(TRANTIB_ID, in_group=False)
+    await official.send("/catat")
+    await official.tap("Perjudian")
+    await official.tap("Mangaran")
+    await official.send("balai desa")
+    await official.tap("Lanjut ➡️")
+    await official.send("Surat warga: ada judi sabung ayam di belakang balai desa.")
+    await official.tap("Surat")
+    hint = (
+        "Silakan tekan Hari ini atau Kemarin, atau ketik tanggal diterimanya, misalnya 17/2/2025."
+    )
+    [future] = await official.send("18/2/2025")
+    assert future["text"] == (
+        "Tanggal 18 Februari 2025 belum lewat: laporan hanya bisa dicatat sebagai diterima "
+        f"hari ini atau sebelumnya.\n{hint}"
+    )
+    [old] = await official.send("31-12-2023")
+    assert old["text"] == (
+        f"Tanggal 31 Desember 2023 terlalu lama: paling awal 1 Januari 2024.\n{hint}"
+    )
+    [unknown] = await official.send("rabu lalu")
+    assert unknown["text"] == f"Tanggal itu tidak kami kenali.\n{hint}"
+    assert official.buttons(unknown) == ["Hari ini", "Kemarin", "⬅️ Kembali", "❌ Batal"]
+    [summary] = await official.send("12/2/2025")
+    assert "Diterima: 12 Februari 2025" in summary["text"]
+    await official.tap("✅ Kirim")
+    async with services_of(bot.application).database.sessions() as session:
+        row = await session.scalar(select(Complaint))
+    assert row is not None
+    # Midday local time of that day; its SP4N clocks start then too.
+    assert row.received_on == date(2025, 2, 12)
+    assert row.received_at.isoformat() == "2025-02-12T05:00:00+00:00"
+    assert row.verify_by == date(2025, 2, 17)
+    card = card_of(bot.official(), row.code)
+    assert "Diterima: 12 Februari 2025 12.00 WIB" in card["text"]
+
+    camat = bot.person(CAMAT_ID, first_name="Camat")
+    [earlier] = await camat.send("/iku 2025-W07")
+    assert iku4_line(earlier) == "4. Laporan trantib terselesaikan: 0 dari 1 laporan, 0,00%"
+    [this_week] = await camat.send("/iku 2025-W08")
+    assert iku4_line(this_week) == "4. Laporan trantib terselesaikan: belum ada data"
 
 
 async def test_catat_is_for_officials_only(bot: BotHarness) -> None:

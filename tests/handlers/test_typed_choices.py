@@ -118,8 +118,10 @@ async def test_catat_by_typing(bot: BotHarness) -> None:
     await official.send("balai desa")
     await official.send("Lanjut")
     await official.send("Warga melapor ada judi kartu di pos ronda.")
-    [summary] = await official.send("telepon")
+    await official.send("telepon")
+    [summary] = await official.send("hari ini")
     assert "Masuk lewat: Telepon" in summary["text"]
+    assert "Diterima: 17 Februari 2025" in summary["text"]
     assert "Jenis: Perjudian" in summary["text"] and "Desa: Mangaran" in summary["text"]
     [saved] = await official.send("1")  # "✅ Kirim", the first button
     assert saved["text"].startswith("Laporan tercatat dengan kode TRB-2025-0001")

@@ -277,7 +277,7 @@ def test_working_days_to_close(received: date, closed: date | None, days: int | 
 def test_privacy_and_channels() -> None:
     assert [str(p) for p in Privacy] == ["biasa", "anonim", "rahasia"]
     assert Channel.CHAT not in OFFICE_CHANNELS
-    assert len(OFFICE_CHANNELS) == 5
+    assert len(OFFICE_CHANNELS) == 6
 
 
 @pytest.mark.parametrize(

@@ -172,8 +172,10 @@ async def test_indonesian_first_english_on_request(client: WebClient) -> None:
     assert '<html lang="en">' in english.text
     assert en("web.overview.title") in page_text(english.text)
     assert en("web.sign_out") in page_text(english.text)
-    # Remembered for the next pages.
-    assert '<html lang="en">' in (await client.get("/")).text
+    # Remembered for the next pages; the switch keeps the page's other values.
+    again = await client.get("/", params={"periode": "2024"})
+    assert '<html lang="en">' in again.text
+    assert 'href="/?periode=2024&amp;lang=id"' in again.text
 
 
 async def test_every_answer_carries_the_safety_headers(client: WebClient) -> None:
@@ -226,3 +228,22 @@ async def test_links_and_sessions_long_over_are_forgotten(
         links = await session.scalar(select(func.count()).select_from(WebLink))
         sessions = await session.scalar(select(func.count()).select_from(WebSession))
     assert (links, sessions) == (1, 1)  # only today's link and its session are kept
+
+
+@pytest.mark.parametrize(
+    ("wanted", "lands"),
+    [
+        ("/laporan?status=baru", "/laporan?status=baru"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("", "/"),
+    ],
+)
+async def test_a_link_may_lead_to_a_page_of_this_site_only(
+    client: WebClient, wanted: str, lands: str
+) -> None:
+    link = await new_link(client, TRANTIB_ID)
+    response = await client.get(link, params={"ke": wanted} if wanted else None)
+    assert response.status_code == 303
+    assert response.headers["location"] == lands

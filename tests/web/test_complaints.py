@@ -130,6 +130,7 @@ async def test_a_short_note_or_a_stale_page_changes_nothing(
     )
     assert no_reason.status_code == 400
     assert t("web.complaints.reason_needed") in page_text(no_reason.text)
+    assert f">{NOTE}</textarea>" in no_reason.text  # what was typed is kept
     assert (await complaint_of(bot, code)).status is Status.BARU
 
 

@@ -140,3 +140,26 @@ async def test_a_port_in_use_is_an_error_for_the_caller(config: Config, database
             await WebServer(taken, database).start()
     finally:
         await first.stop()
+
+
+@pytest.mark.parametrize(
+    ("extra", "args", "taken"),
+    [
+        pytest.param(
+            "[telegram]\nwebhook_port = 8080\n", ["--webhook", "https://x.example/t"],
+            "[telegram] webhook_port", id="telegram webhook",
+        ),
+        pytest.param(
+            '[whatsapp]\nenabled = true\nport = 8080\nphone_number_id = "1"\n', [],
+            "[whatsapp] port", id="whatsapp",
+        ),
+    ],
+)  # fmt: skip
+def test_check_config_refuses_a_dashboard_port_already_taken(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str, args: list[str], taken: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"{extra}[web]\nenabled = true\nport = 8080\n", encoding="utf-8")
+    assert main(["--config", str(path), "check-config", *args]) == 2
+    err = capsys.readouterr().err
+    assert f"[web] port: 8080 on 127.0.0.1 is already {taken}" in err

@@ -38,22 +38,24 @@ async def report_by_whatsapp(bot: BotHarness, privacy: str = "Biasa") -> str:
     siti = bot.whatsapp_person(name="Siti Aminah")
     [menu] = await siti.send("halo")
     assert options(menu)[:4] == MENU
-    [categories] = await siti.tap("Laporkan gangguan")
-    assert kind(categories) == "list"
-    assert categories["interactive"]["action"]["button"] == "Pilih"
+    # Ten categories and Batal: a list of ten, then the rest in a second one.
+    first, rest = await siti.tap("Laporkan gangguan")
+    assert (kind(first), kind(rest)) == ("list", "list")
+    assert first["interactive"]["action"]["button"] == "Pilih"
+    assert options(rest) == ["❌ Batal"]
     await siti.tap("Parkir liar")
     [ask_place] = await siti.tap("Ajung")
     assert kind(ask_place) == "location_request_message"
     [next_step] = await siti.send_location(-8.2311, 113.6512)
-    assert options(next_step) == ["Lanjut ➡️"]
+    assert (kind(next_step), options(next_step)) == ("button", ["Lanjut ➡️", "❌ Batal"])
     await siti.send("depan pasar Ajung")
     await siti.send("Banyak motor parkir di trotoar setiap sore.")
     [received] = await siti.send_image(PHOTO)
     assert body_of(received).startswith("Foto 1 dari 3 diterima.")
     [privacy_question] = await siti.tap("Lanjut ➡️")
     assert (kind(privacy_question), options(privacy_question)) == (
-        "button",
-        ["Biasa", "Anonim", "Rahasia"],
+        "list",
+        ["Biasa", "Anonim", "Rahasia", "⬅️ Kembali", "❌ Batal"],
     )
     [summary] = await siti.tap(privacy)
     assert options(summary) == ["✅ Kirim", "✏️ Ubah", "❌ Batal"]
@@ -243,8 +245,9 @@ async def test_a_message_stored_but_not_handled_before_a_crash_is_handled_at_sta
     channel = whatsapp_of(bot.application)
     assert channel is not None
     await channel.settle()
-    [categories] = bot.graph.messages_to(WA_ID)
+    categories, rest = bot.graph.messages_to(WA_ID)
     assert body_of(categories).startswith("⚠️ Darurat")
+    assert options(rest) == ["❌ Batal"]
     await channel.settle()
     async with services_of(bot.application).database.sessions() as session:
         assert await queries.fetch_pending_inbound(session) == []
@@ -319,8 +322,28 @@ async def test_texts_that_name_telegram_things_read_as_whatsapp_has_them(bot: Bo
     assert body_of(hint).endswith("Silakan tekan tombol kirim lokasi, atau ketik nama tempatnya.")
     [noted] = await siti.send("depan pasar Ajung")
     assert body_of(noted) == (
-        "Tempat dicatat. Bisa juga kirim lokasi lewat 📎 lalu Lokasi, atau tekan Lanjut."
+        "Tempat dicatat. Tekan Lanjut, atau langsung ketik apa yang terjadi. "
+        "Bisa juga kirim lokasi lewat 📎 lalu Lokasi."
     )
     # Telegram's residents read the catalog's own texts, unchanged.
     [telegram_ids] = await bot.person().send("/id")
     assert telegram_ids["text"] == "ID Telegram Bapak/Ibu: 5550001"
+
+
+async def test_a_voice_note_on_whatsapp_is_asked_to_be_typed(bot: BotHarness) -> None:
+    siti = bot.whatsapp_person()
+    await siti.send("/lapor")
+    await siti.tap("Parkir liar")
+    await siti.tap("Ajung")
+    await siti.send("depan pasar Ajung")
+    await siti.tap("Lanjut ➡️")
+    voice = {"type": "audio", "audio": {"id": "77", "mime_type": "audio/ogg", "voice": True}}
+    [hint] = await siti.post(voice)
+    assert body_of(hint) == (
+        "Maaf, pesan suara belum bisa kami terima. Mohon ketik dengan huruf.\n"
+        "Silakan ketik uraian kejadian sebagai pesan teks, 10 sampai 2.000 huruf."
+    )
+    [sticker] = await siti.post({"type": "sticker", "sticker": {"id": "1", "animated": False}})
+    assert body_of(sticker).startswith("Maaf, stiker tidak bisa kami terima di langkah ini.\n")
+    [photos] = await siti.send("Banyak motor parkir di trotoar setiap sore.")
+    assert body_of(photos).startswith("Ada foto kejadian?")

@@ -26,8 +26,14 @@ def test_local_mode_shows_whatsapps_buttons_and_lists(tmp_path: Path) -> None:
     assert "bot > Maaf, kami belum mengerti pesan itu. Silakan pilih dari menu." in out
     assert "    (list behind the button “Pilih”)\n    [1] Laporkan gangguan\n" in out
     assert "    [5] Pedagang kaki lima… — Pedagang kaki lima (PKL) liar\n" in out
+    # A list longer than WhatsApp's 10 rows goes on in a second message, numbered on: "1"
+    # still chooses the first category, [11] is the second page's Batal.
+    assert (
+        "bot > Pilihan lainnya (2/2)\n    (list behind the button “Pilih”)\n    [11] ❌ Batal\n"
+        in out
+    )
     assert "    (WhatsApp's “Send location” button: type /lokasi LAT LON)" in out
-    assert "bot > Lokasi diterima." in out and "    [1] Lanjut ➡️\n" in out
+    assert "bot > Lokasi diterima." in out and "    [1] Lanjut ➡️  [2] ❌ Batal\n" in out
     assert "(edited)" not in out
     assert out.rstrip().endswith("bye")
 

@@ -231,8 +231,9 @@ async def test_forged_redelivered_and_restarted(stand: Stand) -> None:
     assert await stand.sender.post(message, signed_with=None) == 401
     assert await stand.sender.post(message, signed_with="not-the-secret") == 403
     assert siti.inbox() == []
-    [categories] = await siti.deliver(message)
+    categories, rest = await siti.deliver(message)
     assert body_of(categories).startswith("⚠️ Darurat")
+    assert options(rest) == ["❌ Batal"]
     assert await siti.deliver(message) == []  # the same message id again: answered once
     await siti.tap("Parkir liar")
 

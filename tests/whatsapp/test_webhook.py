@@ -86,7 +86,8 @@ async def webhook(bot: BotHarness) -> AsyncIterator[Webhook]:
         pytest.param("button_reply", 1, "Layanan chat Kecamatan Ajung:", id="button-reply"),
         pytest.param("list_reply", 1, "⚠️ Darurat", id="list-reply"),
         pytest.param("location", 1, "Maaf, kami belum mengerti pesan itu.", id="location"),
-        pytest.param("image", 1, "Maaf, kami belum mengerti pesan itu.", id="image"),
+        # A photo on its own starts a report, which keeps it.
+        pytest.param("image", 1, "⚠️ Darurat", id="image"),
         pytest.param("sticker", 1, "Maaf, kami belum mengerti pesan itu.", id="sticker"),
         pytest.param("template_button", 1, None, id="template-button"),
         pytest.param("reaction", 0, None, id="reaction"),
@@ -122,7 +123,7 @@ async def test_an_image_at_the_photo_step_is_the_complaints_photo(
     bot.graph.add_media(b"\xff\xd8 recorded", media_id="880000000000777")
     assert await webhook.post(fixture("image")) == 200
     assert body_of(siti.last()) == "Foto 1 dari 3 diterima. Kirim foto lagi, atau tekan Lanjut."
-    assert options(siti.last()) == ["Lanjut ➡️"]
+    assert options(siti.last()) == ["Lanjut ➡️", "🗑️ Hapus foto", "⬅️ Kembali", "❌ Batal"]
 
 
 async def test_a_redelivered_message_is_answered_once(webhook: Webhook, bot: BotHarness) -> None:

@@ -235,14 +235,22 @@ def _stage(t: Texts, status: Status, due: DueDates, today: date) -> str:
 
 
 async def _complaint_of(request: Request) -> ComplaintRecord | None:
-    code = parse_tracking_code(request.path_params["code"])
-    if code is None:
-        return None
+    """The complaint of the path's code: as stored (the pages' links), or as a person types
+    it (``trb-2025-42``)."""
+    given = request.path_params["code"]
     async with services_of(request).database.sessions() as session:
-        return await complaints.fetch_complaint_by_code(session, code)
+        found = await complaints.fetch_complaint_by_code(session, given)
+        code = parse_tracking_code(given)
+        if found is None and code is not None and code != given:
+            found = await complaints.fetch_complaint_by_code(session, code)
+    return found
 
 
-async def detail(request: Request, *, problem: str = "", status: int = 200) -> Response:
+async def detail(
+    request: Request, *, problem: str = "", status: int = 200, note: str = ""
+) -> Response:
+    """The complaint's page; after a refused move, with why (``problem``) and the note the
+    official typed, so that nothing typed is lost."""
     complaint = await _complaint_of(request)
     if complaint is None:
         return error_page(request, 404, "web.complaints.not_found")
@@ -290,6 +298,7 @@ async def detail(request: Request, *, problem: str = "", status: int = 200) -> R
             "targets": targets,
             "reasons": [(r.value, t(f"complaint.reason.{r.value}")) for r in RejectReason],
             "problem": problem,
+            "typed_note": note,
             "done": views.move_confirmation(
                 t,
                 complaint.code,
@@ -364,16 +373,23 @@ async def move(request: Request) -> Response:
     if reopening and not allowed(services.roles(), viewer.user_id, "complaints.reopen"):
         return error_page(request, 403, "web.error.not_allowed")
     if target is Status.DITOLAK and reason is None:
-        return await detail(request, problem=t("web.complaints.reason_needed"), status=400)
+        typed = form.get("note")
+        return await detail(
+            request,
+            problem=t("web.complaints.reason_needed"),
+            status=400,
+            note=typed if isinstance(typed, str) else "",
+        )
     value = form.get("note")
     note = clean_text(value if isinstance(value, str) else "")
     problem = note_problem(note)
     if problem == "long":
         sizes = {"length": format_number(utf16_length(note)), "maximum": format_number(NOTE_MAX)}
-        return await detail(request, problem=t("trantib.note_too_long", **sizes), status=400)
+        text = t("trantib.note_too_long", **sizes)
+        return await detail(request, problem=text, status=400, note=note)
     if problem == "short":
         text = t("web.complaints.note_too_short", minimum=NOTE_MIN_LETTERS)
-        return await detail(request, problem=text, status=400)
+        return await detail(request, problem=text, status=400, note=note)
     await _known_official(request, viewer.user_id, viewer.roles)
     outcome = await record_move(
         _bot_services(request),
