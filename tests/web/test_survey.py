@@ -71,9 +71,12 @@ async def test_the_ikm_unsur_services_profile_and_suggestions(client: WebClient)
     assert result is not None
     assert t("report.skm", index=format_number(result.ikm_converted, 2), mutu=result.mutu,
              kinerja=result.kinerja, respondents="4") in text  # fmt: skip
-    # U1 in form order: NRR 3,50, converted 87,50, grade B.
+    assert t("web.skm.ikm_raw", ikm=format_number(result.ikm, 4)) in text
+    # U1 in form order: total 14, NRR 3,5000, converted 87,50, grade B; the last unsur (U9,
+    # the lowest) is the first priority, U1 (tied with U2-U8) the second.
     first = result.unsur[UNSUR_KEYS[0]]
-    assert f"U1 {UNSUR_BY_KEY[UNSUR_KEYS[0]].name} 3,50 87,50 {first.mutu}" in text
+    assert f"U1 {UNSUR_BY_KEY[UNSUR_KEYS[0]].name} 14 3,5000 87,50 {first.mutu} 2" in text
+    assert f"U9 {UNSUR_BY_KEY[UNSUR_KEYS[-1]].name} 11 2,7500 68,75 C 1" in text
     ktp = skm_index(answers(12, 9), 3)
     assert ktp is not None
     assert (

@@ -201,12 +201,16 @@ def _summary(figures: SkmFigures, t: Texts) -> dict[str, str]:
     return {"ikm": ikm, "sample": sample_text}
 
 
-def _unsur(figures: SkmFigures) -> list[tuple[str, UnsurScore]]:
-    """The nine unsur in form order, numbered as the form numbers them (U1-U9)."""
+def _unsur(figures: SkmFigures) -> list[tuple[str, UnsurScore, int]]:
+    """The nine unsur in form order, numbered as the form numbers them (U1-U9), each with its
+    place in the priority for improvement (1: the lowest NRR, as ``by_priority``)."""
     result = figures.result
     if result is None:
         return []
-    return [(f"U{number}", result.unsur[key]) for number, key in enumerate(UNSUR_KEYS, 1)]
+    rank = {score.key: place for place, score in enumerate(result.by_priority, 1)}
+    return [
+        (f"U{number}", result.unsur[key], rank[key]) for number, key in enumerate(UNSUR_KEYS, 1)
+    ]
 
 
 def _profile(
