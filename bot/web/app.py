@@ -51,10 +51,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.config import Config, RolesConfig
 from bot.web import auth
-from bot.web.render import error_page
+from bot.web.render import error_page, services_of
 from db.base import utcnow
 from db.engine import Database
 from i18n import Catalog, catalog
+from iku.format import format_number
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +116,13 @@ def create_app(
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
     app.state.services = services
+    app.add_middleware(BodyLimit, limit=config.survey.max_import_bytes + FORM_OVERHEAD)
     app.add_middleware(SecurityHeaders, tile_url=config.web.tile_url)
     return app
+
+
+# Room for a form's other fields and the multipart framing around the largest upload.
+FORM_OVERHEAD = 64 * 1024
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
@@ -125,12 +131,50 @@ async def _http_error(request: Request, error: Exception) -> Response:
         return error_page(request, 404, "web.error.not_found")
     if status == 405:
         return error_page(request, 405, "web.error.method")
+    if status == 413:
+        return _too_large(request)
     return error_page(request, 400, "web.error.bad_request")
 
 
 async def _server_error(request: Request, error: Exception) -> Response:
     log.error("a dashboard page failed: %s", type(error).__name__, exc_info=error)
     return error_page(request, 500, "web.error.server")
+
+
+def _too_large(request: Request) -> Response:
+    limit = services_of(request).config.survey.max_import_bytes
+    return error_page(request, 413, "web.error.too_large", limit=format_number(limit))
+
+
+class BodyLimit:
+    """Refuses a request body over ``limit`` bytes with 413 before anything reads it: the form
+    parser (the CSRF check reads every POST's form) would otherwise spool all of it first.
+    A declared Content-Length is checked at once, a streamed body as it arrives."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await _too_large(Request(scope))(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise HTTPException(413)
+            return message
+
+        await self.app(scope, counted, send)
 
 
 class SecurityHeaders:

@@ -4,6 +4,7 @@ service users as ``/populasi``."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -255,3 +256,43 @@ async def test_suggestions_come_a_page_at_a_time_newest_first(client: WebClient)
     second = page_text((await client.get("/skm", params={"halaman": "2"})).text)
     assert "saran nomor 04" in second and "saran nomor 00" in second
     assert "saran nomor 05" not in second
+
+
+async def test_an_upload_over_the_limit_is_refused_before_it_is_read(client: WebClient) -> None:
+    """A body larger than ``[survey] max_import_bytes`` (plus a form's framing) gets 413 with
+    the limit, whether its length is declared or it streams without one; nothing is stored."""
+    csrf = await signed_in(client, CAMAT_ID)
+    config = client.services.config
+    limit = config.survey.max_import_bytes
+    oversized = b"x" * (limit + 200_000)
+    declared = await client.post(
+        "/skm/impor",
+        data={"csrf": csrf},
+        files={"berkas": ("besar.csv", oversized, "text/csv")},
+    )
+
+    framed = (
+        b'--x\r\nContent-Disposition: form-data; name="berkas"; filename="besar.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\n" + oversized + b"\r\n--x--\r\n"
+    )
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(framed), 65_536):
+            yield framed[start : start + 65_536]
+
+    streamed = await client.post(
+        "/skm/impor",
+        content=chunks(),
+        headers={"Content-Type": "multipart/form-data; boundary=x", "X-CSRF-Token": csrf},
+    )
+    for response in (declared, streamed):
+        assert response.status_code == 413
+        assert t("web.error.too_large", limit=format_number(limit)) in page_text(response.text)
+    assert await stored_forms(client.services.database) == 0
+    # A file within the limit is still read (and refused for its content, not its size).
+    small = await client.post(
+        "/skm/impor",
+        data={"csrf": csrf},
+        files={"berkas": ("kecil.csv", b"x" * 1000, "text/csv")},
+    )
+    assert small.status_code == 400
