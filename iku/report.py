@@ -165,17 +165,22 @@ def render_text(report: IkuReport, t: Texts) -> str:
     return "\n".join(lines)
 
 
-def _skm_text(skm: SkmFigures, t: Texts) -> str:
-    result = skm.result
-    if result is None:
-        return t("report.no_data")
-    text = t(
+def ikm_line(result: SkmResult, t: Texts) -> str:
+    """ "IKM 83,47 (mutu B, Baik), 412 responden": the index as every report shows it."""
+    return t(
         "report.skm",
         index=format_number(result.ikm_converted, 2),
         mutu=result.mutu,
         kinerja=result.kinerja,
         respondents=format_number(result.respondents),
     )
+
+
+def _skm_text(skm: SkmFigures, t: Texts) -> str:
+    result = skm.result
+    if result is None:
+        return t("report.no_data")
+    text = ikm_line(result, t)
     lowest = result.by_priority[0]
     text += "\n" + t(
         "report.skm_lowest",

@@ -27,7 +27,7 @@ from i18n import Texts
 from iku.format import format_number
 from iku.periods import Period, current_keys, local_today, read_period, relative_period
 from iku.ratio import Ratio
-from iku.report import IkuReport, format_period, ratio_text
+from iku.report import IkuReport, format_period, ikm_line, ratio_text
 from iku.skm import GRADE_BANDS
 from iku.trend import Standing, Targets, WeekFigures, standing
 
@@ -193,13 +193,7 @@ def _ikm_cell(report: IkuReport, t: Texts) -> Cell:
     result = report.skm.result
     if result is None:
         return Cell(t("report.no_data"), "no_data")
-    text = t(
-        "report.skm",
-        index=format_number(result.ikm_converted, 2),
-        mutu=result.mutu,
-        kinerja=result.kinerja,
-        respondents=format_number(result.respondents),
-    )
+    text = ikm_line(result, t)
     grade_class = {"A": "met", "B": "met", "C": "near", "D": "below"}[result.mutu]
     return Cell(text, grade_class)
 

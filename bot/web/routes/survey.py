@@ -44,7 +44,7 @@ from db import surveys
 from i18n import Texts
 from iku.format import format_number
 from iku.periods import current_keys, local_today, read_period, relative_period
-from iku.report import SkmFigures, format_period
+from iku.report import SkmFigures, format_period, ikm_line
 from iku.skm import EDUCATIONS, GENDERS, OCCUPATIONS, UNSUR_KEYS, SkmResult, UnsurScore, skm_index
 from iku.survey_forms import AGE_GROUPS, COLUMNS, Share, shares
 
@@ -191,13 +191,7 @@ def _summary(figures: SkmFigures, t: Texts) -> dict[str, str]:
         )
     if result is None:
         return {"ikm": t("report.no_data"), "sample": sample_text}
-    ikm = t(
-        "report.skm",
-        index=format_number(result.ikm_converted, 2),
-        mutu=result.mutu,
-        kinerja=result.kinerja,
-        respondents=format_number(result.respondents),
-    )
+    ikm = ikm_line(result, t)
     return {"ikm": ikm, "sample": sample_text}
 
 
