@@ -115,6 +115,9 @@ class WhatsAppChannel:
         self._holding: set[str] = set()
         self._message_ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
+        # Messages processed but not yet marked handled in the database (see _mark_handled).
+        self._handled: list[int] = []
+        self._marking: asyncio.Task[None] | None = None
 
     def bind(self, application: Any) -> None:
         """The Application whose updates the messages become (built after this channel)."""
@@ -433,8 +436,38 @@ class WhatsAppChannel:
                 await self.application.process_update(update)
         except Exception as error:
             log.error("a WhatsApp message was not handled: %s", type(error).__name__)
-        async with self.database.transaction() as session:
-            await queries.mark_inbound_handled(session, row.id, self.now())
+        self._mark_handled(row.id)
+
+    def _mark_handled(self, inbound_id: int) -> None:
+        """Mark a processed message handled, without making the resident's next message wait.
+
+        The write starts at once (no timer), outside the resident's chat lock; the marks that
+        arrive while it runs go together in the next one, so under load one transaction marks
+        many messages instead of one each. Until it is written, a stop replays the message
+        at the next start, as before when the bot stopped between processing and marking;
+        :meth:`settle` (and so a clean stop) waits for the writes.
+        """
+        self._handled.append(inbound_id)
+        if self._marking is None:
+            self._marking = asyncio.create_task(self._write_handled(), name="whatsapp handled")
+            self._tasks.add(self._marking)
+            self._marking.add_done_callback(self._tasks.discard)
+
+    async def _write_handled(self) -> None:
+        try:
+            while self._handled:
+                ids, self._handled = self._handled, []
+                try:
+                    async with self.database.transaction() as session:
+                        await queries.mark_inbound_handled(session, ids, self.now())
+                except Exception as error:
+                    # Left pending in the database: the next mark tries them again, and a
+                    # restart replays them.
+                    self._handled[:0] = ids
+                    log.error("WhatsApp messages not marked handled: %s", type(error).__name__)
+                    return
+        finally:
+            self._marking = None
 
     def _typed_choice(self, stored: JSONDict) -> JSONDict:
         """A typed answer that names one of the options last offered counts as choosing it."""
