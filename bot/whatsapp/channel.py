@@ -118,6 +118,9 @@ class WhatsAppChannel:
         # Messages processed but not yet marked handled in the database (see _mark_handled).
         self._handled: list[int] = []
         self._marking: asyncio.Task[None] | None = None
+        # Webhook bodies waiting for their messages to be stored (see _store).
+        self._to_store: list[tuple[list[queries.NewInbound], asyncio.Future[Any]]] = []
+        self._storing: asyncio.Task[None] | None = None
 
     def bind(self, application: Any) -> None:
         """The Application whose updates the messages become (built after this channel)."""
@@ -385,14 +388,54 @@ class WhatsAppChannel:
         ]
         if not new:
             return 0
-        async with self.database.transaction() as session:
-            stored = await queries.record_inbound(session, new, now)
+        stored: list[queries.PendingInbound] = await self._store(new)
         for message in new:
             last = self._last_message.get(message.wa_id, CLOSED)
             self._last_message[message.wa_id] = max(last, message.sent_at)
         for row in stored:
             self._dispatch(row)
         return len(stored)
+
+    async def _store(self, new: list[queries.NewInbound]) -> list[queries.PendingInbound]:
+        """Store a webhook body's messages; returns once they are committed (durable).
+
+        The bodies that arrive while a write runs are stored together in the next one: one
+        transaction (one turn at SQLite's single writer) for many webhook POSTs instead of one
+        each. Each body still learns only once its messages are committed, in the order the
+        bodies arrived; a failed write fails every body in it (nothing of it was stored).
+        """
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._to_store.append((new, future))
+        if self._storing is None:
+            self._storing = asyncio.create_task(self._write_stored(), name="whatsapp store")
+        result: list[queries.PendingInbound] = await future
+        return result
+
+    async def _write_stored(self) -> None:
+        batch: list[tuple[list[queries.NewInbound], asyncio.Future[Any]]] = []
+        try:
+            while self._to_store:
+                batch, self._to_store = self._to_store, []
+                results = []
+                try:
+                    async with self.database.transaction() as session:
+                        for new, _future in batch:
+                            results.append(await queries.record_inbound(session, new, self.now()))
+                except Exception as error:
+                    for _new, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    continue
+                for (_new, future), stored in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(stored)
+        finally:
+            self._storing = None
+            # Cancelled (the bot stopping): the bodies not answered get a 500, Meta retries.
+            for _new, future in batch + self._to_store:
+                if not future.done():
+                    future.set_exception(ConnectionError("the bot is stopping"))
+            self._to_store = []
 
     async def resume(self) -> None:
         """At start: handle the messages acknowledged before a stop but not handled yet."""

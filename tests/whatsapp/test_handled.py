@@ -134,3 +134,61 @@ async def test_a_message_processed_but_not_yet_marked_when_the_bot_died_is_repla
     await bot.restart_after_crash()
     await channel_of(bot).settle()
     assert await rows(bot) == [(True, False)]
+
+
+async def test_bodies_arriving_together_are_stored_in_one_write_and_handled_in_order(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    channel = channel_of(bot)
+    siti = bot.whatsapp_person()
+    budi = bot.whatsapp_person(wa_id="6285700000001", name="Budi")
+    sessions: list[int] = []
+    original = queries.record_inbound
+
+    async def recorded(session: AsyncSession, *args: Any) -> list[queries.PendingInbound]:
+        sessions.append(id(session))
+        return await original(session, *args)
+
+    monkeypatch.setattr(queries, "record_inbound", recorded)
+    bodies = [
+        siti.payload(text("/lapor")),
+        budi.payload(text("/lapor")),
+        siti.payload(text("/batal")),
+    ]
+    counts = await asyncio.gather(*(channel.receive(json.dumps(b).encode()) for b in bodies))
+    assert counts == [1, 1, 1]  # each POST answered only once its message was stored
+    assert len(sessions) == 3 and len(set(sessions)) == 1
+    await channel.settle()
+    categories, cancel, cancelled = siti.inbox()
+    assert body_of(categories).startswith("⚠️ Darurat")
+    assert options(cancel) == ["❌ Batal"]
+    assert "❌ Batal" not in options(cancelled)
+    assert body_of(budi.inbox()[0]).startswith("⚠️ Darurat")
+    assert await rows(bot) == [(True, False)] * 3
+
+
+async def test_a_failed_store_fails_every_body_in_it_and_the_retries_are_stored(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    channel = channel_of(bot)
+    siti = bot.whatsapp_person()
+    budi = bot.whatsapp_person(wa_id="6285700000001", name="Budi")
+    original = queries.record_inbound
+    failures = [OSError("disk full")]
+
+    async def flaky(session: AsyncSession, *args: Any) -> list[queries.PendingInbound]:
+        stored = await original(session, *args)
+        if failures:
+            raise failures.pop()  # after the first body's insert: the whole write rolls back
+        return stored
+
+    monkeypatch.setattr(queries, "record_inbound", flaky)
+    raws = [json.dumps(p.payload(text("/lapor"))).encode() for p in (siti, budi)]
+    outcomes = await asyncio.gather(*(channel.receive(raw) for raw in raws), return_exceptions=True)
+    assert [type(outcome) for outcome in outcomes] == [OSError, OSError]  # both 500
+    assert await rows(bot) == []
+    assert siti.inbox() == [] and budi.inbox() == []
+    assert [await channel.receive(raw) for raw in raws] == [1, 1]  # Meta's retries
+    await channel.settle()
+    assert body_of(siti.inbox()[0]).startswith("⚠️ Darurat")
+    assert body_of(budi.inbox()[0]).startswith("⚠️ Darurat")
