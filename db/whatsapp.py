@@ -67,11 +67,15 @@ async def fetch_pending_inbound(session: AsyncSession) -> list[PendingInbound]:
     return [PendingInbound(row[0], row[1], row[2] or {}) for row in rows]
 
 
-async def mark_inbound_handled(session: AsyncSession, inbound_id: int, now: datetime) -> None:
-    """Done: the content is no longer needed and is dropped."""
+async def mark_inbound_handled(
+    session: AsyncSession, inbound_ids: Sequence[int], now: datetime
+) -> None:
+    """Done: the content is no longer needed and is dropped (one statement for all of them)."""
+    if not inbound_ids:
+        return
     await session.execute(
         update(WhatsAppInbound)
-        .where(WhatsAppInbound.id == inbound_id)
+        .where(WhatsAppInbound.id.in_(inbound_ids))
         .values(handled_at=now, payload=None)
     )
 

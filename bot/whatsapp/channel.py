@@ -115,6 +115,12 @@ class WhatsAppChannel:
         self._holding: set[str] = set()
         self._message_ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
+        # Messages processed but not yet marked handled in the database (see _mark_handled).
+        self._handled: list[int] = []
+        self._marking: asyncio.Task[None] | None = None
+        # Webhook bodies waiting for their messages to be stored (see _store).
+        self._to_store: list[tuple[list[queries.NewInbound], asyncio.Future[Any]]] = []
+        self._storing: asyncio.Task[None] | None = None
 
     def bind(self, application: Any) -> None:
         """The Application whose updates the messages become (built after this channel)."""
@@ -382,14 +388,54 @@ class WhatsAppChannel:
         ]
         if not new:
             return 0
-        async with self.database.transaction() as session:
-            stored = await queries.record_inbound(session, new, now)
+        stored: list[queries.PendingInbound] = await self._store(new)
         for message in new:
             last = self._last_message.get(message.wa_id, CLOSED)
             self._last_message[message.wa_id] = max(last, message.sent_at)
         for row in stored:
             self._dispatch(row)
         return len(stored)
+
+    async def _store(self, new: list[queries.NewInbound]) -> list[queries.PendingInbound]:
+        """Store a webhook body's messages; returns once they are committed (durable).
+
+        The bodies that arrive while a write runs are stored together in the next one: one
+        transaction (one turn at SQLite's single writer) for many webhook POSTs instead of one
+        each. Each body still learns only once its messages are committed, in the order the
+        bodies arrived; a failed write fails every body in it (nothing of it was stored).
+        """
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._to_store.append((new, future))
+        if self._storing is None:
+            self._storing = asyncio.create_task(self._write_stored(), name="whatsapp store")
+        result: list[queries.PendingInbound] = await future
+        return result
+
+    async def _write_stored(self) -> None:
+        batch: list[tuple[list[queries.NewInbound], asyncio.Future[Any]]] = []
+        try:
+            while self._to_store:
+                batch, self._to_store = self._to_store, []
+                results = []
+                try:
+                    async with self.database.transaction() as session:
+                        for new, _future in batch:
+                            results.append(await queries.record_inbound(session, new, self.now()))
+                except Exception as error:
+                    for _new, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    continue
+                for (_new, future), stored in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(stored)
+        finally:
+            self._storing = None
+            # Cancelled (the bot stopping): the bodies not answered get a 500, Meta retries.
+            for _new, future in batch + self._to_store:
+                if not future.done():
+                    future.set_exception(ConnectionError("the bot is stopping"))
+            self._to_store = []
 
     async def resume(self) -> None:
         """At start: handle the messages acknowledged before a stop but not handled yet."""
@@ -433,8 +479,38 @@ class WhatsAppChannel:
                 await self.application.process_update(update)
         except Exception as error:
             log.error("a WhatsApp message was not handled: %s", type(error).__name__)
-        async with self.database.transaction() as session:
-            await queries.mark_inbound_handled(session, row.id, self.now())
+        self._mark_handled(row.id)
+
+    def _mark_handled(self, inbound_id: int) -> None:
+        """Mark a processed message handled, without making the resident's next message wait.
+
+        The write starts at once (no timer), outside the resident's chat lock; the marks that
+        arrive while it runs go together in the next one, so under load one transaction marks
+        many messages instead of one each. Until it is written, a stop replays the message
+        at the next start, as before when the bot stopped between processing and marking;
+        :meth:`settle` (and so a clean stop) waits for the writes.
+        """
+        self._handled.append(inbound_id)
+        if self._marking is None:
+            self._marking = asyncio.create_task(self._write_handled(), name="whatsapp handled")
+            self._tasks.add(self._marking)
+            self._marking.add_done_callback(self._tasks.discard)
+
+    async def _write_handled(self) -> None:
+        try:
+            while self._handled:
+                ids, self._handled = self._handled, []
+                try:
+                    async with self.database.transaction() as session:
+                        await queries.mark_inbound_handled(session, ids, self.now())
+                except Exception as error:
+                    # Left pending in the database: the next mark tries them again, and a
+                    # restart replays them.
+                    self._handled[:0] = ids
+                    log.error("WhatsApp messages not marked handled: %s", type(error).__name__)
+                    return
+        finally:
+            self._marking = None
 
     def _typed_choice(self, stored: JSONDict) -> JSONDict:
         """A typed answer that names one of the options last offered counts as choosing it."""
