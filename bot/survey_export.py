@@ -37,7 +37,7 @@ from i18n import Texts
 from iku.periods import Period
 from iku.report import SkmFigures, format_period
 from iku.skm import EDUCATIONS, GENDERS, OCCUPATIONS, TIME_SLOTS, UNSUR, UNSUR_KEYS
-from iku.survey_forms import AGE_GROUPS, shares
+from iku.survey_forms import PROFILE_QUESTIONS, shares
 
 NRR_FORMAT = "0.0000"
 INDEX_FORMAT = TWO_DECIMALS
@@ -166,19 +166,15 @@ def _profile(sheet: Worksheet, data: SurveyExport, config: Config, t: Texts) -> 
     _header(sheet, ["col_item", "col_count", "col_percent"], t)
     services = tuple((s.code, s.name) for s in config.survey.services)
     slots = (*TIME_SLOTS, ("", t("export.slot_unknown")))
-    ages = tuple((f"{low}-{high}", f"{low}-{high}") for low, high in AGE_GROUPS)
     sections = (
-        ("profile_gender", "gender", GENDERS),
-        ("profile_age", "age_group", ages),
-        ("profile_education", "education", EDUCATIONS),
-        ("profile_occupation", "occupation", OCCUPATIONS),
-        ("profile_service", "service", services),
-        ("profile_time", "time_slot", slots),
+        *PROFILE_QUESTIONS,
+        ("service", "service", services),
+        ("time", "time_slot", slots),
     )
     respondents = data.figures.respondents
-    for title_key, column, choices in sections:
+    for name, column, choices in sections:
         append_row(sheet, [])
-        append_row(sheet, [t(f"export.{title_key}")])
+        append_row(sheet, [t(f"export.profile_{name}")])
         sheet.cell(sheet.max_row, 1).font = BOLD
         labels = dict(choices)
         counts = data.profile.get(column, {})

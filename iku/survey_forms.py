@@ -40,6 +40,9 @@ from iku.ratio import Ratio
 from iku.skm import (
     ANSWER_MAX,
     ANSWER_MIN,
+    EDUCATIONS,
+    GENDERS,
+    OCCUPATIONS,
     UNSUR_KEYS,
     parse_age,
     parse_education,
@@ -73,6 +76,15 @@ AGE_GROUPS: tuple[tuple[int, int], ...] = (
     (45, 54),
     (55, 64),
     (65, 100),
+)
+
+# The respondent profile's questions as reports show them: (name, stored column, its answers
+# as (code, label)); an age group's code is its label ("25-34").
+PROFILE_QUESTIONS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
+    ("gender", "gender", GENDERS),
+    ("age", "age_group", tuple((f"{low}-{high}", f"{low}-{high}") for low, high in AGE_GROUPS)),
+    ("education", "education", EDUCATIONS),
+    ("occupation", "occupation", OCCUPATIONS),
 )
 
 

@@ -45,8 +45,8 @@ from i18n import Texts
 from iku.format import format_number
 from iku.periods import current_keys, local_today, read_period, relative_period
 from iku.report import SkmFigures, format_period, ikm_line
-from iku.skm import EDUCATIONS, GENDERS, OCCUPATIONS, UNSUR_KEYS, SkmResult, UnsurScore, skm_index
-from iku.survey_forms import AGE_GROUPS, COLUMNS, Share, shares
+from iku.skm import UNSUR_KEYS, SkmResult, UnsurScore, skm_index
+from iku.survey_forms import COLUMNS, PROFILE_QUESTIONS, Share, shares
 
 PERIOD_FIELD = "periode"
 SERVICE_FIELD = "layanan"
@@ -210,15 +210,8 @@ def _unsur(figures: SkmFigures) -> list[tuple[str, UnsurScore, int]]:
 def _profile(
     profile: dict[str, dict[str, int]], respondents: int, t: Texts
 ) -> list[ProfileSection]:
-    ages = tuple((f"{low}-{high}", f"{low}-{high}") for low, high in AGE_GROUPS)
-    sections = (
-        ("gender", "gender", GENDERS),
-        ("age", "age_group", ages),
-        ("education", "education", EDUCATIONS),
-        ("occupation", "occupation", OCCUPATIONS),
-    )
     result = []
-    for key, column, choices in sections:
+    for key, column, choices in PROFILE_QUESTIONS:
         labels = dict(choices)
         counts = profile.get(column, {})
         rows = [
