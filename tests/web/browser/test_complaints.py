@@ -54,7 +54,10 @@ async def test_an_official_filters_the_register_and_opens_a_complaint(
     # The pins are drawn all the same: the one complaint with a location, which opens it.
     [pin] = browser.find_all("#peta path.leaflet-interactive")
     pin.click()
-    popup = browser.wait_for(lambda _: browser.find_all(".leaflet-popup-content a"), "no popup")
+    # The popup fades in: wait until a person can read it (Selenium reads no text before).
+    popup = browser.wait_for(
+        lambda _: [a for a in browser.find_all(".leaflet-popup-content a") if a.text], "no popup"
+    )
     assert popup[0].text.startswith(f"{parkir_mangaran} · {t('complaint.status.baru')}")
     assert popup[0].get_attribute("href") == live.url(f"/laporan/{parkir_mangaran}")
 
