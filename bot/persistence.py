@@ -17,9 +17,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict
 
@@ -204,12 +206,17 @@ class _WriteBehind:
         # their changes, and all of them share this transaction.
         await asyncio.sleep(0)
         while self._pending:
-            batch, self._pending = self._pending, {}
-            commit, self._next_commit = self._next_commit, None
-            assert commit is not None
-            self._in_flight = commit
+            batch: dict[tuple[Any, ...], Any] = {}
+            commit: asyncio.Future[None] | None = None
             try:
-                await self._write(batch)
+                # The batch is taken once the write lock is ours: whatever was put while this
+                # waited for it rides along, instead of waiting for this commit and then its own.
+                async with self._transaction() as session:
+                    batch, self._pending = self._pending, {}
+                    commit = self._next_commit or asyncio.get_running_loop().create_future()
+                    self._next_commit = None
+                    self._in_flight = commit
+                    await self._write(session, batch)
             except BaseException as error:
                 # Keep what failed for the next round, unless a newer value replaced it; tell
                 # everyone waiting, including those whose changes now ride with it.
@@ -221,17 +228,21 @@ class _WriteBehind:
                     raise
                 return  # the next put or drain starts a writer that retries
             else:
+                assert commit is not None
                 commit.set_result(None)
             finally:
                 self._in_flight = None
 
-    async def _write(self, batch: dict[tuple[Any, ...], Any]) -> None:
+    def _transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """The transaction of one batch; entered once SQLite's write lock is ours."""
+        return self.database.blind_writes()
+
+    async def _write(self, session: AsyncSession, batch: dict[tuple[Any, ...], Any]) -> None:
         conversations = [(s[1], s[2], v) for s, v in batch.items() if s[0] == "conversation"]
         users = [(s[1], v) for s, v in batch.items() if s[0] == "user"]
         now = self.clock()
-        async with self.database.transaction() as session:
-            await queries.save_conversations(session, conversations, now)
-            await queries.save_user_data(session, users, now)
+        await queries.save_conversations(session, conversations, now)
+        await queries.save_user_data(session, users, now)
 
 
 def _fail(future: asyncio.Future[None] | None, error: BaseException) -> None:

@@ -71,6 +71,22 @@ class Database:
         async with turn, self.sessions() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def blind_writes(self) -> AsyncIterator[AsyncSession]:
+        """:meth:`transaction`, for writes whose outcome (rows, counts, ids) nobody reads.
+
+        On SQLite they are held back and sent together with the commit, in one trip to the
+        driver's thread: SQLite's single write lock is then held for one trip instead of one
+        per statement, and the dialogue steps waiting for it (every step commits before its
+        answer) wait that much less. A statement that reads sends what was held back first.
+        Elsewhere this is :meth:`transaction`.
+        """
+        async with self.transaction() as session:
+            if self.is_sqlite:
+                connection = await (await session.connection()).get_raw_connection()
+                connection.dbapi_connection.defer_blind_writes()  # type: ignore[union-attr]
+            yield session
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 

@@ -33,12 +33,52 @@ from sqlalchemy.util.concurrency import await_
 
 # description, rows (None for a statement without), rowcount, lastrowid, in_transaction
 _Outcome = tuple[Any, list[Any] | None, int, int | None, bool]
+# A statement held back in a transaction of blind writes: operation, parameters, many.
+_Deferred = tuple[str, Any, bool]
+
+
+def _run_deferred(connection: aiosqlite.Connection, deferred: list[_Deferred]) -> None:
+    """Runs in aiosqlite's thread: the statements held back, in order."""
+    for operation, parameters, many in deferred:
+        cursor = connection._conn.cursor()
+        try:
+            if many:
+                cursor.executemany(operation, parameters)
+            else:
+                cursor.execute(operation, parameters or ())
+        finally:
+            cursor.close()
+
+
+def _deferred_and_commit(connection: aiosqlite.Connection, deferred: list[_Deferred]) -> None:
+    """Runs in aiosqlite's thread: a transaction of blind writes, whole (or none of it: the
+    pool does not roll back a connection it gets back, so a failure must not leave the
+    transaction open)."""
+    try:
+        _run_deferred(connection, deferred)
+        connection._conn.commit()
+    except BaseException:
+        connection._conn.rollback()
+        raise
+
+
+def _is_blind_write(operation: str) -> bool:
+    """A write whose outcome (rows, row count, last row id) the caller does not read."""
+    head = operation.lstrip()[:7].upper()
+    return head.startswith(("INSERT", "UPDATE", "DELETE")) and "RETURNING" not in operation.upper()
 
 
 def _one_trip(
-    connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool
+    connection: aiosqlite.Connection,
+    operation: str,
+    parameters: Any,
+    many: bool,
+    deferred: list[_Deferred] | None = None,
 ) -> _Outcome:
-    """Runs in aiosqlite's thread: the whole life of one cursor."""
+    """Runs in aiosqlite's thread: the whole life of one cursor (after any statements that
+    were held back, so they keep their order)."""
+    if deferred:
+        _run_deferred(connection, deferred)
     cursor = connection._conn.cursor()
     try:
         if many:
@@ -97,10 +137,19 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _run(self, operation: str, parameters: Any, *, many: bool) -> None:
         connection = self._connection
         adapted = cast(OneTripConnection, self._adapt_connection)
+        deferred = adapted._deferred
+        if deferred is not None:
+            if _is_blind_write(operation):
+                # Sent with the commit (or before the next statement that reads).
+                deferred.append((operation, parameters, many))
+                self._description, self._rowcount, self._lastrowid = None, -1, None
+                self._rows = collections.deque()
+                return
+            adapted._deferred = []
         async with adapted._execute_mutex:
             try:
                 outcome: _Outcome = await connection._execute(
-                    _one_trip, connection, operation, parameters, many
+                    _one_trip, connection, operation, parameters, many, deferred
                 )
             except BaseException:
                 # A failed statement may have begun a transaction (sqlite3 opens one before a
@@ -121,21 +170,41 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """Also knows, from the last statement's trip, whether a transaction is open: commit and
-    rollback with none open (a read session's end) are no-ops in sqlite3, and skip the trip."""
+    rollback with none open (a read session's end) are no-ops in sqlite3, and skip the trip.
 
-    __slots__ = ("_in_transaction",)
+    In a transaction of blind writes (:meth:`defer_blind_writes`) the writes whose outcome
+    nobody reads are held back and sent with the commit: the whole transaction is one trip to
+    the thread, so SQLite's write lock is held for that trip alone rather than for one trip per
+    statement, each waiting its turn on a busy event loop to come back.
+    """
+
+    __slots__ = ("_deferred", "_in_transaction")
     _cursor_cls = OneTripCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._in_transaction = False
+        self._deferred: list[_Deferred] | None = None
+
+    def defer_blind_writes(self) -> None:
+        """Until this transaction ends, hold back writes whose outcome is not read."""
+        self._deferred = []
 
     def commit(self) -> None:
-        if self._in_transaction:
+        deferred, self._deferred = self._deferred, None
+        if deferred:
+            try:
+                await_(self._connection._execute(_deferred_and_commit, self._connection, deferred))
+            except Exception as error:
+                self._in_transaction = False  # rolled back in the thread
+                self._handle_exception(error)
+            self._in_transaction = False
+        elif self._in_transaction:
             super().commit()
             self._in_transaction = False
 
     def rollback(self) -> None:
+        self._deferred = None  # never sent: nothing to undo
         if self._in_transaction:
             super().rollback()
             self._in_transaction = False

@@ -4,6 +4,8 @@ for its own change only, and a failed write is kept and reported, never silently
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -14,7 +16,8 @@ from db.base import utcnow
 
 class Recorder(_WriteBehind):
     """Writes into a list instead of a database; writes can be held open (the n-th write waits
-    for ``gates[n]``, if there is one) or made to fail."""
+    for ``gates[n]``, if there is one) or made to fail, and the write lock can be held by
+    someone else (``lock``: cleared while it is)."""
 
     def __init__(self) -> None:
         super().__init__(None, utcnow)  # type: ignore[arg-type]
@@ -23,13 +26,22 @@ class Recorder(_WriteBehind):
         self.failures = 0
         self.started = 0
         self._progress = asyncio.Condition()
+        self.lock = asyncio.Event()
+        self.lock.set()
+        self.waiting_for_lock = asyncio.Event()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Any]:
+        self.waiting_for_lock.set()
+        await self.lock.wait()
+        yield None
 
     async def reached(self, writes: int) -> None:
         """Wait until the ``writes``-th write has begun (held at its gate, if it has one)."""
         async with self._progress:
             await asyncio.wait_for(self._progress.wait_for(lambda: self.started >= writes), 5)
 
-    async def _write(self, batch: dict[tuple[Any, ...], Any]) -> None:
+    async def _write(self, _session: Any, batch: dict[tuple[Any, ...], Any]) -> None:
         self.started += 1
         async with self._progress:
             self._progress.notify_all()
@@ -46,6 +58,22 @@ async def test_changes_made_together_share_one_write() -> None:
     await asyncio.gather(*(writes.put(("user", n), {"n": n}) for n in range(50)))
     assert len(writes.written) == 1
     assert len(writes.written[0]) == 50
+
+
+async def test_changes_put_while_the_write_lock_is_busy_ride_in_the_waiting_batch() -> None:
+    """Another transaction holds SQLite's write lock: the steps that come meanwhile are
+    written with the first one as soon as it is free, not in a batch after it."""
+    writes = Recorder()
+    writes.lock.clear()
+    first = asyncio.create_task(writes.put(("user", 1), {"a": 1}))
+    await asyncio.wait_for(writes.waiting_for_lock.wait(), 1)
+    later = [asyncio.create_task(writes.put(("user", n), {"n": n})) for n in range(2, 6)]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    writes.lock.set()
+    await asyncio.wait_for(asyncio.gather(first, *later), 1)
+    assert len(writes.written) == 1
+    assert set(writes.written[0]) == {("user", n) for n in range(1, 6)}
 
 
 async def test_a_caller_does_not_wait_for_the_changes_that_came_after_its_own() -> None:

@@ -120,3 +120,58 @@ async def test_a_transaction_whose_first_statement_fails_is_still_rolled_back(
     async with aiosqlite.connect(tmp_path / "driver.db", timeout=0.2) as other:
         await other.execute("INSERT INTO t (name) VALUES ('b')")
         await other.commit()
+
+
+async def test_blind_writes_go_with_the_commit_in_one_trip(
+    sqlite: Database, trips: list[str]
+) -> None:
+    async with sqlite.blind_writes() as session:
+        await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        await session.execute(text("INSERT INTO t (name) VALUES (:name)"), [{"name": "b"}])
+        await session.execute(text("UPDATE t SET name = 'c' WHERE name = 'b'"))
+        assert trips == []  # held back
+    assert len(trips) == 1
+    async with sqlite.sessions() as session:
+        names = (await session.scalars(text("SELECT name FROM t ORDER BY id"))).all()
+    assert names == ["a", "c"]
+
+
+async def test_a_read_among_blind_writes_sees_them(sqlite: Database, trips: list[str]) -> None:
+    async with sqlite.blind_writes() as session:
+        await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        assert await session.scalar(text("SELECT count(*) FROM t")) == 1
+        await session.execute(text("INSERT INTO t (name) VALUES ('b')"))
+    assert len(trips) == 2  # the read (after the held insert), then the rest with the commit
+    async with sqlite.sessions() as session:
+        assert await session.scalar(text("SELECT count(*) FROM t")) == 2
+
+
+async def test_a_failed_blind_write_raises_at_the_commit_and_keeps_nothing(
+    sqlite: Database,
+) -> None:
+    async def twice() -> None:
+        async with sqlite.blind_writes() as session:
+            await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
+            await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
+
+    with pytest.raises(IntegrityError):
+        await twice()
+    async with sqlite.sessions() as session:
+        assert await session.scalar(text("SELECT count(*) FROM t")) == 0
+    # The connection is usable again, and not left holding writes back.
+    async with sqlite.transaction() as session:
+        inserted = await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        assert inserted.lastrowid == 1
+
+
+async def test_blind_writes_given_up_are_never_sent(sqlite: Database, trips: list[str]) -> None:
+    async def given_up() -> None:
+        async with sqlite.blind_writes() as session:
+            await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
+            raise RuntimeError("changed my mind")
+
+    with pytest.raises(RuntimeError):
+        await given_up()
+    assert trips == []
+    async with sqlite.sessions() as session:
+        assert await session.scalar(text("SELECT count(*) FROM t")) == 0
