@@ -13,6 +13,7 @@ removed from the error (see :func:`_without_row_values`).
 from __future__ import annotations
 
 import asyncio
+import collections
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
@@ -56,23 +57,24 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._write_turns = WriteTurns() if self.is_sqlite else None
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, first: bool = False) -> AsyncIterator[AsyncSession]:
         """A session whose work is committed on success and rolled back on any error.
 
-        On SQLite, write transactions take turns on an asyncio lock: SQLite allows one writer,
-        and letting its busy handler arbitrate means sleeping threads (tens to hundreds of
-        milliseconds each under load) and "database is locked" when a reader upgrades. Reads
-        (:meth:`sessions`) still run side by side in WAL mode.
+        On SQLite, write transactions take turns (:class:`WriteTurns`): SQLite allows one
+        writer, and letting its busy handler arbitrate means sleeping threads (tens to hundreds
+        of milliseconds each under load) and "database is locked" when a reader upgrades. Reads
+        (:meth:`sessions`) still run side by side in WAL mode. ``first``: this transaction goes
+        before the others waiting (the batch of many people's dialogue steps).
         """
-        turn = self._write_lock or nullcontext()
+        turn = self._write_turns.turn(first=first) if self._write_turns else nullcontext()
         async with turn, self.sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager
-    async def blind_writes(self) -> AsyncIterator[AsyncSession]:
+    async def blind_writes(self, *, first: bool = False) -> AsyncIterator[AsyncSession]:
         """:meth:`transaction`, for writes whose outcome (rows, counts, ids) nobody reads.
 
         On SQLite they are held back and sent together with the commit, in one trip to the
@@ -81,7 +83,7 @@ class Database:
         answer) wait that much less. A statement that reads sends what was held back first.
         Elsewhere this is :meth:`transaction`.
         """
-        async with self.transaction() as session:
+        async with self.transaction(first=first) as session:
             if self.is_sqlite:
                 connection = await (await session.connection()).get_raw_connection()
                 connection.dbapi_connection.defer_blind_writes()  # type: ignore[union-attr]
@@ -89,6 +91,53 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class WriteTurns:
+    """SQLite's one writer at a time, handed over in arrival order, except that those asking
+    to go ``first`` pass the others waiting.
+
+    The lock is handed straight to the next in line on release (nobody arriving meanwhile
+    takes it), so a transaction waits for those ahead of it only.
+    """
+
+    def __init__(self) -> None:
+        self._held = False
+        self._first: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._others: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    @asynccontextmanager
+    async def turn(self, *, first: bool = False) -> AsyncIterator[None]:
+        await self._acquire(first)
+        try:
+            yield
+        finally:
+            self._release()
+
+    async def _acquire(self, first: bool) -> None:
+        if not self._held and not self._first and not self._others:
+            self._held = True
+            return
+        line = self._first if first else self._others
+        waiting = asyncio.get_running_loop().create_future()
+        line.append(waiting)
+        try:
+            await waiting
+        except asyncio.CancelledError:
+            if waiting.done() and not waiting.cancelled():
+                self._release()  # handed over just as the waiter was cancelled: pass it on
+            else:
+                line.remove(waiting)
+            raise
+
+    def _release(self) -> None:
+        for line in (self._first, self._others):
+            while line:
+                waiting = line.popleft()
+                if not waiting.done():
+                    waiting.set_result(None)  # still held: now by the one woken
+                    return
+        self._held = False
 
 
 def _engine_options(is_sqlite: bool) -> dict[str, Any]:

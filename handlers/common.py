@@ -234,7 +234,9 @@ async def remember_person(update: Update, context: AppContext) -> None:
     last = context.user_data.get("seen")
     if last is not None and now.timestamp() - last < SEEN_REFRESH.total_seconds():
         return
-    async with context.database.transaction() as session:
+    # One upsert whose outcome nothing reads: sent with the commit, one trip under SQLite's
+    # write lock, taken before the longer transactions waiting (the step after it waits too).
+    async with context.database.blind_writes(first=True) as session:
         await residents.record_resident(
             session,
             person=user.id,

@@ -399,7 +399,7 @@ class WhatsAppChannel:
     async def _store(self, new: list[queries.NewInbound]) -> list[queries.PendingInbound]:
         """Store a webhook body's messages; returns once they are committed (durable).
 
-        The bodies that arrive while a write runs are stored together in the next one: one
+        The bodies that arrive while a write runs or waits are stored together in the next one: one
         transaction (one turn at SQLite's single writer) for many webhook POSTs instead of one
         each. Each body still learns only once its messages are committed, in the order the
         bodies arrived; a failed write fails every body in it (nothing of it was stored).
@@ -415,10 +415,12 @@ class WhatsAppChannel:
         batch: list[tuple[list[queries.NewInbound], asyncio.Future[Any]]] = []
         try:
             while self._to_store:
-                batch, self._to_store = self._to_store, []
-                results = []
+                batch, results = [], []
                 try:
-                    async with self.database.transaction() as session:
+                    # Ahead of the longer transactions (a resident waits on this), and the batch
+                    # is taken once the write turn is ours: bodies that came meanwhile ride along.
+                    async with self.database.transaction(first=True) as session:
+                        batch, self._to_store = self._to_store, []
                         for new, _future in batch:
                             results.append(await queries.record_inbound(session, new, self.now()))
                 except Exception as error:

@@ -57,12 +57,12 @@ async def test_the_next_message_does_not_wait_for_the_previous_one_marked_handle
     transaction = channel.database.transaction
 
     @asynccontextmanager
-    async def slow_for_the_marks() -> AsyncIterator[AsyncSession]:
+    async def slow_for_the_marks(**turn: bool) -> AsyncIterator[AsyncSession]:
         """The "handled" writes wait (before taking SQLite's write turn), nothing else."""
         task = asyncio.current_task()
         if task is not None and task.get_name() == "whatsapp handled":
             await gate.wait()
-        async with transaction() as session:
+        async with transaction(**turn) as session:
             yield session
 
     async def recorded(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
