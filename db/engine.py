@@ -95,7 +95,9 @@ class Database:
 
 class WriteTurns:
     """SQLite's one writer at a time, handed over in arrival order, except that those asking
-    to go ``first`` pass the others waiting.
+    to go ``first`` pass the others waiting, but never twice in a row while others wait (under
+    a steady stream of steps the longer transactions would never get their turn: at
+    saturation that cost a tenth of the throughput).
 
     The lock is handed straight to the next in line on release (nobody arriving meanwhile
     takes it), so a transaction waits for those ahead of it only.
@@ -105,6 +107,7 @@ class WriteTurns:
         self._held = False
         self._first: collections.deque[asyncio.Future[None]] = collections.deque()
         self._others: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._handed_to_first = False  # whether the last turn handed over went to the first
 
     @asynccontextmanager
     async def turn(self, *, first: bool = False) -> AsyncIterator[None]:
@@ -131,13 +134,22 @@ class WriteTurns:
             raise
 
     def _release(self) -> None:
-        for line in (self._first, self._others):
+        lines = (self._first, self._others)
+        if self._handed_to_first and _anyone_in(self._others):
+            lines = (self._others, self._first)
+        for line in lines:
             while line:
                 waiting = line.popleft()
                 if not waiting.done():
                     waiting.set_result(None)  # still held: now by the one woken
+                    self._handed_to_first = line is self._first
                     return
         self._held = False
+        self._handed_to_first = False
+
+
+def _anyone_in(line: collections.deque[asyncio.Future[None]]) -> bool:
+    return any(not waiting.done() for waiting in line)
 
 
 def _engine_options(is_sqlite: bool) -> dict[str, Any]:

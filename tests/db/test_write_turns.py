@@ -43,6 +43,20 @@ async def test_one_writer_at_a_time_in_arrival_order_with_the_steps_first() -> N
     assert order == ["a", "steps", "b", "c"]
 
 
+async def test_the_steps_never_go_first_twice_in_a_row_while_others_wait() -> None:
+    turns = WriteTurns()
+    order: list[str] = []
+    go = asyncio.Event()
+    go.set()
+    tasks = []
+    async with turns.turn():
+        for name, first in (("o1", False), ("o2", False), ("f1", True), ("f2", True)):
+            tasks.append(asyncio.create_task(_take(turns, name, order, go, first=first)))
+        await _settle()
+    await asyncio.wait_for(asyncio.gather(*tasks), 1)
+    assert order == ["f1", "o1", "f2", "o2"]
+
+
 async def test_a_waiter_that_gives_up_never_keeps_the_turn() -> None:
     turns = WriteTurns()
     order: list[str] = []
