@@ -86,20 +86,18 @@ def build_application(
     ``whatsapp_transport`` replaces the Graph API's network (an in-process stand-in).
     """
     database = Database(config.database.url)
+    persistence = DatabasePersistence(
+        database, update_interval=config.conversation.persistence_interval_seconds, clock=clock
+    )
+    processor = update_processor or PerChatUpdateProcessor()
     builder = (
         ApplicationBuilder()
         .token(token or config.telegram.token)
         .base_url(config.telegram.base_url)
         .base_file_url(config.telegram.base_file_url)
         .context_types(ContextTypes(context=AppContext))
-        .persistence(
-            DatabasePersistence(
-                database,
-                update_interval=config.conversation.persistence_interval_seconds,
-                clock=clock,
-            )
-        )
-        .concurrent_updates(update_processor or PerChatUpdateProcessor())
+        .persistence(persistence)
+        .concurrent_updates(processor)
     )
     if rate_limit:
         # Retries only RetryAfter (429) answers, never a timeout: a timed-out message may have
@@ -142,8 +140,12 @@ def register(
              feature commands and buttons, including the officials' group messages (their
              notes), which must come before the global /batal; then the global commands and
              menu buttons; last, the catch-all that answers anything unknown.
+    group 1: bookkeeping again, after every answer: who was talking is committed.
     """
     application.add_handler(TypeHandler(object, common.remember_person), group=-1)
+    # Last of all: the sender's residents row, left to the dialogue step's batch by
+    # remember_person, is committed before the update ends (and so before the chat's next).
+    application.add_handler(TypeHandler(object, common.settle_person), group=1)
     dialogues = [
         *extra_dialogues,
         *complaint.dialogues(),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
@@ -26,10 +27,14 @@ from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict
 
 from db import conversations as queries
+from db import residents
 from db.base import utcnow
 from db.engine import Database
+from db.residents import resident_row
 
 Json = dict[str, Any]
+
+log = logging.getLogger(__name__)
 
 # A step that keeps its conversation's state still writes it when the row is this old, so the
 # row's time (what the idle sweep reads after a restart) follows a person who is still answering.
@@ -121,6 +126,24 @@ class DatabasePersistence(BasePersistence[Json, Json, Json]):
         self._stage(("user", user), dict(data) if data else None)
         await self._writes.drain()
 
+    def stage_resident(
+        self, person: int, display_name: str, language: str, seen_at: datetime
+    ) -> None:
+        """Keep the residents row of ``person`` current, in the next batch of steps.
+
+        Not written at once: the dialogue step the message starts commits it with its own
+        state (one turn at SQLite's write lock instead of two), and the per-chat processor
+        waits, after the update, for what is still unwritten (:meth:`settle_resident`), so the
+        person's next update finds the row.
+        """
+        self._writes.stage(
+            ("resident", person), resident_row(person, display_name, language, seen_at)
+        )
+
+    async def settle_resident(self, person: int) -> None:
+        """Return once the residents row staged for ``person`` (if any) is committed."""
+        await self._writes.settle(("resident", person))
+
     async def _put(self, slot: tuple[Any, ...], value: Any) -> None:
         self._stage(slot, value)
         await self._writes.drain()
@@ -176,6 +199,7 @@ class _WriteBehind:
         # Resolved when what is pending now is committed (created with the batch's first put).
         self._next_commit: asyncio.Future[None] | None = None
         self._in_flight: asyncio.Future[None] | None = None
+        self._in_flight_slots: frozenset[tuple[Any, ...]] = frozenset()
         self._writer: asyncio.Task[None] | None = None
 
     def stage(self, slot: tuple[Any, ...], value: Any) -> None:
@@ -201,6 +225,13 @@ class _WriteBehind:
         # Shielded: one caller being cancelled must not cancel the others' write.
         await asyncio.shield(commit)
 
+    async def settle(self, slot: tuple[Any, ...]) -> None:
+        """Return once ``slot``'s change is committed; at once when it is not waiting."""
+        if slot in self._pending:
+            await self.drain()
+        elif self._in_flight is not None and slot in self._in_flight_slots:
+            await asyncio.shield(self._in_flight)
+
     async def _write_all(self) -> None:
         # One turn of the event loop first: the other chats' updates that are ready now add
         # their changes, and all of them share this transaction.
@@ -209,14 +240,19 @@ class _WriteBehind:
             batch: dict[tuple[Any, ...], Any] = {}
             commit: asyncio.Future[None] | None = None
             try:
-                # The batch is taken once the write lock is ours: whatever was put while this
-                # waited for it rides along, instead of waiting for this commit and then its own.
-                async with self._transaction() as session:
-                    batch, self._pending = self._pending, {}
-                    commit = self._next_commit or asyncio.get_running_loop().create_future()
-                    self._next_commit = None
-                    self._in_flight = commit
-                    await self._write(session, batch)
+                try:
+                    # The batch is taken once the write lock is ours: whatever was put while
+                    # this waited for it rides along, instead of waiting for this commit and
+                    # then its own.
+                    async with self._transaction() as session:
+                        batch, self._pending = self._pending, {}
+                        commit = self._next_commit or asyncio.get_running_loop().create_future()
+                        self._next_commit = None
+                        self._in_flight, self._in_flight_slots = commit, frozenset(batch)
+                        await self._write(session, batch)
+                except Exception as error:
+                    if not await self._without_residents(batch, error):
+                        raise
             except BaseException as error:
                 # Keep what failed for the next round, unless a newer value replaced it; tell
                 # everyone waiting, including those whose changes now ride with it.
@@ -231,7 +267,33 @@ class _WriteBehind:
                 assert commit is not None
                 commit.set_result(None)
             finally:
-                self._in_flight = None
+                self._in_flight, self._in_flight_slots = None, frozenset()
+
+    async def _without_residents(self, batch: dict[tuple[Any, ...], Any], error: Exception) -> bool:
+        """After ``batch`` failed: whether the dialogue steps in it are written all the same.
+
+        The residents rows riding in a batch are bookkeeping (who wrote, when): one that cannot
+        be written must not sink the steps of everyone else in the batch, so the batch is tried
+        once more without them, and they are dropped with a log line (the next refresh writes
+        them again). A failure that is not theirs fails the second try too, and is reported.
+        """
+        people = [slot for slot in batch if slot[0] == "resident"]
+        if not people:
+            return False
+        rest = {slot: value for slot, value in batch.items() if slot[0] != "resident"}
+        try:
+            if rest:
+                async with self._transaction() as session:
+                    await self._write(session, rest)
+        except Exception:
+            return False
+        log.error(
+            "could not record %d resident(s): %s",
+            len(people),
+            type(error).__name__,
+            exc_info=(type(error), error, error.__traceback__),
+        )
+        return True
 
     def _transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
         """The transaction of one batch; entered once SQLite's write lock is ours."""
@@ -240,9 +302,12 @@ class _WriteBehind:
     async def _write(self, session: AsyncSession, batch: dict[tuple[Any, ...], Any]) -> None:
         conversations = [(s[1], s[2], v) for s, v in batch.items() if s[0] == "conversation"]
         users = [(s[1], v) for s, v in batch.items() if s[0] == "user"]
+        people = [v for s, v in batch.items() if s[0] == "resident"]
         now = self.clock()
         await queries.save_conversations(session, conversations, now)
         await queries.save_user_data(session, users, now)
+        if people:
+            await residents.record_residents(session, people)
 
 
 def _fail(future: asyncio.Future[None] | None, error: BaseException) -> None:

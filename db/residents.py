@@ -10,13 +10,16 @@ the ``residents`` table stores; every query here takes the number and does that 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Resident
 from db.upsert import upsert
+from iku.text import clean_text
 
 TELEGRAM = "telegram"
 WHATSAPP = "whatsapp"
@@ -63,19 +66,32 @@ async def record_resident(
 
     A resident who writes again is evidently no longer blocking the bot, so the flag is cleared.
     """
+    await record_residents(session, [resident_row(person, display_name, language, seen_at)])
+
+
+def resident_row(
+    person: int, display_name: str, language: str, seen_at: datetime
+) -> dict[str, Any]:
+    """What :func:`record_residents` writes for one person."""
     channel, external_id = identity(person)
-    row = {
+    return {
         "channel": channel,
         "external_id": external_id,
-        "display_name": display_name[:200],
+        # A name is whatever the person set: no control character or lone surrogate may make
+        # the write fail (it shares a transaction with other people's dialogue steps).
+        "display_name": clean_text(display_name, multiline=False)[:200],
         "language": language,
         "first_seen": seen_at,
         "last_seen": seen_at,
         "blocked": False,
     }
-    # One statement; first_seen is written only by the insert.
+
+
+async def record_residents(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """:func:`record_resident` for many people at once (rows of :func:`resident_row`), in one
+    statement; first_seen is written only by the insert."""
     refreshed = ("display_name", "language", "last_seen", "blocked")
-    await upsert(session, Resident, [row], keys=("channel", "external_id"), update=refreshed)
+    await upsert(session, Resident, rows, keys=("channel", "external_id"), update=refreshed)
 
 
 def _is(person: int) -> ColumnElement[bool]:

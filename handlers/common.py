@@ -13,6 +13,7 @@ from telegram.error import Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.config import KecamatanConfig
+from bot.persistence import DatabasePersistence
 from db import complaints, residents
 from handlers.context import AppContext, MenuEntry
 from handlers.notify import rating_rows
@@ -234,17 +235,32 @@ async def remember_person(update: Update, context: AppContext) -> None:
     last = context.user_data.get("seen")
     if last is not None and now.timestamp() - last < SEEN_REFRESH.total_seconds():
         return
-    # One upsert whose outcome nothing reads: sent with the commit, one trip under SQLite's
-    # write lock, taken before the longer transactions waiting (the step after it waits too).
-    async with context.database.blind_writes(first=True) as session:
-        await residents.record_resident(
-            session,
-            person=user.id,
-            display_name=user.full_name,
-            language=context.language,
-            seen_at=now,
-        )
+    persistence = context.application.persistence
+    if isinstance(persistence, DatabasePersistence):
+        # With the next batch of dialogue steps: the step this message starts commits it (one
+        # turn at SQLite's write lock, not two), and settle_person waits for it at the end of
+        # the update. Nothing a person's first message does reads their own row: what does
+        # (a submission, a move's note, a rating) comes in a later update.
+        persistence.stage_resident(user.id, user.full_name, context.language, now)
+    else:
+        async with context.database.blind_writes() as session:
+            await residents.record_resident(
+                session,
+                person=user.id,
+                display_name=user.full_name,
+                language=context.language,
+                seen_at=now,
+            )
     context.user_data["seen"] = now.timestamp()
+
+
+async def settle_person(update: object, context: AppContext) -> None:
+    """Runs after every other handler: the residents row :func:`remember_person` staged is
+    committed before the update ends (at once, when a dialogue step committed it already)."""
+    persistence = context.application.persistence
+    user = update.effective_user if isinstance(update, Update) else None
+    if user is not None and isinstance(persistence, DatabasePersistence):
+        await persistence.settle_resident(user.id)
 
 
 async def on_error(update: object, context: AppContext) -> None:

@@ -50,6 +50,8 @@ class Recorder(_WriteBehind):
         if self.failures:
             self.failures -= 1
             raise OSError("disk full")
+        if any(slot[0] == "resident" and value == "refused" for slot, value in batch.items()):
+            raise OSError("row refused")
         self.written.append(batch)
 
 
@@ -74,6 +76,20 @@ async def test_changes_put_while_the_write_lock_is_busy_ride_in_the_waiting_batc
     await asyncio.wait_for(asyncio.gather(first, *later), 1)
     assert len(writes.written) == 1
     assert set(writes.written[0]) == {("user", n) for n in range(1, 6)}
+
+
+async def test_a_residents_row_that_cannot_be_written_sinks_no_step_written_with_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    writes = Recorder()
+    writes.stage(("resident", 7), "refused")
+    writes.stage(("resident", 8), "fine")
+    await writes.put(("conversation", "survey", (1, 1)), 3)  # written: the caller is not failed
+    assert writes.written == [{("conversation", "survey", (1, 1)): 3}]
+    assert "could not record 2 resident(s): OSError" in caplog.text
+    # Dropped, not retried forever with every later batch.
+    await writes.put(("user", 1), {"lang": "en"})
+    assert writes.written[-1] == {("user", 1): {"lang": "en"}}
 
 
 async def test_a_caller_does_not_wait_for_the_changes_that_came_after_its_own() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -151,6 +152,37 @@ async def test_residents_are_recorded_and_blocking_is_remembered(bot: BotHarness
     assert resident is not None
     assert resident.display_name == "Siti Aminah"
     assert resident.blocked is True
+
+
+async def test_a_first_message_records_the_person_in_the_commit_of_its_step(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Who wrote rides with the dialogue step the message starts: one transaction, not two
+    (each waits its turn at SQLite's single writer while the resident waits)."""
+    database = services_of(bot.application).database
+    opened = 0
+    transaction = database.transaction
+
+    def counting(**turn: bool) -> Any:
+        nonlocal opened
+        opened += 1
+        return transaction(**turn)
+
+    monkeypatch.setattr(database, "transaction", counting)
+    siti = bot.person(778, first_name="Siti")
+    await siti.send("/survei")
+    assert opened == 1
+    async with database.sessions() as session:
+        names = (await session.scalars(select(Resident.display_name))).all()
+    assert names == ["Siti"]
+
+
+async def test_a_name_of_control_characters_is_recorded_cleaned(bot: BotHarness) -> None:
+    await bot.person(779, first_name="Si\x00ti\x1b", last_name="\ud800Aminah").send("/start")
+    database = services_of(bot.application).database
+    async with database.sessions() as session:
+        names = (await session.scalars(select(Resident.display_name))).all()
+    assert names == ["Siti Aminah"]
 
 
 async def test_a_button_without_data_opens_nothing(bot: BotHarness) -> None:
