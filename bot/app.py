@@ -86,18 +86,20 @@ def build_application(
     ``whatsapp_transport`` replaces the Graph API's network (an in-process stand-in).
     """
     database = Database(config.database.url)
-    persistence = DatabasePersistence(
-        database, update_interval=config.conversation.persistence_interval_seconds, clock=clock
-    )
-    processor = update_processor or PerChatUpdateProcessor()
     builder = (
         ApplicationBuilder()
         .token(token or config.telegram.token)
         .base_url(config.telegram.base_url)
         .base_file_url(config.telegram.base_file_url)
         .context_types(ContextTypes(context=AppContext))
-        .persistence(persistence)
-        .concurrent_updates(processor)
+        .persistence(
+            DatabasePersistence(
+                database,
+                update_interval=config.conversation.persistence_interval_seconds,
+                clock=clock,
+            )
+        )
+        .concurrent_updates(update_processor or PerChatUpdateProcessor())
     )
     if rate_limit:
         # Retries only RetryAfter (429) answers, never a timeout: a timed-out message may have

@@ -132,9 +132,9 @@ class DatabasePersistence(BasePersistence[Json, Json, Json]):
         """Keep the residents row of ``person`` current, in the next batch of steps.
 
         Not written at once: the dialogue step the message starts commits it with its own
-        state (one turn at SQLite's write lock instead of two), and the per-chat processor
-        waits, after the update, for what is still unwritten (:meth:`settle_resident`), so the
-        person's next update finds the row.
+        state (one turn at SQLite's write lock instead of two), and a handler after all the
+        others waits for what is still unwritten (:meth:`settle_resident`), so the person's
+        next update finds the row.
         """
         self._writes.stage(
             ("resident", person), resident_row(person, display_name, language, seen_at)
