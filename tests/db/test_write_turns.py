@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from db.engine import WriteTurns
+from db.engine import FIRST_PASSES, WriteTurns
 
 
 async def _take(
@@ -43,18 +43,26 @@ async def test_one_writer_at_a_time_in_arrival_order_with_the_steps_first() -> N
     assert order == ["a", "steps", "b", "c"]
 
 
-async def test_the_steps_never_go_first_twice_in_a_row_while_others_wait() -> None:
+async def test_the_steps_pass_a_few_of_those_waiting_not_a_long_queue() -> None:
+    """At an ordinary load the steps' batch goes before the few waiting; at saturation (a long
+    queue) it takes its place after all but FIRST_PASSES of those who came before it."""
     turns = WriteTurns()
     order: list[str] = []
     go = asyncio.Event()
     go.set()
+    early = [f"o{n}" for n in range(FIRST_PASSES + 2)]
     tasks = []
     async with turns.turn():
-        for name, first in (("o1", False), ("o2", False), ("f1", True), ("f2", True)):
-            tasks.append(asyncio.create_task(_take(turns, name, order, go, first=first)))
+        for name in early:
+            tasks.append(asyncio.create_task(_take(turns, name, order, go)))
+            await _settle()
+        tasks.append(asyncio.create_task(_take(turns, "steps", order, go, first=True)))
+        await _settle()
+        tasks.append(asyncio.create_task(_take(turns, "late", order, go)))
         await _settle()
     await asyncio.wait_for(asyncio.gather(*tasks), 1)
-    assert order == ["f1", "o1", "f2", "o2"]
+    passed = early[-FIRST_PASSES:]
+    assert order == [*early[:-FIRST_PASSES], "steps", *passed, "late"]
 
 
 async def test_a_waiter_that_gives_up_never_keeps_the_turn() -> None:
