@@ -67,8 +67,8 @@ class Database:
         On SQLite, write transactions take turns (:class:`WriteTurns`): SQLite allows one
         writer, and letting its busy handler arbitrate means sleeping threads (tens to hundreds
         of milliseconds each under load) and "database is locked" when a reader upgrades. Reads
-        (:meth:`sessions`) still run side by side in WAL mode. ``first``: this transaction goes
-        before the others waiting (the batch of many people's dialogue steps).
+        (:meth:`sessions`) still run side by side in WAL mode. ``first``: this transaction may
+        pass a few of the others waiting (the batch of many people's dialogue steps).
         """
         turn = self._write_turns.turn(first=first) if self._write_turns else nullcontext()
         async with turn, self.sessions() as session, session.begin():
