@@ -236,21 +236,13 @@ async def remember_person(update: Update, context: AppContext) -> None:
     if last is not None and now.timestamp() - last < SEEN_REFRESH.total_seconds():
         return
     persistence = context.application.persistence
-    if isinstance(persistence, DatabasePersistence):
-        # With the next batch of dialogue steps: the step this message starts commits it (one
-        # turn at SQLite's write lock, not two), and settle_person waits for it at the end of
-        # the update. Nothing a person's first message does reads their own row: what does
-        # (a submission, a move's note, a rating) comes in a later update.
-        persistence.stage_resident(user.id, user.full_name, context.language, now)
-    else:
-        async with context.database.blind_writes() as session:
-            await residents.record_resident(
-                session,
-                person=user.id,
-                display_name=user.full_name,
-                language=context.language,
-                seen_at=now,
-            )
+    if not isinstance(persistence, DatabasePersistence):  # always, as build_application makes it
+        return
+    # With the next batch of dialogue steps: the step this message starts commits it (one turn
+    # at SQLite's write lock, not two), and settle_person waits for it at the end of the
+    # update. Nothing a person's first message does reads their own row: what does (a
+    # submission, a move's note, a rating) comes in a later update.
+    persistence.stage_resident(user.id, user.full_name, context.language, now)
     context.user_data["seen"] = now.timestamp()
 
 

@@ -59,6 +59,28 @@ def number_of(screen: str, label: str) -> int:
     return int(found[-1])
 
 
+def up_to_the_place(config: Config) -> tuple[Press, ...]:
+    """The menu's report button, the first category and the first desa."""
+    return (
+        Press(T("menu.report")),
+        Press(config.complaints.categories[0]),
+        Press(config.kecamatan.desa[0]),
+    )
+
+
+def whole_report(config: Config) -> tuple[str | Press, ...]:
+    """A report from the menu to Kirim: a typed place, a description, no photo."""
+    return (
+        *up_to_the_place(config),
+        PLACE,
+        Press(T("complaint.next")),
+        DESCRIPTION,
+        Press(T("complaint.skip")),
+        Press(T("complaint.privacy.biasa")),
+        Press(T("complaint.send")),
+    )
+
+
 async def run(config: Config, *lines: str | Press, role: str = "resident") -> str:
     out = io.StringIO()
     await chat(config, role=role, stdin=Typist(out, lines), stdout=out)
@@ -94,9 +116,7 @@ def after(screen: str, line: str) -> str:
 async def test_opens_with_the_greeting_and_presses_the_location_key(config: Config) -> None:
     screen = await run(
         config,
-        Press(T("menu.report")),
-        Press(config.complaints.categories[0]),
-        Press(config.kecamatan.desa[0]),
+        *up_to_the_place(config),
         PLACE,
         Press(T("complaint.share_location")),
         "-8.2311,113.6512",
@@ -128,9 +148,7 @@ async def test_opens_with_the_greeting_and_presses_the_location_key(config: Conf
 async def test_a_location_typed_while_the_key_is_shown_is_a_location(config: Config) -> None:
     screen = await run(
         config,
-        Press(T("menu.report")),
-        Press(config.complaints.categories[0]),
-        Press(config.kecamatan.desa[0]),
+        *up_to_the_place(config),
         "-8.2311, 113.6512",
     )
     assert after(screen, "-8.2311, 113.6512").startswith(
@@ -141,9 +159,7 @@ async def test_a_location_typed_while_the_key_is_shown_is_a_location(config: Con
 async def test_photos_sent_before_a_restart_are_submitted(config: Config) -> None:
     await run(
         config,
-        Press(T("menu.report")),
-        Press(config.complaints.categories[0]),
-        Press(config.kecamatan.desa[0]),
+        *up_to_the_place(config),
         PLACE,
         Press(T("complaint.next")),
         DESCRIPTION,
@@ -236,9 +252,7 @@ async def test_the_resident_rates_a_finished_complaint_on_coming_back(config: Co
 async def test_whatsapp_photos_sent_before_a_restart_are_submitted(config: Config) -> None:
     first = await run_whatsapp(
         config,
-        Press(T("menu.report")),
-        Press(config.complaints.categories[0]),
-        Press(config.kecamatan.desa[0]),
+        *up_to_the_place(config),
         PLACE,
         Press(T("complaint.next")),
         DESCRIPTION,
@@ -270,15 +284,7 @@ async def test_a_whatsapp_resident_finds_the_news_of_a_move_made_meanwhile(
 ) -> None:
     await run_whatsapp(
         config,
-        Press(T("menu.report")),
-        Press(config.complaints.categories[0]),
-        Press(config.kecamatan.desa[0]),
-        PLACE,
-        Press(T("complaint.next")),
-        DESCRIPTION,
-        Press(T("complaint.skip")),
-        Press(T("complaint.privacy.biasa")),
-        Press(T("complaint.send")),
+        *whole_report(config),
     )
     code = "TRB-2026-0001"
     moved = await run(
@@ -302,15 +308,7 @@ def contents(paths: list[str | None]) -> list[bytes | None]:
 async def file_a_complaint(config: Config) -> None:
     await run(
         config,
-        Press(T("menu.report")),
-        Press(config.complaints.categories[0]),
-        Press(config.kecamatan.desa[0]),
-        PLACE,
-        Press(T("complaint.next")),
-        DESCRIPTION,
-        Press(T("complaint.skip")),
-        Press(T("complaint.privacy.biasa")),
-        Press(T("complaint.send")),
+        *whole_report(config),
     )
 
 
