@@ -297,7 +297,7 @@ class _WriteBehind:
 
     def _transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
         """The transaction of one batch; entered once SQLite's write lock is ours."""
-        return self.database.blind_writes(first=True)
+        return self.database.transaction(first=True)
 
     async def _write(self, session: AsyncSession, batch: dict[tuple[Any, ...], Any]) -> None:
         conversations = [(s[1], s[2], v) for s, v in batch.items() if s[0] == "conversation"]

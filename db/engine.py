@@ -17,7 +17,7 @@ import collections
 import itertools
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,11 @@ class Database:
         event.listen(self.engine.sync_engine, "handle_error", _without_row_values)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(
+            self.engine,
+            expire_on_commit=False,
+            class_=_SQLiteSession if self.is_sqlite else AsyncSession,
+        )
         self._write_turns = WriteTurns() if self.is_sqlite else None
 
     @asynccontextmanager
@@ -69,29 +73,41 @@ class Database:
         of milliseconds each under load) and "database is locked" when a reader upgrades. Reads
         (:meth:`sessions`) still run side by side in WAL mode. ``first``: this transaction may
         pass a few of the others waiting (the batch of many people's dialogue steps).
-        """
-        turn = self._write_turns.turn(first=first) if self._write_turns else nullcontext()
-        async with turn, self.sessions() as session, session.begin():
-            yield session
 
-    @asynccontextmanager
-    async def blind_writes(self, *, first: bool = False) -> AsyncIterator[AsyncSession]:
-        """:meth:`transaction`, for writes whose outcome (rows, counts, ids) nobody reads.
-
-        On SQLite they are held back and sent together with the commit, in one trip to the
-        driver's thread: SQLite's single write lock is then held for one trip instead of one
-        per statement, and the dialogue steps waiting for it (every step commits before its
-        answer) wait that much less. A statement that reads sends what was held back first.
-        Elsewhere this is :meth:`transaction`.
+        Once its turn comes, the transaction takes SQLite's write lock and runs on the event
+        loop's thread (:meth:`db.sqlite_driver.OneTripConnection.begin_on_loop`), unless another
+        process holds the lock.
         """
-        async with self.transaction(first=first) as session:
-            if self.is_sqlite:
-                connection = await (await session.connection()).get_raw_connection()
-                connection.dbapi_connection.defer_blind_writes()  # type: ignore[union-attr]
+        if self._write_turns is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        # The turn is passed on at the commit, before the session is closed.
+        turn = self._write_turns.turn(first=first)
+        async with self.sessions() as session, turn, session.begin():
+            connection = await (await session.connection()).get_raw_connection()
+            driver = connection.dbapi_connection
+            driver.begin_on_loop(SQLITE_BUSY_TIMEOUT_MS)  # type: ignore[union-attr]
             yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class _SQLiteSession(AsyncSession):
+    """A session that, on SQLite, is closed without a task of its own.
+
+    SQLAlchemy closes a session leaving ``async with`` in a task of its own, shielded, so that
+    a cancellation cannot abandon the close halfway (the connection would not go back to the
+    pool). That task costs a turn or two of the event loop at the end of every unit of work,
+    a millisecond or more of a resident's wait on a busy loop. On SQLite the close waits for
+    nothing, so nothing can interrupt it: a transaction has ended at its commit, a read opens
+    none (the driver knows, and skips the rollback), and a connection whose statement was
+    cancelled is thrown away by SQLAlchemy there and then.
+    """
+
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        await self.close()
 
 
 class WriteTurns:
@@ -171,7 +187,12 @@ def _engine_options(is_sqlite: bool) -> dict[str, Any]:
     if is_sqlite:
         return {
             "module": one_trip_dbapi(),
-            "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            # A write transaction runs on the event loop's thread (see Database.transaction),
+            # the rest in aiosqlite's; never both at once.
+            "connect_args": {
+                "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                "check_same_thread": False,
+            },
             # Every unit of work ends its own transaction (transaction() commits or rolls back,
             # a read session rolls back on close), so the pool's rollback on return would be
             # one more round trip to the connection's thread for nothing.

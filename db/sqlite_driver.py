@@ -1,13 +1,19 @@
-"""SQLAlchemy's aiosqlite adapter, with each statement made in one trip to the driver's thread.
+"""SQLAlchemy's aiosqlite adapter: a read is one trip to the driver's thread, and a write
+transaction runs on the event loop's thread.
 
 aiosqlite runs the sqlite3 connection in a thread of its own; every call is a trip there and
 back (a queue put, a thread switch, a wake-up of the event loop). SQLAlchemy's adapter makes
 four trips per statement: open a cursor, execute, fetch the rows, close the cursor. Each trip
 is cheap alone, but under load every one of them waits for the interpreter lock behind the
-busy event loop, so a transaction of a few statements took tens of milliseconds. Here the
-cursor is opened, executed, read and closed in the thread in one go; the rows, description,
-row count and last row id come back together, with whether a transaction is open, so the
-end of a session that only read costs no trip at all.
+busy event loop. Here a read's cursor is opened, executed, read and closed in the thread in
+one go; the rows, description, row count and last row id come back together, with whether a
+transaction is open, so the end of a session that only read costs no trip at all.
+
+A write transaction holds SQLite's one write lock, and every other write waits for it (the
+dialogue step each resident's answer waits for among them): it runs on the event loop's
+thread instead (:meth:`OneTripConnection.begin_on_loop`), its statements back to back, and
+passes the lock on as soon as SQLite is done. Reads stay in the thread: one of them may be a
+year's report.
 
 Plugged in as the engine's DBAPI module (``create_async_engine(..., module=...)``), so the URL
 stays ``sqlite+aiosqlite://`` and everything else (dialect, pool, transactions) is stock.
@@ -33,52 +39,13 @@ from sqlalchemy.util.concurrency import await_
 
 # description, rows (None for a statement without), rowcount, lastrowid, in_transaction
 _Outcome = tuple[Any, list[Any] | None, int, int | None, bool]
-# A statement held back in a transaction of blind writes: operation, parameters, many.
-_Deferred = tuple[str, Any, bool]
 
 
-def _run_deferred(connection: aiosqlite.Connection, deferred: list[_Deferred]) -> None:
-    """Runs in aiosqlite's thread: the statements held back, in order."""
-    for operation, parameters, many in deferred:
-        cursor = connection._conn.cursor()
-        try:
-            if many:
-                cursor.executemany(operation, parameters)
-            else:
-                cursor.execute(operation, parameters or ())
-        finally:
-            cursor.close()
-
-
-def _deferred_and_commit(connection: aiosqlite.Connection, deferred: list[_Deferred]) -> None:
-    """Runs in aiosqlite's thread: a transaction of blind writes, whole (or none of it: the
-    pool does not roll back a connection it gets back, so a failure must not leave the
-    transaction open)."""
-    try:
-        _run_deferred(connection, deferred)
-        connection._conn.commit()
-    except BaseException:
-        connection._conn.rollback()
-        raise
-
-
-def _is_blind_write(operation: str) -> bool:
-    """A write whose outcome (rows, row count, last row id) the caller does not read."""
-    head = operation.lstrip()[:7].upper()
-    return head.startswith(("INSERT", "UPDATE", "DELETE")) and "RETURNING" not in operation.upper()
-
-
-def _one_trip(
-    connection: aiosqlite.Connection,
-    operation: str,
-    parameters: Any,
-    many: bool,
-    deferred: list[_Deferred] | None = None,
+def _statement(
+    connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool
 ) -> _Outcome:
-    """Runs in aiosqlite's thread: the whole life of one cursor (after any statements that
-    were held back, so they keep their order)."""
-    if deferred:
-        _run_deferred(connection, deferred)
+    """The whole life of one cursor: in aiosqlite's thread, or on the event loop's in a
+    transaction run there (:meth:`OneTripConnection.begin_on_loop`)."""
     cursor = connection._conn.cursor()
     try:
         if many:
@@ -92,6 +59,20 @@ def _one_trip(
         return cursor.description, rows, cursor.rowcount, cursor.lastrowid, in_transaction
     finally:
         cursor.close()
+
+
+def _begin_immediate(raw: sqlite3.Connection, busy_timeout_ms: int) -> bool:
+    """Take SQLite's write lock now, without waiting: whether it was free."""
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if error.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise
+        return False
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+    return True
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -135,27 +116,32 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             self._adapt_connection._handle_exception(error)
 
     async def _run(self, operation: str, parameters: Any, *, many: bool) -> None:
-        connection = self._connection
+        connection = cast(aiosqlite.Connection, self._connection)
         adapted = cast(OneTripConnection, self._adapt_connection)
-        deferred = adapted._deferred
-        if deferred is not None:
-            if _is_blind_write(operation):
-                # Sent with the commit (or before the next statement that reads).
-                deferred.append((operation, parameters, many))
-                self._description, self._rowcount, self._lastrowid = None, -1, None
-                self._rows = collections.deque()
-                return
-            adapted._deferred = []
-        async with adapted._execute_mutex:
+        if adapted._on_loop:
             try:
-                outcome: _Outcome = await connection._execute(
-                    _one_trip, connection, operation, parameters, many, deferred
-                )
+                outcome = _statement(connection, operation, parameters, many)
             except BaseException:
-                # A failed statement may have begun a transaction (sqlite3 opens one before a
-                # write) or not: let the rollback that follows reach the driver.
-                adapted._in_transaction = True
+                adapted._in_transaction = connection._conn.in_transaction
                 raise
+        else:
+            async with adapted._execute_mutex:
+                adapted._stale = True  # until the trip is back
+                try:
+                    outcome = await connection._execute(
+                        _statement, connection, operation, parameters, many
+                    )
+                except Exception:
+                    # A failed statement may have begun a transaction (sqlite3 opens one
+                    # before a write) or not: let the rollback that follows reach the driver.
+                    adapted._stale = False
+                    adapted._in_transaction = True
+                    raise
+                except BaseException:
+                    # Cancelled while waiting: the statement may still be running there.
+                    adapted._in_transaction = True
+                    raise
+                adapted._stale = False
         self._description, rows, self._rowcount, self._lastrowid, in_transaction = outcome
         adapted._in_transaction = in_transaction
         self._rows = collections.deque(rows) if rows is not None else collections.deque()
@@ -172,42 +158,68 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """Also knows, from the last statement's trip, whether a transaction is open: commit and
     rollback with none open (a read session's end) are no-ops in sqlite3, and skip the trip.
 
-    In a transaction of blind writes (:meth:`defer_blind_writes`) the writes whose outcome
-    nobody reads are held back and sent with the commit: the whole transaction is one trip to
-    the thread, so SQLite's write lock is held for that trip alone rather than for one trip per
-    statement, each waiting its turn on a busy event loop to come back.
+    A write transaction can run on the event loop's thread instead (:meth:`begin_on_loop`).
+    It holds SQLite's one write lock from its first statement to its commit, and everyone
+    else's write waits for it: in the driver's thread each of its statements was a trip that,
+    on a busy loop, waited a turn of the loop to come back (a millisecond or more each, for a
+    statement that takes SQLite tens of microseconds), and the lock was held across all of
+    them. On the loop, the statements run back to back and the lock is held for the time
+    SQLite needs. The loop is blocked meanwhile, for less time than the trips cost it.
+
+    A rollback never waits for the thread unless a statement may still be running there
+    (one whose caller was cancelled): then it goes after it, in the thread.
     """
 
-    __slots__ = ("_deferred", "_in_transaction")
+    __slots__ = ("_in_transaction", "_on_loop", "_stale")
     _cursor_cls = OneTripCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._in_transaction = False
-        self._deferred: list[_Deferred] | None = None
+        # This transaction's statements run on the event loop's thread.
+        self._on_loop = False
+        # A trip to the thread has not come back (its caller was cancelled): until one does,
+        # the connection belongs to the thread.
+        self._stale = False
 
-    def defer_blind_writes(self) -> None:
-        """Until this transaction ends, hold back writes whose outcome is not read."""
-        self._deferred = []
+    def begin_on_loop(self, busy_timeout_ms: int) -> bool:
+        """Begin a write transaction that runs on the event loop's thread, taking SQLite's
+        write lock now: whether it could. It cannot when the lock is held by another process
+        (an import, a CLI export): waiting for it would block the loop, so the transaction
+        then runs in the thread as usual, where SQLite's busy timeout waits."""
+        if self._stale or self._in_transaction:
+            return False
+        if not _begin_immediate(self._connection._conn, busy_timeout_ms):
+            return False
+        self._on_loop = self._in_transaction = True
+        return True
 
     def commit(self) -> None:
-        deferred, self._deferred = self._deferred, None
-        if deferred:
-            try:
-                await_(self._connection._execute(_deferred_and_commit, self._connection, deferred))
-            except Exception as error:
-                self._in_transaction = False  # rolled back in the thread
-                self._handle_exception(error)
-            self._in_transaction = False
+        if self._on_loop:
+            self._end_on_loop(self._connection._conn.commit)
         elif self._in_transaction:
             super().commit()
             self._in_transaction = False
+            self._stale = False  # the thread has done everything queued before
 
     def rollback(self) -> None:
-        self._deferred = None  # never sent: nothing to undo
-        if self._in_transaction:
+        if self._on_loop or (self._in_transaction and not self._stale):
+            # The thread is idle: no need to wait for it.
+            self._end_on_loop(self._connection._conn.rollback)
+        elif self._in_transaction:
             super().rollback()
             self._in_transaction = False
+            self._stale = False
+
+    def _end_on_loop(self, end: Any) -> None:
+        raw = self._connection._conn
+        try:
+            end()
+        except Exception as error:
+            self._handle_exception(error)
+        finally:
+            self._in_transaction = raw.in_transaction
+            self._on_loop = self._on_loop and self._in_transaction
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
