@@ -15,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import itertools
+import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -32,7 +33,12 @@ from sqlalchemy.ext.asyncio import (
 
 from db.sqlite_driver import one_trip_dbapi
 
+log = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# SQLite's write-ahead log is copied back into the database file after this many commits, in
+# the driver's thread (a few pages each: about SQLite's own 1,000 pages).
+CHECKPOINT_EVERY = 300
 # What a driver's error quotes of the row it refused: PostgreSQL's DETAIL line ("Failing row
 # contains (...)", "Key (external_id)=(5550001) already exists") and asyncpg's value it could
 # not encode ("invalid input for query argument $3: 'Siti' (...)").
@@ -63,6 +69,8 @@ class Database:
             class_=_SQLiteSession if self.is_sqlite else AsyncSession,
         )
         self._write_turns = WriteTurns() if self.is_sqlite else None
+        self._commits = 0
+        self._checkpoint: asyncio.Task[None] | None = None
 
     @asynccontextmanager
     async def transaction(self, *, first: bool = False) -> AsyncIterator[AsyncSession]:
@@ -89,8 +97,33 @@ class Database:
             driver = connection.dbapi_connection
             driver.begin_on_loop(SQLITE_BUSY_TIMEOUT_MS)  # type: ignore[union-attr]
             yield session
+        self._commits += 1
+        if self._commits % CHECKPOINT_EVERY == 0 and self._checkpoint is None:
+            self._checkpoint = asyncio.create_task(self._checkpoint_wal())
+
+    async def _checkpoint_wal(self) -> None:
+        """Copy the write-ahead log back into the database file, in the driver's thread.
+
+        SQLite does it itself at a commit once the log has 1,000 pages, in the committing
+        thread: with the commit on the event loop's thread, the copy and its fsync stopped
+        every chat for several milliseconds. So the connections leave it to this (see
+        :func:`_sqlite_pragmas`), which runs beside the writers (a passive checkpoint takes
+        no write lock). An import in another process counts its own commits the same way;
+        its log is copied back by the next checkpoint of either process (or by SQLite when
+        the last connection closes).
+        """
+        try:
+            async with self.sessions() as session:
+                await session.execute(text("PRAGMA wal_checkpoint(PASSIVE)"))
+        except Exception as error:
+            # The log only grows until the next one: worth a line, not a failure.
+            log.warning("write-ahead log checkpoint failed: %s", type(error).__name__)
+        finally:
+            self._checkpoint = None
 
     async def dispose(self) -> None:
+        if self._checkpoint is not None:
+            await self._checkpoint
         await self.engine.dispose()
 
 
@@ -239,4 +272,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # NORMAL is durable across application crashes in WAL mode; only a power loss may lose
     # the last transactions, which is the usual trade-off for a small server.
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Database._checkpoint_wal does it, off the event loop's thread.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
