@@ -76,7 +76,8 @@ def _begin_immediate(raw: sqlite3.Connection, busy_timeout_ms: int) -> bool:
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
-    """A DBAPI cursor whose every statement is one trip to the connection's thread."""
+    """A DBAPI cursor whose every statement is one trip to the connection's thread, or none in a
+    transaction run on the event loop's thread."""
 
     __slots__ = ("_description", "_lastrowid", "_rowcount")
 
