@@ -186,7 +186,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     def begin_on_loop(self, busy_timeout_ms: int) -> bool:
         """Begin a write transaction that runs on the event loop's thread, taking SQLite's
         write lock now: whether it could. It cannot when the lock is held by another process
-        (an import, a CLI export): waiting for it would block the loop, so the transaction
+        (an import run beside the bot): waiting for it would block the loop, so the transaction
         then runs in the thread as usual, where SQLite's busy timeout waits."""
         if self._stale or self._in_transaction:
             return False
