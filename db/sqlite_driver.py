@@ -197,7 +197,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
 
     def commit(self) -> None:
         if self._on_loop:
-            self._end_on_loop(self._connection._conn.commit)
+            self._end_here(self._connection._conn.commit)
         elif self._in_transaction:
             super().commit()
             self._in_transaction = False
@@ -206,13 +206,15 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     def rollback(self) -> None:
         if self._on_loop or (self._in_transaction and not self._stale):
             # The thread is idle: no need to wait for it.
-            self._end_on_loop(self._connection._conn.rollback)
+            self._end_here(self._connection._conn.rollback)
         elif self._in_transaction:
             super().rollback()
             self._in_transaction = False
             self._stale = False
 
-    def _end_on_loop(self, end: Any) -> None:
+    def _end_here(self, end: Any) -> None:
+        """Commit or roll back (``end``) on the calling thread, the event loop's: the
+        connection's own thread has nothing of it in hand."""
         raw = self._connection._conn
         try:
             end()
