@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
@@ -31,6 +32,7 @@ from db import residents
 from db.base import utcnow
 from db.engine import Database
 from db.residents import resident_row
+from db.upsert import Direct
 
 Json = dict[str, Any]
 
@@ -199,7 +201,7 @@ class _WriteBehind:
         # Resolved when what is pending now is committed (created with the batch's first put).
         self._next_commit: asyncio.Future[None] | None = None
         self._in_flight: asyncio.Future[None] | None = None
-        self._in_flight_slots: frozenset[tuple[Any, ...]] = frozenset()
+        self._batch: dict[tuple[Any, ...], Any] = {}  # the changes in flight
         self._writer: asyncio.Task[None] | None = None
 
     def stage(self, slot: tuple[Any, ...], value: Any) -> None:
@@ -229,7 +231,7 @@ class _WriteBehind:
         """Return once ``slot``'s change is committed; at once when it is not waiting."""
         if slot in self._pending:
             await self.drain()
-        elif self._in_flight is not None and slot in self._in_flight_slots:
+        elif self._in_flight is not None and slot in self._batch:
             await asyncio.shield(self._in_flight)
 
     async def _write_all(self) -> None:
@@ -237,37 +239,43 @@ class _WriteBehind:
         # their changes, and all of them share this transaction.
         await asyncio.sleep(0)
         while self._pending:
-            batch: dict[tuple[Any, ...], Any] = {}
-            commit: asyncio.Future[None] | None = None
             try:
                 try:
-                    # The batch is taken once the write lock is ours: whatever was put while
-                    # this waited for it rides along, instead of waiting for this commit and
-                    # then its own.
-                    async with self._transaction() as session:
-                        batch, self._pending = self._pending, {}
-                        commit = self._next_commit or asyncio.get_running_loop().create_future()
-                        self._next_commit = None
-                        self._in_flight, self._in_flight_slots = commit, frozenset(batch)
-                        await self._write(session, batch)
+                    await self._write_next()
                 except Exception as error:
-                    if not await self._without_residents(batch, error):
+                    if not await self._without_residents(self._batch, error):
                         raise
             except BaseException as error:
                 # Keep what failed for the next round, unless a newer value replaced it; tell
                 # everyone waiting, including those whose changes now ride with it.
-                self._pending = {**batch, **self._pending}
-                for waiting in (commit, self._next_commit):
+                self._pending = {**self._batch, **self._pending}
+                for waiting in (self._in_flight, self._next_commit):
                     _fail(waiting, error)
                 self._next_commit = None
                 if isinstance(error, asyncio.CancelledError):
                     raise
                 return  # the next put or drain starts a writer that retries
             else:
-                assert commit is not None
-                commit.set_result(None)
+                assert self._in_flight is not None
+                self._in_flight.set_result(None)
             finally:
-                self._in_flight, self._in_flight_slots = None, frozenset()
+                self._in_flight, self._batch = None, {}
+
+    async def _write_next(self) -> None:
+        """Commit the next batch. The batch is taken once the write lock is ours: whatever was
+        put while this waited for it rides along, instead of waiting for this commit and then
+        its own."""
+        if await self._write_directly():
+            return
+        async with self._transaction() as session:
+            await self._write(session, self._take())
+
+    def _take(self) -> dict[tuple[Any, ...], Any]:
+        """What is pending becomes the batch in flight."""
+        self._batch, self._pending = self._pending, {}
+        self._in_flight = self._next_commit or asyncio.get_running_loop().create_future()
+        self._next_commit = None
+        return self._batch
 
     async def _without_residents(self, batch: dict[tuple[Any, ...], Any], error: Exception) -> bool:
         """After ``batch`` failed: whether the dialogue steps in it are written all the same.
@@ -300,14 +308,37 @@ class _WriteBehind:
         return self.database.transaction(first=True)
 
     async def _write(self, session: AsyncSession, batch: dict[tuple[Any, ...], Any]) -> None:
-        conversations = [(s[1], s[2], v) for s, v in batch.items() if s[0] == "conversation"]
-        users = [(s[1], v) for s, v in batch.items() if s[0] == "user"]
-        people = [v for s, v in batch.items() if s[0] == "resident"]
+        conversations, users, people = _split(batch)
         now = self.clock()
         await queries.save_conversations(session, conversations, now)
         await queries.save_user_data(session, users, now)
         if people:
             await residents.record_residents(session, people)
+
+    async def _write_directly(self) -> bool:
+        """The next batch, written on SQLite's own connection (:meth:`Database.write_directly`):
+        whether it could be."""
+        database = self.database
+
+        def write(connection: sqlite3.Connection) -> None:
+            conversations, users, people = _split(self._take())
+            direct = Direct(connection, database.engine.dialect)
+            now = self.clock()
+            queries.save_conversations_directly(direct, conversations, now)
+            queries.save_user_data_directly(direct, users, now)
+            residents.record_residents_directly(direct, people)
+
+        return await database.write_directly(write, first=True)
+
+
+def _split(
+    batch: dict[tuple[Any, ...], Any],
+) -> tuple[list[tuple[str, Any, Any]], list[tuple[int, Any]], list[Any]]:
+    """A batch's conversation states, users' data and residents rows."""
+    conversations = [(s[1], s[2], v) for s, v in batch.items() if s[0] == "conversation"]
+    users = [(s[1], v) for s, v in batch.items() if s[0] == "user"]
+    people = [v for s, v in batch.items() if s[0] == "resident"]
+    return conversations, users, people
 
 
 def _fail(future: asyncio.Future[None] | None, error: BaseException) -> None:

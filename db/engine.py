@@ -17,7 +17,8 @@ import collections
 import itertools
 import logging
 import re
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from db.sqlite_driver import one_trip_dbapi
+from db.sqlite_driver import begin_immediate, one_trip_dbapi
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,8 @@ class Database:
         self._write_turns = WriteTurns() if self.is_sqlite else None
         self._commits = 0
         self._checkpoint: asyncio.Task[None] | None = None
+        # The plain sqlite3 connection of write_directly, opened at its first use.
+        self._direct: sqlite3.Connection | None = None
 
     @asynccontextmanager
     async def transaction(self, *, first: bool = False) -> AsyncIterator[AsyncSession]:
@@ -97,6 +100,55 @@ class Database:
             driver = connection.dbapi_connection
             driver.begin_on_loop(SQLITE_BUSY_TIMEOUT_MS)  # type: ignore[union-attr]
             yield session
+        self._committed()
+
+    async def write_directly(
+        self, work: Callable[[sqlite3.Connection], None], *, first: bool = False
+    ) -> bool:
+        """Run ``work`` in a write transaction of the plain sqlite3 module, on the event loop's
+        thread: whether it ran. Committed if ``work`` returns, rolled back if it raises.
+
+        For the one write made at almost every update, the batch of dialogue steps (see
+        :class:`bot.persistence.DatabasePersistence`): through a session it cost about a
+        millisecond of the loop (the session, the pool, the greenlet of each statement, the
+        compiled statement's lookup), ten times what SQLite takes. ``work`` runs the same
+        statements, compiled by SQLAlchemy (:class:`db.upsert.Direct`).
+
+        It does not run (False, nothing done) on PostgreSQL, on an in-memory or URI database
+        (another connection would not see the same one), and when another process holds the
+        write lock: the caller then uses :meth:`transaction`, which waits for the lock off the
+        loop. It takes its turn among the transactions like :meth:`transaction` (``first``).
+        """
+        if self._write_turns is None or not _own_file(self.url.database):
+            return False
+        async with self._write_turns.turn(first=first):
+            connection = self._direct_connection()
+            if not begin_immediate(connection, 0):
+                return False
+            try:
+                work(connection)
+                connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+        self._committed()
+        return True
+
+    def _direct_connection(self) -> sqlite3.Connection:
+        if self._direct is None:
+            assert self.url.database is not None
+            # Autocommit mode: write_directly begins and ends each transaction itself. Only ever
+            # used on the event loop's thread, by the one holding the write turn.
+            connection = sqlite3.connect(
+                self.url.database, isolation_level=None, check_same_thread=False
+            )
+            _sqlite_pragmas(connection, None)
+            connection.execute("PRAGMA busy_timeout=0")  # never wait on the loop
+            self._direct = connection
+        return self._direct
+
+    def _committed(self) -> None:
         self._commits += 1
         if self._commits % CHECKPOINT_EVERY == 0 and self._checkpoint is None:
             self._checkpoint = asyncio.create_task(self._checkpoint_wal())
@@ -124,6 +176,9 @@ class Database:
     async def dispose(self) -> None:
         if self._checkpoint is not None:
             await self._checkpoint
+        if self._direct is not None:
+            self._direct.close()
+            self._direct = None
         await self.engine.dispose()
 
 
@@ -259,9 +314,14 @@ def _hide_row_values(text: str) -> str:
     return text
 
 
+def _own_file(database: str | None) -> bool:
+    """Whether ``database`` (a SQLite URL's) is a file any connection opens by its name."""
+    return database not in (None, "", ":memory:") and not str(database).startswith("file:")
+
+
 def _ensure_parent_dir(database: str | None) -> None:
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if _own_file(database):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

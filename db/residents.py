@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Resident
-from db.upsert import upsert
+from db.upsert import Direct, upsert
 from iku.text import clean_text
 
 TELEGRAM = "telegram"
@@ -90,8 +90,16 @@ def resident_row(
 async def record_residents(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """:func:`record_resident` for many people at once (rows of :func:`resident_row`), in one
     statement; first_seen is written only by the insert."""
-    refreshed = ("display_name", "language", "last_seen", "blocked")
-    await upsert(session, Resident, rows, keys=("channel", "external_id"), update=refreshed)
+    await upsert(session, Resident, rows, keys=_RESIDENT_KEYS, update=_REFRESHED)
+
+
+def record_residents_directly(direct: Direct, rows: Sequence[dict[str, Any]]) -> None:
+    """:func:`record_residents` on a plain sqlite3 connection (``Database.write_directly``)."""
+    direct.upsert(Resident, rows, keys=_RESIDENT_KEYS, update=_REFRESHED)
+
+
+_RESIDENT_KEYS = ("channel", "external_id")
+_REFRESHED = ("display_name", "language", "last_seen", "blocked")
 
 
 def _is(person: int) -> ColumnElement[bool]:

@@ -61,7 +61,7 @@ def _statement(
         cursor.close()
 
 
-def _begin_immediate(raw: sqlite3.Connection, busy_timeout_ms: int) -> bool:
+def begin_immediate(raw: sqlite3.Connection, busy_timeout_ms: int) -> bool:
     """Take SQLite's write lock now, without waiting: whether it was free."""
     raw.execute("PRAGMA busy_timeout=0")
     try:
@@ -190,7 +190,7 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         then runs in the thread as usual, where SQLite's busy timeout waits."""
         if self._stale or self._in_transaction:
             return False
-        if not _begin_immediate(self._connection._conn, busy_timeout_ms):
+        if not begin_immediate(self._connection._conn, busy_timeout_ms):
             return False
         self._on_loop = self._in_transaction = True
         return True

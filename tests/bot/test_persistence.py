@@ -4,14 +4,22 @@ for its own change only, and a failed write is kept and reported, never silently
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import shutil
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.persistence import _WriteBehind
+from bot.persistence import DatabasePersistence, _WriteBehind
 from db.base import utcnow
+from db.engine import Database
+from db.residents import resident_row
+from tests.conftest import POSTGRES_URL
 
 
 class Recorder(_WriteBehind):
@@ -29,6 +37,9 @@ class Recorder(_WriteBehind):
         self.lock = asyncio.Event()
         self.lock.set()
         self.waiting_for_lock = asyncio.Event()
+
+    async def _write_directly(self) -> bool:
+        return False  # every batch through _transaction and _write
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Any]:
@@ -132,3 +143,136 @@ async def test_drain_waits_for_the_write_in_flight() -> None:
     writes.gates[0].set()
     await asyncio.gather(put, drained)
     assert writes.written == [{("user", 1): {}}]
+
+
+# ------------------------------------------------- on SQLite: the batch on its own connection
+
+NOON = datetime(2026, 11, 30, 5, 0, 0, 123456, tzinfo=UTC)
+BATCH: dict[tuple[Any, ...], Any] = {
+    ("conversation", "survey", (11, 11)): 4,
+    ("conversation", "survey", (12, 12)): None,  # ended
+    ("conversation", "complaint", (11, 11)): "DESCRIPTION",
+    ("user", 11): {"lang": "id", "draft": {"teks": "Parkir liar 🚗 di depan pasar", "n": [1, 2]}},
+    ("user", 12): None,  # dropped
+    ("resident", 11): resident_row(11, "Siti 🌸", "id", NOON),
+}
+# What was there before: the rows the batch ends, drops and overwrites.
+BEFORE: dict[tuple[Any, ...], Any] = {
+    ("conversation", "survey", (11, 11)): 2,
+    ("conversation", "survey", (12, 12)): 7,
+    ("user", 11): {"lang": "en"},
+    ("user", 12): {"lang": "id"},
+    ("resident", 11): resident_row(11, "Siti", "en", NOON - timedelta(days=3)),
+}
+TABLES = {
+    "conversation_states": "name, key",
+    "user_data": "user_id",
+    "residents": "channel, external_id",
+}
+
+
+def stored(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the persistence's tables, as SQLite keeps them (text, integers...)."""
+    with contextlib.closing(sqlite3.connect(path)) as plain:
+        return {
+            table: plain.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+            for table, order in TABLES.items()
+        }
+
+
+def sqlite_copy(migrated_template: str, tmp_path: Path, name: str) -> tuple[Path, Database]:
+    if POSTGRES_URL:
+        pytest.skip("SQLite's own connection; PostgreSQL writes every batch in a session")
+    path = tmp_path / name
+    shutil.copyfile(migrated_template, path)
+    return path, Database(f"sqlite+aiosqlite:///{path}")
+
+
+async def write_batches(writes: _WriteBehind, *batches: dict[tuple[Any, ...], Any]) -> None:
+    for batch in batches:
+        for slot, value in batch.items():
+            writes.stage(slot, value)
+        await writes.drain()
+
+
+async def test_a_batch_written_on_sqlites_own_connection_is_stored_as_a_session_stores_it(
+    migrated_template: str, tmp_path: Path
+) -> None:
+    """The same batch through a session and on the plain connection: the very same rows
+    (the JSON text, the time's text, the residents' first_seen kept), and what the bot reads
+    back after a restart is the same."""
+    rows = {}
+    for how in ("session", "directly"):
+        path, database = sqlite_copy(migrated_template, tmp_path, f"{how}.db")
+        writes = _WriteBehind(database, lambda: NOON)
+        if how == "session":
+            writes._write_directly = _never  # type: ignore[method-assign]
+        else:
+            writes._transaction = _no_session  # type: ignore[method-assign]
+        await write_batches(writes, BEFORE, BATCH)
+        persistence = DatabasePersistence(database)
+        assert await persistence.get_conversations("survey") == {(11, 11): 4}
+        assert await persistence.get_conversations("complaint") == {(11, 11): "DESCRIPTION"}
+        assert await persistence.get_user_data() == {11: BATCH[("user", 11)]}
+        await database.dispose()
+        rows[how] = stored(path)
+    assert rows["directly"] == rows["session"]
+    assert len(rows["session"]["residents"]) == 1
+    assert rows["session"]["residents"][0][3:5] == ("Siti 🌸", "id")
+
+
+async def _never() -> bool:
+    return False
+
+
+def _no_session() -> Any:
+    raise AssertionError("written in a session")
+
+
+async def test_a_lock_held_by_another_process_sends_the_batch_through_a_session(
+    migrated_template: str, tmp_path: Path
+) -> None:
+    """An import holds SQLite's write lock: the step does not wait for it on the event loop
+    (the bot goes on answering) but in a session's thread, and is written once it is free."""
+    path, database = sqlite_copy(migrated_template, tmp_path, "locked.db")
+    writes = _WriteBehind(database, lambda: NOON)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("DELETE FROM user_data")
+    step = asyncio.create_task(writes.put(("user", 11), {"lang": "id"}))
+    ticks = 0
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert ticks == 20 and not step.done()
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(step, 15)
+    assert stored(path)["user_data"][0][:2] == (11, '{"lang": "id"}')
+    await database.dispose()
+
+
+async def test_a_batch_that_fails_on_sqlites_own_connection_leaves_nothing_behind(
+    migrated_template: str, tmp_path: Path
+) -> None:
+    """A statement of the batch fails: none of the batch is kept (the steps before it are
+    rolled back), the caller hears of it, and the batch is written whole at the next chance."""
+    path, database = sqlite_copy(migrated_template, tmp_path, "failing.db")
+    with contextlib.closing(sqlite3.connect(path)) as plain:
+        plain.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON user_data WHEN NEW.user_id = 13 "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+        plain.commit()
+    writes = _WriteBehind(database, lambda: NOON)
+    writes.stage(("conversation", "survey", (13, 13)), 5)
+    with pytest.raises(sqlite3.IntegrityError, match="disk I/O error"):
+        await writes.put(("user", 13), {"lang": "id"})
+    assert stored(path)["conversation_states"] == []
+    with contextlib.closing(sqlite3.connect(path)) as plain:
+        plain.execute("DROP TRIGGER refuse")
+        plain.commit()
+    await writes.put(("user", 14), {"lang": "en"})
+    assert [row[:3] for row in stored(path)["conversation_states"]] == [("survey", "[13,13]", 5)]
+    assert [row[0] for row in stored(path)["user_data"]] == [13, 14]
+    await database.dispose()
