@@ -161,14 +161,21 @@ async def test_a_first_message_records_the_person_in_the_commit_of_its_step(
     (each waits its turn at SQLite's single writer while the resident waits)."""
     database = services_of(bot.application).database
     opened = 0
-    transaction = database.transaction
+    transaction, write_directly = database.transaction, database.write_directly
 
     def counting(**turn: bool) -> Any:
         nonlocal opened
         opened += 1
         return transaction(**turn)
 
+    async def counting_directly(*args: Any, **turn: bool) -> bool:
+        nonlocal opened
+        written = await write_directly(*args, **turn)
+        opened += written
+        return written
+
     monkeypatch.setattr(database, "transaction", counting)
+    monkeypatch.setattr(database, "write_directly", counting_directly)
     siti = bot.person(778, first_name="Siti")
     await siti.send("/survei")
     assert opened == 1
