@@ -8,6 +8,7 @@ accident. Nothing here commits: the handler or job that owns the unit of work do
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -18,10 +19,12 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     case,
     delete,
     exists,
     func,
+    insert,
     or_,
     select,
     update,
@@ -41,7 +44,7 @@ from db.models import (
 )
 from db.residents import WHATSAPP, fetch_resident, identity, person_of, resident_id
 from db.spans import Span, day_spans, within_spans
-from db.upsert import dialect_insert
+from db.upsert import dialect_insert, insert_of
 from iku.complaints import (
     EXCLUDED_REASONS,
     OPEN_STATUSES,
@@ -221,31 +224,57 @@ RateOutcome = Literal["rated", "already", "not_found", "not_done"]
 # ---------------------------------------------------------------------------- writing
 
 
-async def submit_complaint(
+@dataclass(frozen=True)
+class Submission:
+    """What the checks before a complaint's recording found (:func:`check_submission`).
+
+    ``existing``: the complaint already recorded under the same submission key; ``refused``:
+    the reporter is at the limit of open complaints; otherwise ``people`` are the reporter's
+    and the recorder's rows, for :func:`record_complaint`.
+    """
+
+    existing: ComplaintRecord | None = None
+    refused: bool = False
+    people: tuple[Resident | None, Resident | None] = (None, None)
+
+
+async def check_submission(
     session: AsyncSession,
     new: NewComplaint,
     *,
     open_limit: int | None,
-    prefix: str,
-    rules: ClockRules,
     tz: ZoneInfo,
     now: datetime,
-) -> ComplaintRecord | None:
-    """Record ``new`` exactly once and return it.
+) -> Submission:
+    """The reads before ``new`` is recorded, in a session of their own (not the write's).
 
     A complaint already recorded under the same ``submission_key`` (the person pressed "Kirim"
-    again after a crash) is returned as it is. None when the reporter already has
-    ``open_limit`` complaints received today and still open: nothing is written.
+    again after a crash) is found; a reporter who already has ``open_limit`` complaints
+    received today and still open is refused. They used to be part of the write transaction,
+    and on SQLite that runs on the event loop's thread from its first statement to its
+    commit: two thirds of its time, every chat waiting. A person's updates are handled one at
+    a time, so nothing of theirs comes between these reads and the write; the unique
+    submission key would still refuse a second complaint.
     """
     if new.submission_key is not None:
         existing = await fetch_complaint_by_submission(session, new.submission_key)
         if existing is not None:
-            return existing
+            return Submission(existing=existing)
     if new.reporter is not None and open_limit is not None:
         today = local_today(tz, now)
         if await count_open_of_person(session, new.reporter, today) >= open_limit:
-            return None
-    return await record_complaint(session, new, prefix=prefix, rules=rules, tz=tz, now=now)
+            return Submission(refused=True)
+    return Submission(people=await _people(session, new))
+
+
+async def _people(
+    session: AsyncSession, new: NewComplaint
+) -> tuple[Resident | None, Resident | None]:
+    """The reporter's and the recorder's rows (one lookup for a resident's own complaint)."""
+    reporter = await fetch_resident(session, new.reporter)
+    if new.recorder == new.reporter:
+        return reporter, reporter
+    return reporter, await fetch_resident(session, new.recorder)
 
 
 async def record_complaint(
@@ -256,12 +285,14 @@ async def record_complaint(
     rules: ClockRules,
     tz: ZoneInfo,
     now: datetime,
+    people: tuple[Resident | None, Resident | None] | None = None,
 ) -> ComplaintRecord:
     """Insert a complaint with its photos and its first audit event; returns it with its code.
 
     The tracking number is taken from the per-year counter first, in this same transaction, so
     the number is only used if the complaint is committed (no gaps) and concurrent submissions
-    wait for each other (no duplicates).
+    wait for each other (no duplicates). ``people``: the reporter's and the recorder's rows,
+    when already read (:func:`check_submission`).
     """
     received_on = local_today(tz, now)
     received_at = now
@@ -270,11 +301,7 @@ async def record_complaint(
         # day's periods and its clocks start then; the hour is unknown, so midday.
         received_on = new.received_on
         received_at = datetime.combine(received_on, time(12), tz).astimezone(UTC)
-    reporter = await fetch_resident(session, new.reporter)
-    # A resident's own complaint: the same person, one lookup.
-    recorder = (
-        reporter if new.recorder == new.reporter else await fetch_resident(session, new.recorder)
-    )
+    reporter, recorder = people if people is not None else await _people(session, new)
     reporter_id = reporter.id if reporter else None
     recorded_by_id = recorder.id if recorder else None
     channel = new.channel
@@ -305,8 +332,12 @@ async def record_complaint(
         plan_by=due.plan_by,
         resolve_by=due.resolve_by,
     )
-    session.add(complaint)
-    await session.flush()
+    # Core inserts of the rows, not the session's unit of work: on SQLite this transaction
+    # runs on the event loop's thread, and the flushes were most of it. The objects are only
+    # what the record is made from; the session never holds them.
+    complaint.id = (
+        await session.execute(_INSERT_COMPLAINT, _columns(complaint, Complaint))
+    ).scalar_one()
     photos = [
         ComplaintPhoto(
             complaint_id=complaint.id,
@@ -318,16 +349,17 @@ async def record_complaint(
         )
         for position, photo in enumerate(new.photos, 1)
     ]
-    session.add_all(photos)
-    session.add(
-        ComplaintEvent(
-            complaint_id=complaint.id,
-            at=received_at,
-            actor_id=recorded_by_id,
-            to_status=Status.BARU.value,
-        )
+    for row in photos:
+        row.id = (await session.execute(_INSERT_PHOTO, _columns(row, ComplaintPhoto))).scalar_one()
+    await session.execute(
+        _INSERT_EVENT,
+        {
+            "complaint_id": complaint.id,
+            "at": received_at,
+            "actor_id": recorded_by_id,
+            "to_status": Status.BARU.value,
+        },
     )
-    await session.flush()
     # Everything is known here: no need to read the complaint back.
     return _record(
         complaint,
@@ -338,18 +370,39 @@ async def record_complaint(
     )
 
 
+# The tables, not the mapped classes: an ORM insert goes through the session's bulk machinery.
+_INSERT_COMPLAINT = insert(Complaint.__table__).returning(Complaint.__table__.c.id)  # type: ignore[arg-type]
+_INSERT_PHOTO = insert(ComplaintPhoto.__table__).returning(ComplaintPhoto.__table__.c.id)  # type: ignore[arg-type]
+_INSERT_EVENT = insert(ComplaintEvent.__table__)  # type: ignore[arg-type]
+
+
+def _columns(row: Any, model: Any) -> dict[str, Any]:
+    """The columns set on a new ``row`` of ``model``, as an insert's parameters."""
+    return {
+        column.key: getattr(row, column.key)
+        for column in model.__table__.columns
+        if column.key in row.__dict__
+    }
+
+
 async def _next_number(session: AsyncSession, year: int) -> int:
-    statement = (
-        dialect_insert(session)(ComplaintCounter)
-        .values(year=year, last_number=1)
-        .on_conflict_do_update(
-            index_elements=[ComplaintCounter.year],
-            set_={"last_number": ComplaintCounter.last_number + 1},
-        )
-        .returning(ComplaintCounter.last_number)
-    )
-    number: int = (await session.execute(statement)).scalar_one()
+    statement = _next_number_statement(session.get_bind().dialect.name)
+    number: int = (await session.execute(statement, {"year": year})).scalar_one()
     return number
+
+
+@functools.cache
+def _next_number_statement(dialect: str) -> Any:
+    """Built once per backend: building it cost more than running it."""
+    counter = ComplaintCounter.__table__
+    return (
+        insert_of(dialect)(counter)
+        .values(year=bindparam("year"), last_number=1)
+        .on_conflict_do_update(
+            index_elements=[counter.c.year], set_={"last_number": counter.c.last_number + 1}
+        )
+        .returning(counter.c.last_number)
+    )
 
 
 async def move_complaint(

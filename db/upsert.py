@@ -18,10 +18,11 @@ from sqlalchemy.sql import Executable
 
 def dialect_insert(session: AsyncSession) -> Any:
     """``insert`` of the session's backend, which knows ON CONFLICT (same syntax on both)."""
-    return _insert_of(session.get_bind().dialect.name)
+    return insert_of(session.get_bind().dialect.name)
 
 
-def _insert_of(dialect: str) -> Any:
+def insert_of(dialect: str) -> Any:
+    """``insert`` of the backend named ``dialect``."""
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
@@ -63,7 +64,7 @@ def _upsert_statement(
     """Built once per shape: building it (the ``excluded`` alias of every column) cost more
     than executing it."""
     # The Table, not the mapped class: a Core statement skips the ORM's bulk-insert machinery.
-    statement = _insert_of(dialect)(table)
+    statement = insert_of(dialect)(table)
     updated = {column: statement.excluded[column] for column in columns}
     return statement.on_conflict_do_update(index_elements=list(keys), set_=updated)
 
