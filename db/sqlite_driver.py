@@ -62,8 +62,10 @@ def _statement(
 
 
 def begin_immediate(raw: sqlite3.Connection, busy_timeout_ms: int) -> bool:
-    """Take SQLite's write lock now, without waiting: whether it was free."""
-    raw.execute("PRAGMA busy_timeout=0")
+    """Take SQLite's write lock now, without waiting: whether it was free. ``busy_timeout_ms``
+    is the connection's own busy timeout, set again afterwards (0: it never waits, as is)."""
+    if busy_timeout_ms:
+        raw.execute("PRAGMA busy_timeout=0")
     try:
         raw.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as error:
@@ -71,7 +73,8 @@ def begin_immediate(raw: sqlite3.Connection, busy_timeout_ms: int) -> bool:
             raise
         return False
     finally:
-        raw.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        if busy_timeout_ms:
+            raw.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     return True
 
 
