@@ -224,57 +224,31 @@ RateOutcome = Literal["rated", "already", "not_found", "not_done"]
 # ---------------------------------------------------------------------------- writing
 
 
-@dataclass(frozen=True)
-class Submission:
-    """What the checks before a complaint's recording found (:func:`check_submission`).
-
-    ``existing``: the complaint already recorded under the same submission key; ``refused``:
-    the reporter is at the limit of open complaints; otherwise ``people`` are the reporter's
-    and the recorder's rows, for :func:`record_complaint`.
-    """
-
-    existing: ComplaintRecord | None = None
-    refused: bool = False
-    people: tuple[Resident | None, Resident | None] = (None, None)
-
-
-async def check_submission(
+async def submit_complaint(
     session: AsyncSession,
     new: NewComplaint,
     *,
     open_limit: int | None,
+    prefix: str,
+    rules: ClockRules,
     tz: ZoneInfo,
     now: datetime,
-) -> Submission:
-    """The reads before ``new`` is recorded, in a session of their own (not the write's).
+) -> ComplaintRecord | None:
+    """Record ``new`` exactly once and return it.
 
     A complaint already recorded under the same ``submission_key`` (the person pressed "Kirim"
-    again after a crash) is found; a reporter who already has ``open_limit`` complaints
-    received today and still open is refused. They used to be part of the write transaction,
-    and on SQLite that runs on the event loop's thread from its first statement to its
-    commit: two thirds of its time, every chat waiting. A person's updates are handled one at
-    a time, so nothing of theirs comes between these reads and the write; the unique
-    submission key would still refuse a second complaint.
+    again after a crash) is returned as it is. None when the reporter already has
+    ``open_limit`` complaints received today and still open: nothing is written.
     """
     if new.submission_key is not None:
         existing = await fetch_complaint_by_submission(session, new.submission_key)
         if existing is not None:
-            return Submission(existing=existing)
+            return existing
     if new.reporter is not None and open_limit is not None:
         today = local_today(tz, now)
         if await count_open_of_person(session, new.reporter, today) >= open_limit:
-            return Submission(refused=True)
-    return Submission(people=await _people(session, new))
-
-
-async def _people(
-    session: AsyncSession, new: NewComplaint
-) -> tuple[Resident | None, Resident | None]:
-    """The reporter's and the recorder's rows (one lookup for a resident's own complaint)."""
-    reporter = await fetch_resident(session, new.reporter)
-    if new.recorder == new.reporter:
-        return reporter, reporter
-    return reporter, await fetch_resident(session, new.recorder)
+            return None
+    return await record_complaint(session, new, prefix=prefix, rules=rules, tz=tz, now=now)
 
 
 async def record_complaint(
@@ -285,14 +259,12 @@ async def record_complaint(
     rules: ClockRules,
     tz: ZoneInfo,
     now: datetime,
-    people: tuple[Resident | None, Resident | None] | None = None,
 ) -> ComplaintRecord:
     """Insert a complaint with its photos and its first audit event; returns it with its code.
 
     The tracking number is taken from the per-year counter first, in this same transaction, so
     the number is only used if the complaint is committed (no gaps) and concurrent submissions
-    wait for each other (no duplicates). ``people``: the reporter's and the recorder's rows,
-    when already read (:func:`check_submission`).
+    wait for each other (no duplicates).
     """
     received_on = local_today(tz, now)
     received_at = now
@@ -301,7 +273,11 @@ async def record_complaint(
         # day's periods and its clocks start then; the hour is unknown, so midday.
         received_on = new.received_on
         received_at = datetime.combine(received_on, time(12), tz).astimezone(UTC)
-    reporter, recorder = people if people is not None else await _people(session, new)
+    reporter = await fetch_resident(session, new.reporter)
+    # A resident's own complaint: the same person, one lookup.
+    recorder = (
+        reporter if new.recorder == new.reporter else await fetch_resident(session, new.recorder)
+    )
     reporter_id = reporter.id if reporter else None
     recorded_by_id = recorder.id if recorder else None
     channel = new.channel
@@ -708,9 +684,16 @@ def _record(
 
 
 async def _fetch_one(
-    session: AsyncSession, condition: ColumnElement[bool]
+    session: AsyncSession, condition: ColumnElement[bool], parameters: dict[str, Any] | None = None
 ) -> ComplaintRecord | None:
-    row = (await session.execute(_complaint_query().where(condition))).first()
+    """The complaint ``condition`` (with its bound ``parameters``) selects, with its photos."""
+    return await _fetch_by(session, _complaint_query().where(condition), parameters)
+
+
+async def _fetch_by(
+    session: AsyncSession, statement: Any, parameters: dict[str, Any] | None
+) -> ComplaintRecord | None:
+    row = (await session.execute(statement, parameters)).first()
     if row is None:
         return None
     photos = await fetch_photos(session, row[0].id)
@@ -718,7 +701,7 @@ async def _fetch_one(
 
 
 async def fetch_complaint(session: AsyncSession, complaint_id: int) -> ComplaintRecord | None:
-    return await _fetch_one(session, Complaint.id == complaint_id)
+    return await _fetch_by(session, _BY_ID, {"complaint_id": complaint_id})
 
 
 async def fetch_complaint_by_code(session: AsyncSession, code: str) -> ComplaintRecord | None:
@@ -729,16 +712,23 @@ async def fetch_complaint_by_submission(
     session: AsyncSession, submission_key: str
 ) -> ComplaintRecord | None:
     """The complaint a dialogue already submitted (a repeated "Kirim" after a crash)."""
-    return await _fetch_one(session, Complaint.submission_key == submission_key)
+    return await _fetch_by(session, _BY_SUBMISSION, {"submission_key": submission_key})
 
 
 async def fetch_photos(session: AsyncSession, complaint_id: int) -> list[PhotoRecord]:
-    rows = await session.scalars(
-        select(ComplaintPhoto)
-        .where(ComplaintPhoto.complaint_id == complaint_id)
-        .order_by(ComplaintPhoto.position)
-    )
+    rows = await session.scalars(_PHOTOS, {"complaint_id": complaint_id})
     return [_photo(row) for row in rows]
+
+
+# Built once, for the lookups made at every complaint's submission and card: building a
+# statement cost more than running it.
+_BY_ID = _complaint_query().where(Complaint.id == bindparam("complaint_id"))
+_BY_SUBMISSION = _complaint_query().where(Complaint.submission_key == bindparam("submission_key"))
+_PHOTOS = (
+    select(ComplaintPhoto)
+    .where(ComplaintPhoto.complaint_id == bindparam("complaint_id"))
+    .order_by(ComplaintPhoto.position)
+)
 
 
 def _photo(row: ComplaintPhoto) -> PhotoRecord:
@@ -846,17 +836,22 @@ async def count_open_of_person(session: AsyncSession, person: int, day: date) ->
     still open."""
     channel, external_id = identity(person)
     count = await session.scalar(
-        select(func.count())
-        .select_from(Complaint)
-        .join(Resident, Resident.id == Complaint.reporter_id)
-        .where(
-            Resident.channel == channel,
-            Resident.external_id == external_id,
-            Complaint.received_on == day,
-            Complaint.status.in_([s.value for s in OPEN_STATUSES]),
-        )
+        _OPEN_OF_PERSON, {"channel": channel, "external_id": external_id, "day": day}
     )
     return int(count or 0)
+
+
+_OPEN_OF_PERSON = (
+    select(func.count())
+    .select_from(Complaint)
+    .join(Resident, Resident.id == Complaint.reporter_id)
+    .where(
+        Resident.channel == bindparam("channel"),
+        Resident.external_id == bindparam("external_id"),
+        Complaint.received_on == bindparam("day"),
+        Complaint.status.in_([s.value for s in OPEN_STATUSES]),
+    )
+)
 
 
 async def fetch_reporter_contact(

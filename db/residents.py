@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Resident
@@ -108,11 +108,26 @@ def _is(person: int) -> ColumnElement[bool]:
     return and_(Resident.channel == channel, Resident.external_id == external_id)
 
 
+def _identity_of(person: int) -> dict[str, str]:
+    """The parameters of :data:`_THE_PERSON`."""
+    channel, external_id = identity(person)
+    return {"channel": channel, "external_id": external_id}
+
+
+# Built once: a lookup of one person runs at nearly every update, and building the statement
+# cost more than running it.
+_THE_PERSON = and_(
+    Resident.channel == bindparam("channel"), Resident.external_id == bindparam("external_id")
+)
+_RESIDENT_ID = select(Resident.id).where(_THE_PERSON)
+_RESIDENT = select(Resident).where(_THE_PERSON)
+
+
 async def resident_id(session: AsyncSession, person: int | None) -> int | None:
     """The internal id of this person, if they have written to the bot."""
     if person is None:
         return None
-    found: int | None = await session.scalar(select(Resident.id).where(_is(person)))
+    found: int | None = await session.scalar(_RESIDENT_ID, _identity_of(person))
     return found
 
 
@@ -120,7 +135,7 @@ async def fetch_resident(session: AsyncSession, person: int | None) -> Resident 
     """This person's row, if they have written to the bot."""
     if person is None:
         return None
-    return await session.scalar(select(Resident).where(_is(person)))
+    return await session.scalar(_RESIDENT, _identity_of(person))
 
 
 async def update_language(session: AsyncSession, person: int, language: str) -> None:

@@ -816,26 +816,15 @@ def draft_complaint(
 async def save_complaint(
     context: AppContext, new: NewComplaint, *, open_limit: int | None
 ) -> ComplaintRecord | None:
-    """Commit ``new`` (once, however often "Kirim" is pressed); None over ``open_limit``.
-
-    The checks read first, in a session of their own (:func:`db.complaints.check_submission`);
-    the write transaction is the insert alone.
-    """
+    """Commit ``new`` (once, however often "Kirim" is pressed); None over ``open_limit``."""
     settings = context.config.complaints
-    tz, now = context.config.kecamatan.tz, context.services.clock()
-    async with context.database.sessions() as session:
-        checked = await complaints.check_submission(
-            session, new, open_limit=open_limit, tz=tz, now=now
-        )
-    if checked.existing is not None or checked.refused:
-        return checked.existing
     async with context.database.transaction() as session:
-        return await complaints.record_complaint(
+        return await complaints.submit_complaint(
             session,
             new,
+            open_limit=open_limit,
             prefix=settings.tracking_prefix,
             rules=settings.clock_rules,
-            tz=tz,
-            now=now,
-            people=checked.people,
+            tz=context.config.kecamatan.tz,
+            now=context.services.clock(),
         )
