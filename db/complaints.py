@@ -683,16 +683,10 @@ def _record(
     )
 
 
-async def _fetch_one(
-    session: AsyncSession, condition: ColumnElement[bool], parameters: dict[str, Any] | None = None
-) -> ComplaintRecord | None:
-    """The complaint ``condition`` (with its bound ``parameters``) selects, with its photos."""
-    return await _fetch_by(session, _complaint_query().where(condition), parameters)
-
-
 async def _fetch_by(
-    session: AsyncSession, statement: Any, parameters: dict[str, Any] | None
+    session: AsyncSession, statement: Any, parameters: dict[str, Any]
 ) -> ComplaintRecord | None:
+    """The complaint ``statement`` (one of :func:`_complaint_query`) selects, with its photos."""
     row = (await session.execute(statement, parameters)).first()
     if row is None:
         return None
@@ -705,7 +699,7 @@ async def fetch_complaint(session: AsyncSession, complaint_id: int) -> Complaint
 
 
 async def fetch_complaint_by_code(session: AsyncSession, code: str) -> ComplaintRecord | None:
-    return await _fetch_one(session, Complaint.code == code)
+    return await _fetch_by(session, _BY_CODE, {"code": code})
 
 
 async def fetch_complaint_by_submission(
@@ -723,6 +717,7 @@ async def fetch_photos(session: AsyncSession, complaint_id: int) -> list[PhotoRe
 # Built once, for the lookups made at every complaint's submission and card: building a
 # statement cost more than running it.
 _BY_ID = _complaint_query().where(Complaint.id == bindparam("complaint_id"))
+_BY_CODE = _complaint_query().where(Complaint.code == bindparam("code"))
 _BY_SUBMISSION = _complaint_query().where(Complaint.submission_key == bindparam("submission_key"))
 _PHOTOS = (
     select(ComplaintPhoto)
