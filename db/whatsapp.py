@@ -3,6 +3,7 @@ and the messages held for residents outside their 24-hour window."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +13,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import WhatsAppHeld, WhatsAppInbound
-from db.upsert import dialect_insert
+from db.upsert import insert_of
 
 
 @dataclass(frozen=True)
@@ -37,24 +38,32 @@ async def record_inbound(
 ) -> list[PendingInbound]:
     """Store the messages not seen before, in order; returns those (a redelivery returns none)."""
     stored = []
-    insert = dialect_insert(session)
+    statement = _insert_inbound(session.get_bind().dialect.name)
     for message in messages:
-        statement = (
-            insert(WhatsAppInbound)
-            .values(
-                message_id=message.message_id,
-                wa_id=message.wa_id,
-                sent_at=message.sent_at,
-                received_at=now,
-                payload=message.payload,
-            )
-            .on_conflict_do_nothing(index_elements=[WhatsAppInbound.message_id])
-            .returning(WhatsAppInbound.id)
-        )
-        new_id = (await session.execute(statement)).scalar()
+        values = {
+            "message_id": message.message_id,
+            "wa_id": message.wa_id,
+            "sent_at": message.sent_at,
+            "received_at": now,
+            "payload": message.payload,
+        }
+        new_id = (await session.execute(statement, values)).scalar()
         if new_id is not None:
             stored.append(PendingInbound(new_id, message.wa_id, message.payload))
     return stored
+
+
+@functools.cache
+def _insert_inbound(dialect: str) -> Any:
+    """Built once per backend (every webhook message runs it; building it cost more than
+    running it). The table, not the mapped class: an ORM insert goes through the session's
+    bulk machinery."""
+    table = WhatsAppInbound.__table__
+    return (
+        insert_of(dialect)(table)
+        .on_conflict_do_nothing(index_elements=[table.c.message_id])
+        .returning(table.c.id)
+    )
 
 
 async def fetch_pending_inbound(session: AsyncSession) -> list[PendingInbound]:
