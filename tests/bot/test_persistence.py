@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from bot.persistence import DatabasePersistence, _WriteBehind
+from db import migrate
 from db.base import utcnow
 from db.engine import Database
 from db.residents import resident_row
-from tests.conftest import POSTGRES_URL
 
 
 class Recorder(_WriteBehind):
@@ -180,11 +180,18 @@ def stored(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
-def sqlite_copy(migrated_template: str, tmp_path: Path, name: str) -> tuple[Path, Database]:
-    if POSTGRES_URL:
-        pytest.skip("SQLite's own connection; PostgreSQL writes every batch in a session")
+@pytest.fixture(scope="module")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, whatever ``TEST_DATABASE_URL`` says: these tests are about
+    SQLite's own connection (on PostgreSQL every batch goes through a session)."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    asyncio.run(migrate.run_on_url(f"sqlite+aiosqlite:///{path}", migrate.upgrade))
+    return path
+
+
+def sqlite_copy(template: Path, tmp_path: Path, name: str) -> tuple[Path, Database]:
     path = tmp_path / name
-    shutil.copyfile(migrated_template, path)
+    shutil.copyfile(template, path)
     return path, Database(f"sqlite+aiosqlite:///{path}")
 
 
@@ -196,14 +203,14 @@ async def write_batches(writes: _WriteBehind, *batches: dict[tuple[Any, ...], An
 
 
 async def test_a_batch_written_on_sqlites_own_connection_is_stored_as_a_session_stores_it(
-    migrated_template: str, tmp_path: Path
+    sqlite_template: Path, tmp_path: Path
 ) -> None:
     """The same batch through a session and on the plain connection: the very same rows
     (the JSON text, the time's text, the residents' first_seen kept), and what the bot reads
     back after a restart is the same."""
     rows = {}
     for how in ("session", "directly"):
-        path, database = sqlite_copy(migrated_template, tmp_path, f"{how}.db")
+        path, database = sqlite_copy(sqlite_template, tmp_path, f"{how}.db")
         writes = _WriteBehind(database, lambda: NOON)
         if how == "session":
             writes._write_directly = _never  # type: ignore[method-assign]
@@ -230,11 +237,11 @@ def _no_session() -> Any:
 
 
 async def test_a_lock_held_by_another_process_sends_the_batch_through_a_session(
-    migrated_template: str, tmp_path: Path
+    sqlite_template: Path, tmp_path: Path
 ) -> None:
     """An import holds SQLite's write lock: the step does not wait for it on the event loop
     (the bot goes on answering) but in a session's thread, and is written once it is free."""
-    path, database = sqlite_copy(migrated_template, tmp_path, "locked.db")
+    path, database = sqlite_copy(sqlite_template, tmp_path, "locked.db")
     writes = _WriteBehind(database, lambda: NOON)
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
@@ -253,11 +260,11 @@ async def test_a_lock_held_by_another_process_sends_the_batch_through_a_session(
 
 
 async def test_a_batch_that_fails_on_sqlites_own_connection_leaves_nothing_behind(
-    migrated_template: str, tmp_path: Path
+    sqlite_template: Path, tmp_path: Path
 ) -> None:
     """A statement of the batch fails: none of the batch is kept (the steps before it are
     rolled back), the caller hears of it, and the batch is written whole at the next chance."""
-    path, database = sqlite_copy(migrated_template, tmp_path, "failing.db")
+    path, database = sqlite_copy(sqlite_template, tmp_path, "failing.db")
     with contextlib.closing(sqlite3.connect(path)) as plain:
         plain.execute(
             "CREATE TRIGGER refuse BEFORE INSERT ON user_data WHEN NEW.user_id = 13 "
