@@ -759,27 +759,26 @@ def _event(event: ComplaintEvent, actor_name: str | None) -> EventRecord:
     )
 
 
-async def fetch_reporter_complaints(
-    session: AsyncSession, reporter_id: int, *, limit: int = 10
-) -> list[ComplaintRecord]:
-    """A reporter's own complaints, newest first."""
-    rows = await session.execute(
-        _complaint_query()
-        .where(Complaint.reporter_id == reporter_id)
-        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
-        .limit(limit)
-    )
-    return [_from_row(row) for row in rows]
-
-
 async def fetch_own_complaints(
     session: AsyncSession, person: int, *, limit: int = 10
 ) -> list[ComplaintRecord]:
-    """The complaints the person (Telegram user id) reported, newest first."""
-    reporter_id = await resident_id(session, person)
-    if reporter_id is None:
-        return []
-    return await fetch_reporter_complaints(session, reporter_id, limit=limit)
+    """The complaints the person (see ``db.residents.identity``) reported, newest first.
+
+    One statement: ``/status`` is a resident's most frequent question, and on a busy event loop
+    every statement is a trip to SQLite's thread that waits a turn of the loop to come back.
+    """
+    channel, external_id = identity(person)
+    parameters = {"channel": channel, "external_id": external_id, "limit": limit}
+    return [_from_row(row) for row in await session.execute(_OWN, parameters)]
+
+
+_OWN = (
+    _complaint_query()
+    .where(_Reporter.channel == bindparam("channel"))
+    .where(_Reporter.external_id == bindparam("external_id"))
+    .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 async def fetch_own_complaint(
