@@ -286,47 +286,52 @@ async def record_complaint(
         channel = Channel.WHATSAPP
     number = await _next_number(session, received_on.year)
     due = due_dates(received_on, rules)
-    complaint = Complaint(
-        code=tracking_code(prefix, received_on.year, number),
-        year=received_on.year,
-        number=number,
-        submission_key=new.submission_key,
-        channel=channel.value,
-        category=new.category,
-        desa=new.desa,
-        place=new.place,
-        latitude=new.latitude,
-        longitude=new.longitude,
-        description=new.description,
-        privacy=new.privacy.value,
-        status=Status.BARU.value,
-        reporter_id=reporter_id,
-        recorded_by_id=recorded_by_id,
-        received_at=received_at,
-        received_on=received_on,
-        verify_by=due.verify_by,
-        plan_by=due.plan_by,
-        resolve_by=due.resolve_by,
-    )
     # Core inserts of the rows, not the session's unit of work: on SQLite this transaction
-    # runs on the event loop's thread, and the flushes were most of it. The objects are only
-    # what the record is made from; the session never holds them.
-    complaint.id = (
-        await session.execute(_INSERT_COMPLAINT, _columns(complaint, Complaint))
-    ).scalar_one()
+    # runs on the event loop's thread, and the flushes were most of it. The objects returned
+    # are only what the record is made from; the session never holds them.
+    complaint = await _insert(
+        session,
+        _INSERT_COMPLAINT,
+        Complaint,
+        {
+            "code": tracking_code(prefix, received_on.year, number),
+            "year": received_on.year,
+            "number": number,
+            "submission_key": new.submission_key,
+            "channel": channel.value,
+            "category": new.category,
+            "desa": new.desa,
+            "place": new.place,
+            "latitude": new.latitude,
+            "longitude": new.longitude,
+            "description": new.description,
+            "privacy": new.privacy.value,
+            "status": Status.BARU.value,
+            "reporter_id": reporter_id,
+            "recorded_by_id": recorded_by_id,
+            "received_at": received_at,
+            "received_on": received_on,
+            "verify_by": due.verify_by,
+            "plan_by": due.plan_by,
+            "resolve_by": due.resolve_by,
+        },
+    )
     photos = [
-        ComplaintPhoto(
-            complaint_id=complaint.id,
-            position=position,
-            file_id=photo.file_id,
-            file_unique_id=photo.file_unique_id,
-            file_size=photo.file_size,
-            download_attempts=0,
+        await _insert(
+            session,
+            _INSERT_PHOTO,
+            ComplaintPhoto,
+            {
+                "complaint_id": complaint.id,
+                "position": position,
+                "file_id": photo.file_id,
+                "file_unique_id": photo.file_unique_id,
+                "file_size": photo.file_size,
+                "download_attempts": 0,
+            },
         )
         for position, photo in enumerate(new.photos, 1)
     ]
-    for row in photos:
-        row.id = (await session.execute(_INSERT_PHOTO, _columns(row, ComplaintPhoto))).scalar_one()
     await session.execute(
         _INSERT_EVENT,
         {
@@ -352,13 +357,11 @@ _INSERT_PHOTO = insert(ComplaintPhoto.__table__).returning(ComplaintPhoto.__tabl
 _INSERT_EVENT = insert(ComplaintEvent.__table__)  # type: ignore[arg-type]
 
 
-def _columns(row: Any, model: Any) -> dict[str, Any]:
-    """The columns set on a new ``row`` of ``model``, as an insert's parameters."""
-    return {
-        column.key: getattr(row, column.key)
-        for column in model.__table__.columns
-        if column.key in row.__dict__
-    }
+async def _insert(session: AsyncSession, statement: Any, model: Any, values: dict[str, Any]) -> Any:
+    """Insert ``values`` with ``statement`` (which returns the new id): the row as a ``model``
+    object, outside the session."""
+    new_id: int = (await session.execute(statement, values)).scalar_one()
+    return model(id=new_id, **values)
 
 
 async def _next_number(session: AsyncSession, year: int) -> int:
