@@ -161,6 +161,15 @@ class Bench:
         self.people.append(person)
         return person
 
+    def forget(self) -> None:
+        """Drop what was sent and timed so far (the next measurement starts from here)."""
+        processor = self.processor
+        assert not processor.sent and not processor.waiting, "updates still in flight"
+        processor.timings.clear()
+        processor.started.clear()
+        processor.handled.clear()
+        self.people.clear()
+
     def official(self, think: float = 0) -> PollingPerson:
         """The Trantib official, writing in the Trantib group."""
         person = PollingPerson(
