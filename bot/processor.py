@@ -8,11 +8,17 @@ would otherwise see a button press before the message that created the button wa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+# True while an update is being handled (in its task, and in tasks it starts, unless they are
+# started as background work: see handlers.context.run_in_background).
+HANDLING: ContextVar[bool] = ContextVar("handling_update", default=False)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -22,8 +28,39 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self._in_flight = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+
+    async def quiet(self, longest: float) -> None:
+        """Return once no update is being handled, or after ``longest`` seconds.
+
+        For the bot's own background work (posting a card, delivering news): started in a
+        quiet moment, one of its steps holds up only the updates that arrive during it, not
+        also the ones already waiting their turn. Under a flood there is no quiet moment, and
+        ``longest`` keeps the work going all the same. Called while handling an update (an
+        official's entry publishes its card before answering), it returns at once: that work
+        is the update's own.
+        """
+        if self._in_flight == 0 or HANDLING.get():
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(longest):
+                await self._quiet.wait()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        self._in_flight += 1
+        self._quiet.clear()
+        handling = HANDLING.set(True)
+        try:
+            await self._in_turn(update, coroutine)
+        finally:
+            HANDLING.reset(handling)
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._quiet.set()
+
+    async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat_id = _chat_id(update)
         if chat_id is None:
             await coroutine

@@ -23,7 +23,7 @@ from telegram.error import BadRequest, TelegramError
 from db import complaints
 from db.complaints import ComplaintRecord, PhotoRecord
 from handlers import complaint_views as views
-from handlers.context import AppContext, Services, services_of
+from handlers.context import AppContext, Services, services_of, when_quiet
 from handlers.replies import keyboard
 from i18n import Texts
 from iku.complaints import CLOSED_STATUSES, REOPENED_STATUS, moves_from
@@ -81,6 +81,9 @@ def move_buttons(
 
 
 async def publish(application: Any, complaint_id: int) -> None:
+    """The new complaint's card, map pin and photos to the Trantib group, then its photos
+    kept: after the reporter's answer, each step in a quiet moment (:func:`when_quiet`)."""
+    await when_quiet(application)
     await post_card(application, complaint_id)
     await keep_photos(application, complaint_id)
 
@@ -105,6 +108,7 @@ async def post_card(application: Any, complaint_id: int) -> None:
         log.warning("card of %s not posted: %s", complaint.code, type(error).__name__)
         return
     card_id = int(card["message_id"])
+    await when_quiet(application)
     async with services.database.transaction() as session:
         await complaints.record_card(session, complaint.id, chat_id, card_id)
     await _post_attachments(application, t, complaint, chat_id, card_id)
@@ -186,6 +190,7 @@ async def keep_photos(application: Any, complaint_id: int | None = None) -> None
     """Copy the photos due (of one complaint, or of all) into ``photo_dir``; a failed copy is
     tried again later, after the next wait of :data:`PHOTO_RETRY_WAITS`."""
     services = services_of(application)
+    await when_quiet(application)
     async with services.database.sessions() as session:
         waiting = await complaints.fetch_photos_to_download(
             session,
@@ -199,6 +204,7 @@ async def keep_photos(application: Any, complaint_id: int | None = None) -> None
         retry_at = None
         if path is None and due.attempts < len(PHOTO_RETRY_WAITS):
             retry_at = services.clock() + PHOTO_RETRY_WAITS[due.attempts]
+        await when_quiet(application)
         async with services.database.transaction() as session:
             await complaints.record_photo_download(session, due.photo.id, path, retry_at=retry_at)
 
@@ -259,6 +265,7 @@ async def catch_up(context: AppContext) -> None:
             if not missing:
                 break
             for complaint_id in missing:
+                await when_quiet(application)
                 await post_card(application, complaint_id)
             after_id, tried = missing[-1], tried + len(missing)
     await keep_photos(application)

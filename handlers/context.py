@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Config
+from bot.processor import HANDLING, PerChatUpdateProcessor
 from db.base import utcnow
 from db.engine import Database
 from i18n import Catalog, Texts, catalog
@@ -90,9 +92,26 @@ def run_in_background(
         if not task.cancelled() and (error := task.exception()) is not None:
             log.error("%s failed", name, exc_info=error)
 
-    task = asyncio.create_task(coroutine, name=name)
+    # Its own work, not the update's: it waits for quiet moments (when_quiet).
+    background = contextvars.copy_context()
+    background.run(HANDLING.set, False)
+    task = asyncio.create_task(coroutine, name=name, context=background)
     tasks.add(task)
     task.add_done_callback(finished)
+
+
+# The longest a step of background work waits for a quiet moment (see :func:`when_quiet`):
+# at half load a busy stretch lasts a few milliseconds; under a flood there is none, and the
+# work goes on at this pace.
+QUIET_WAIT_SECONDS = 0.05
+
+
+async def when_quiet(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Before a step of background work: wait (a little) until no update is being handled,
+    so that residents waiting for their answer go first (see ``PerChatUpdateProcessor.quiet``)."""
+    processor = getattr(application, "update_processor", None)
+    if isinstance(processor, PerChatUpdateProcessor):
+        await processor.quiet(QUIET_WAIT_SECONDS)
 
 
 async def settle(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -44,7 +44,7 @@ from db import outbox, residents
 from db.outbox import OutboxEntry, OutboxStatus
 from db.residents import TELEGRAM
 from handlers import complaint_card
-from handlers.context import AppContext, run_in_background, services_of
+from handlers.context import AppContext, run_in_background, services_of, when_quiet
 from handlers.replies import keyboard
 
 log = logging.getLogger(__name__)
@@ -138,15 +138,16 @@ async def deliver_due(application: Any) -> None:
     async with state.lock:
         state.queued = False
         services = services_of(application)
+        await when_quiet(application)
         async with services.database.sessions() as session:
             entries = await outbox.fetch_pending(session, limit=BATCH)
-        soonest = await _deliver_in_order(services, state, entries)
+        soonest = await _deliver_in_order(application, services, state, entries)
     if soonest is not None:
         _schedule_retry(application, state, soonest)
 
 
 async def _deliver_in_order(
-    services: Any, state: _Delivery, entries: list[OutboxEntry]
+    application: Any, services: Any, state: _Delivery, entries: list[OutboxEntry]
 ) -> timedelta | None:
     """Try each due entry, holding back a chat's later entries behind one that waits; the
     shortest wait for a retry made here, if any."""
@@ -159,7 +160,11 @@ async def _deliver_in_order(
         if entry.next_attempt_at > services.clock():
             held.add(chat)
             continue
+        # Both the sending (a card's is read from the database first) and the recording of
+        # what became of it wait for a quiet moment: a reporter's news can wait a few ms.
+        await when_quiet(application)
         outcome = await _try(state, entry)
+        await when_quiet(application)
         async with services.database.transaction() as session:
             wait = await _record(session, entry, outcome, services.clock())
         if outcome.status != "sent":
