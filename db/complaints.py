@@ -30,7 +30,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from db.models import (
     Complaint,
@@ -60,6 +59,13 @@ from iku.complaints import (
 )
 from iku.periods import local_today
 from iku.report import ComplaintFigures
+
+# The tables, for the statements built once below (Core, not the mapped classes: the ORM's
+# loading of objects and its unit of work cost more than the statements on the hot paths).
+_COMPLAINT: Any = Complaint.__table__
+_PHOTO: Any = ComplaintPhoto.__table__
+_EVENT: Any = ComplaintEvent.__table__
+_RESIDENT: Any = Resident.__table__
 
 # ---------------------------------------------------------------------------- records
 
@@ -352,9 +358,9 @@ async def record_complaint(
 
 
 # The tables, not the mapped classes: an ORM insert goes through the session's bulk machinery.
-_INSERT_COMPLAINT = insert(Complaint.__table__).returning(Complaint.__table__.c.id)  # type: ignore[arg-type]
-_INSERT_PHOTO = insert(ComplaintPhoto.__table__).returning(ComplaintPhoto.__table__.c.id)  # type: ignore[arg-type]
-_INSERT_EVENT = insert(ComplaintEvent.__table__)  # type: ignore[arg-type]
+_INSERT_COMPLAINT = insert(_COMPLAINT).returning(_COMPLAINT.c.id)
+_INSERT_PHOTO = insert(_PHOTO).returning(_PHOTO.c.id)
+_INSERT_EVENT = insert(_EVENT)
 
 
 async def _insert(session: AsyncSession, statement: Any, model: Any, values: dict[str, Any]) -> Any:
@@ -401,30 +407,41 @@ async def move_complaint(
     UPDATE itself, so two officials acting at the same moment cannot both win.
     """
     closed = target not in OPEN_STATUSES
-    result = await session.execute(
-        update(Complaint)
-        .where(Complaint.id == complaint_id, Complaint.status == expected.value)
-        .values(
-            status=target.value,
-            reject_reason=reason.value if reason else None,
-            closed_at=now if closed else None,
-        )
-    )
+    parameters = {
+        "complaint_id": complaint_id,
+        "expected": expected.value,
+        "target": target.value,
+        "reason": reason.value if reason else None,
+        "closed": now if closed else None,
+    }
+    result = await session.execute(_MOVE, parameters)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    session.add(
-        ComplaintEvent(
-            complaint_id=complaint_id,
-            at=now,
-            actor_id=actor_id,
-            from_status=expected.value,
-            to_status=target.value,
-            reason=reason.value if reason else None,
-            note=note,
-        )
-    )
-    await session.flush()
+    event = {
+        "complaint_id": complaint_id,
+        "at": now,
+        "actor_id": actor_id,
+        "from_status": expected.value,
+        "to_status": target.value,
+        "reason": reason.value if reason else None,
+        "note": note,
+    }
+    await session.execute(_INSERT_EVENT, event)
     return True
+
+
+# Built once (on the tables): a move runs them in one transaction, on the event loop's thread.
+_MOVE = (
+    update(_COMPLAINT)
+    .where(
+        _COMPLAINT.c.id == bindparam("complaint_id"), _COMPLAINT.c.status == bindparam("expected")
+    )
+    .values(
+        status=bindparam("target"),
+        reject_reason=bindparam("reason"),
+        closed_at=bindparam("closed"),
+    )
+)
 
 
 async def complete_move(session: AsyncSession, move: PendingMove, note: str, now: datetime) -> bool:
@@ -471,11 +488,8 @@ async def record_card(
     session: AsyncSession, complaint_id: int, chat_id: int, message_id: int
 ) -> None:
     """Remember where the complaint's card is, so moves edit it in place."""
-    await session.execute(
-        update(Complaint)
-        .where(Complaint.id == complaint_id)
-        .values(card_chat_id=chat_id, card_message_id=message_id)
-    )
+    parameters = {"complaint_id": complaint_id, "chat": chat_id, "message": message_id}
+    await session.execute(_RECORD_CARD, parameters)
 
 
 async def record_photo_download(
@@ -483,15 +497,27 @@ async def record_photo_download(
 ) -> None:
     """Count a download attempt; ``path`` is where the copy now is (None: it failed, and the
     next try is due at ``retry_at``; None there too: given up)."""
-    values: dict[str, Any] = {
-        "download_attempts": ComplaintPhoto.download_attempts + 1,
-        "next_attempt_at": None if path is not None else retry_at,
-    }
     if path is not None:
-        values["local_path"] = path
-    await session.execute(
-        update(ComplaintPhoto).where(ComplaintPhoto.id == photo_id).values(values)
-    )
+        await session.execute(_PHOTO_KEPT, {"photo_id": photo_id, "path": path})
+    else:
+        await session.execute(_PHOTO_NOT_KEPT, {"photo_id": photo_id, "retry_at": retry_at})
+
+
+_RECORD_CARD = (
+    update(_COMPLAINT)
+    .where(_COMPLAINT.c.id == bindparam("complaint_id"))
+    .values(card_chat_id=bindparam("chat"), card_message_id=bindparam("message"))
+)
+_PHOTO_ATTEMPT = update(_PHOTO).where(_PHOTO.c.id == bindparam("photo_id"))
+_PHOTO_KEPT = _PHOTO_ATTEMPT.values(
+    download_attempts=_PHOTO.c.download_attempts + 1,
+    next_attempt_at=None,
+    local_path=bindparam("path"),
+)
+_PHOTO_NOT_KEPT = _PHOTO_ATTEMPT.values(
+    download_attempts=_PHOTO.c.download_attempts + 1,
+    next_attempt_at=bindparam("retry_at"),
+)
 
 
 async def save_pending_move(session: AsyncSession, move: PendingMove, now: datetime) -> None:
@@ -515,11 +541,15 @@ async def save_pending_move(session: AsyncSession, move: PendingMove, now: datet
 
 async def delete_pending_move(session: AsyncSession, official_id: int, complaint_id: int) -> None:
     await session.execute(
-        delete(ComplaintPendingMove).where(
-            ComplaintPendingMove.official_id == official_id,
-            ComplaintPendingMove.complaint_id == complaint_id,
-        )
+        _DELETE_PENDING, {"official_id": official_id, "complaint_id": complaint_id}
     )
+
+
+_PENDING: Any = ComplaintPendingMove.__table__
+_DELETE_PENDING = delete(_PENDING).where(
+    _PENDING.c.official_id == bindparam("official_id"),
+    _PENDING.c.complaint_id == bindparam("complaint_id"),
+)
 
 
 async def take_pending_move(
@@ -618,23 +648,25 @@ async def record_overdue_notices(
 
 # ---------------------------------------------------------------------------- reading
 
-_Reporter = aliased(Resident)
-_Recorder = aliased(Resident)
+# Core aliases and columns: rows come back as plain rows, without the ORM's loading of a
+# Complaint object (and its identity map) for every complaint read.
+_Reporter = _RESIDENT.alias("reporter")
+_Recorder = _RESIDENT.alias("recorder")
 
 
 def _complaint_query() -> Any:
     """Complaints with their reporter's name and channel identity and their recorder's name
-    (rows for :func:`_from_row`)."""
+    (rows for :func:`_from_row`: the complaint's columns by name, then those four)."""
     return (
         select(
-            Complaint,
-            _Reporter.display_name,
-            _Recorder.display_name,
-            _Reporter.channel,
-            _Reporter.external_id,
+            _COMPLAINT,
+            _Reporter.c.display_name.label("reporter_name"),
+            _Recorder.c.display_name.label("recorder_name"),
+            _Reporter.c.channel.label("reporter_channel"),
+            _Reporter.c.external_id.label("reporter_external_id"),
         )
-        .outerjoin(_Reporter, _Reporter.id == Complaint.reporter_id)
-        .outerjoin(_Recorder, _Recorder.id == Complaint.recorded_by_id)
+        .outerjoin(_Reporter, _Reporter.c.id == _COMPLAINT.c.reporter_id)
+        .outerjoin(_Recorder, _Recorder.c.id == _COMPLAINT.c.recorded_by_id)
     )
 
 
@@ -645,12 +677,13 @@ def _phone(channel: str, external_id: str) -> str | None:
 
 def _from_row(row: Any, photos: Sequence[PhotoRecord] = ()) -> ComplaintRecord:
     """A record from a row of :func:`_complaint_query`."""
-    phone = _phone(row[3], row[4]) if row[3] is not None else None
-    return _record(row[0], row[1], row[2], photos, phone)
+    channel = row.reporter_channel
+    phone = _phone(channel, row.reporter_external_id) if channel is not None else None
+    return _record(row, row.reporter_name, row.recorder_name, photos, phone)
 
 
 def _record(
-    row: Complaint,
+    row: Any,
     reporter_name: str | None,
     recorder_name: str | None,
     photos: Sequence[PhotoRecord] = (),
@@ -693,7 +726,7 @@ async def _fetch_by(
     row = (await session.execute(statement, parameters)).first()
     if row is None:
         return None
-    photos = await fetch_photos(session, row[0].id)
+    photos = await fetch_photos(session, row.id)
     return _from_row(row, photos)
 
 
@@ -713,23 +746,25 @@ async def fetch_complaint_by_submission(
 
 
 async def fetch_photos(session: AsyncSession, complaint_id: int) -> list[PhotoRecord]:
-    rows = await session.scalars(_PHOTOS, {"complaint_id": complaint_id})
+    rows = await session.execute(_PHOTOS, {"complaint_id": complaint_id})
     return [_photo(row) for row in rows]
 
 
 # Built once, for the lookups made at every complaint's submission and card: building a
 # statement cost more than running it.
-_BY_ID = _complaint_query().where(Complaint.id == bindparam("complaint_id"))
-_BY_CODE = _complaint_query().where(Complaint.code == bindparam("code"))
-_BY_SUBMISSION = _complaint_query().where(Complaint.submission_key == bindparam("submission_key"))
+_BY_ID = _complaint_query().where(_COMPLAINT.c.id == bindparam("complaint_id"))
+_BY_CODE = _complaint_query().where(_COMPLAINT.c.code == bindparam("code"))
+_BY_SUBMISSION = _complaint_query().where(
+    _COMPLAINT.c.submission_key == bindparam("submission_key")
+)
 _PHOTOS = (
-    select(ComplaintPhoto)
-    .where(ComplaintPhoto.complaint_id == bindparam("complaint_id"))
-    .order_by(ComplaintPhoto.position)
+    select(_PHOTO)
+    .where(_PHOTO.c.complaint_id == bindparam("complaint_id"))
+    .order_by(_PHOTO.c.position)
 )
 
 
-def _photo(row: ComplaintPhoto) -> PhotoRecord:
+def _photo(row: Any) -> PhotoRecord:
     return PhotoRecord(
         id=row.id,
         complaint_id=row.complaint_id,
@@ -742,16 +777,19 @@ def _photo(row: ComplaintPhoto) -> PhotoRecord:
 
 async def fetch_events(session: AsyncSession, complaint_id: int) -> list[EventRecord]:
     """The audit trail of a complaint, oldest first."""
-    rows = await session.execute(
-        select(ComplaintEvent, Resident.display_name)
-        .outerjoin(Resident, Resident.id == ComplaintEvent.actor_id)
-        .where(ComplaintEvent.complaint_id == complaint_id)
-        .order_by(ComplaintEvent.at, ComplaintEvent.id)
-    )
-    return [_event(event, name) for event, name in rows]
+    rows = await session.execute(_EVENTS, {"complaint_id": complaint_id})
+    return [_event(row, row.actor_name) for row in rows]
 
 
-def _event(event: ComplaintEvent, actor_name: str | None) -> EventRecord:
+_EVENTS = (
+    select(_EVENT, _RESIDENT.c.display_name.label("actor_name"))
+    .outerjoin(_RESIDENT, _RESIDENT.c.id == _EVENT.c.actor_id)
+    .where(_EVENT.c.complaint_id == bindparam("complaint_id"))
+    .order_by(_EVENT.c.at, _EVENT.c.id)
+)
+
+
+def _event(event: Any, actor_name: str | None) -> EventRecord:
     return EventRecord(
         at=event.at,
         from_status=Status(event.from_status) if event.from_status else None,
@@ -777,9 +815,9 @@ async def fetch_own_complaints(
 
 _OWN = (
     _complaint_query()
-    .where(_Reporter.channel == bindparam("channel"))
-    .where(_Reporter.external_id == bindparam("external_id"))
-    .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+    .where(_Reporter.c.channel == bindparam("channel"))
+    .where(_Reporter.c.external_id == bindparam("external_id"))
+    .order_by(_COMPLAINT.c.received_at.desc(), _COMPLAINT.c.id.desc())
     .limit(bindparam("limit"))
 )
 
@@ -815,7 +853,7 @@ async def fetch_awaiting_rating(session: AsyncSession, person: int) -> Complaint
         .limit(1)
     )
     row = (await session.execute(query)).first()
-    return None if row is None else _record(row[0], row[1], row[2])
+    return None if row is None else _record(row, row.reporter_name, row.recorder_name)
 
 
 async def fetch_complaint_with_events(
@@ -855,14 +893,15 @@ async def fetch_reporter_contact(
     session: AsyncSession, complaint_id: int
 ) -> ReporterContact | None:
     """Where the reporter of a complaint is reached; None when an official entered it."""
-    row = (
-        await session.execute(
-            select(Resident.channel, Resident.external_id, Resident.language, Resident.blocked)
-            .join(Complaint, Complaint.reporter_id == Resident.id)
-            .where(Complaint.id == complaint_id)
-        )
-    ).first()
+    row = (await session.execute(_CONTACT, {"complaint_id": complaint_id})).first()
     return None if row is None else ReporterContact(row[0], row[1], row[2], row[3])
+
+
+_CONTACT = (
+    select(_RESIDENT.c.channel, _RESIDENT.c.external_id, _RESIDENT.c.language, _RESIDENT.c.blocked)
+    .join(_COMPLAINT, _COMPLAINT.c.reporter_id == _RESIDENT.c.id)
+    .where(_COMPLAINT.c.id == bindparam("complaint_id"))
+)
 
 
 def _pending_query() -> Select[ComplaintPendingMove, str]:
@@ -960,21 +999,29 @@ async def fetch_photos_to_download(
 ) -> list[PhotoToKeep]:
     """Photos not yet kept locally, not given up on, whose next try is due at ``now``; of one
     complaint, or of all of them."""
-    query = (
-        select(Complaint.code, ComplaintPhoto)
-        .join(Complaint, Complaint.id == ComplaintPhoto.complaint_id)
-        .where(
-            ComplaintPhoto.local_path.is_(None),
-            ComplaintPhoto.download_attempts < max_attempts,
-            or_(ComplaintPhoto.next_attempt_at.is_(None), ComplaintPhoto.next_attempt_at <= now),
-        )
-        .order_by(ComplaintPhoto.id)
-        .limit(limit)
-    )
+    parameters = {"now": now, "max_attempts": max_attempts, "limit": limit}
     if complaint_id is not None:
-        query = query.where(ComplaintPhoto.complaint_id == complaint_id)
-    rows = await session.execute(query)
-    return [PhotoToKeep(code, _photo(photo), photo.download_attempts) for code, photo in rows]
+        parameters["complaint_id"] = complaint_id
+    rows = await session.execute(_photos_to_download(complaint_id is not None), parameters)
+    return [PhotoToKeep(row.code, _photo(row), row.download_attempts) for row in rows]
+
+
+@functools.cache
+def _photos_to_download(of_one_complaint: bool) -> Any:
+    query = (
+        select(_PHOTO, _COMPLAINT.c.code)
+        .join(_COMPLAINT, _COMPLAINT.c.id == _PHOTO.c.complaint_id)
+        .where(
+            _PHOTO.c.local_path.is_(None),
+            _PHOTO.c.download_attempts < bindparam("max_attempts"),
+            or_(_PHOTO.c.next_attempt_at.is_(None), _PHOTO.c.next_attempt_at <= bindparam("now")),
+        )
+        .order_by(_PHOTO.c.id)
+        .limit(bindparam("limit"))
+    )
+    if of_one_complaint:
+        query = query.where(_PHOTO.c.complaint_id == bindparam("complaint_id"))
+    return query
 
 
 def overdue_condition(today: date, complaint: Any = Complaint) -> ColumnElement[bool]:

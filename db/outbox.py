@@ -9,13 +9,14 @@ WhatsApp number fits as well as a Telegram chat id. Nothing here commits.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import OutboxMessage
@@ -61,22 +62,20 @@ class OutboxEntry:
 
 async def queue_message(session: AsyncSession, message: NewMessage, now: datetime) -> None:
     """Write ``message`` as pending, due at once."""
-    session.add(
-        OutboxMessage(
-            kind=message.kind,
-            channel=message.channel,
-            chat_id=message.chat_id,
-            message_id=message.message_id,
-            complaint_id=message.complaint_id,
-            payload=message.payload,
-            status=OutboxStatus.PENDING.value,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-            error="",
-        )
-    )
-    await session.flush()
+    row = {
+        "kind": message.kind,
+        "channel": message.channel,
+        "chat_id": message.chat_id,
+        "message_id": message.message_id,
+        "complaint_id": message.complaint_id,
+        "payload": message.payload,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "error": "",
+    }
+    await session.execute(_INSERT, row)
 
 
 async def fetch_pending(session: AsyncSession, *, limit: int) -> list[OutboxEntry]:
@@ -85,16 +84,11 @@ async def fetch_pending(session: AsyncSession, *, limit: int) -> list[OutboxEntr
     Not-yet-due ones are returned too, so the caller can hold back later entries to the same
     chat: a reporter must not read "Selesai" before the "Diproses" that is waiting for a retry.
     """
-    rows = await session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING.value)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
+    rows = await session.execute(_PENDING, {"limit": limit})
     return [_entry(row) for row in rows]
 
 
-def _entry(row: OutboxMessage) -> OutboxEntry:
+def _entry(row: Any) -> OutboxEntry:
     return OutboxEntry(
         id=row.id,
         kind=row.kind,
@@ -106,6 +100,18 @@ def _entry(row: OutboxMessage) -> OutboxEntry:
         attempts=row.attempts,
         next_attempt_at=row.next_attempt_at,
     )
+
+
+# Built once, on the table (not the mapped class): each move writes two entries and each
+# delivery reads and updates them, on the event loop's thread.
+_OUTBOX: Any = OutboxMessage.__table__
+_INSERT = insert(_OUTBOX)
+_PENDING = (
+    select(_OUTBOX)
+    .where(_OUTBOX.c.status == OutboxStatus.PENDING.value)
+    .order_by(_OUTBOX.c.id)
+    .limit(bindparam("limit"))
+)
 
 
 async def record_sent(session: AsyncSession, entry_id: int, now: datetime) -> None:
@@ -127,10 +133,16 @@ async def record_given_up(
 
 
 async def _record(session: AsyncSession, entry_id: int, **values: Any) -> None:
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == entry_id)
-        .values(attempts=OutboxMessage.attempts + 1, **values)
+    await session.execute(_attempt(*sorted(values)), {"entry_id": entry_id, **values})
+
+
+@functools.cache
+def _attempt(*columns: str) -> Any:
+    """The update counting a try and setting ``columns`` (built once per set of columns)."""
+    return (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id == bindparam("entry_id"))
+        .values(attempts=_OUTBOX.c.attempts + 1, **{c: bindparam(c) for c in columns})
     )
 
 
