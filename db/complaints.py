@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     and_,
     bindparam,
     case,
@@ -524,19 +523,17 @@ async def save_pending_move(session: AsyncSession, move: PendingMove, now: datet
     """Start an official's move of a complaint, waiting for the note (see
     :func:`take_pending_move` for the one it replaces)."""
     await delete_pending_move(session, move.official_id, move.complaint_id)
-    session.add(
-        ComplaintPendingMove(
-            official_id=move.official_id,
-            complaint_id=move.complaint_id,
-            chat_id=move.chat_id,
-            expected=move.expected.value,
-            target=move.target.value,
-            reason=move.reason.value if move.reason else None,
-            prompt_message_id=move.prompt_message_id,
-            created_at=now,
-        )
-    )
-    await session.flush()
+    row = {
+        "official_id": move.official_id,
+        "complaint_id": move.complaint_id,
+        "chat_id": move.chat_id,
+        "expected": move.expected.value,
+        "target": move.target.value,
+        "reason": move.reason.value if move.reason else None,
+        "prompt_message_id": move.prompt_message_id,
+        "created_at": now,
+    }
+    await session.execute(_INSERT_PENDING, row)
 
 
 async def delete_pending_move(session: AsyncSession, official_id: int, complaint_id: int) -> None:
@@ -546,10 +543,26 @@ async def delete_pending_move(session: AsyncSession, official_id: int, complaint
 
 
 _PENDING: Any = ComplaintPendingMove.__table__
-_DELETE_PENDING = delete(_PENDING).where(
+_OF_OFFICIAL_AND_COMPLAINT = (
     _PENDING.c.official_id == bindparam("official_id"),
     _PENDING.c.complaint_id == bindparam("complaint_id"),
 )
+_INSERT_PENDING = insert(_PENDING)
+_DELETE_PENDING = delete(_PENDING).where(*_OF_OFFICIAL_AND_COMPLAINT)
+# Pending moves with their complaint's code (rows for :func:`_pending`).
+_PENDING_QUERY = select(_PENDING, _COMPLAINT.c.code).join(
+    _COMPLAINT, _COMPLAINT.c.id == _PENDING.c.complaint_id
+)
+_PENDING_OF = _PENDING_QUERY.where(*_OF_OFFICIAL_AND_COMPLAINT)
+_PENDING_BY_PROMPT = _PENDING_QUERY.where(
+    _PENDING.c.official_id == bindparam("official_id"),
+    _PENDING.c.chat_id == bindparam("chat_id"),
+    _PENDING.c.prompt_message_id == bindparam("prompt_message_id"),
+)
+_PENDING_IN_CHAT = _PENDING_QUERY.where(
+    _PENDING.c.official_id == bindparam("official_id"),
+    _PENDING.c.chat_id == bindparam("chat_id"),
+).order_by(_PENDING.c.created_at.desc())
 
 
 async def take_pending_move(
@@ -557,18 +570,12 @@ async def take_pending_move(
 ) -> PendingMove | None:
     """Remove the official's pending move of the complaint (a newer button press replaces it);
     the move removed, so its request can be marked void, or None."""
-    row = (
-        await session.execute(
-            _pending_query().where(
-                ComplaintPendingMove.official_id == official_id,
-                ComplaintPendingMove.complaint_id == complaint_id,
-            )
-        )
-    ).first()
+    parameters = {"official_id": official_id, "complaint_id": complaint_id}
+    row = (await session.execute(_PENDING_OF, parameters)).first()
     if row is None:
         return None
-    await delete_pending_move(session, official_id, complaint_id)
-    return _pending(row[0], row[1])
+    await session.execute(_DELETE_PENDING, parameters)
+    return _pending(row)
 
 
 async def drop_pending_move(
@@ -594,20 +601,18 @@ async def expire_pending_moves(session: AsyncSession, before: datetime) -> list[
     Each is deleted only if it is still the one read (same start time), so a move restarted
     meanwhile by a newer button press is left alone.
     """
-    rows = await session.execute(
-        _pending_query().where(ComplaintPendingMove.created_at <= before).limit(100)
-    )
+    rows = await session.execute(_PENDING_QUERY.where(_PENDING.c.created_at <= before).limit(100))
     expired = []
-    for row, code in list(rows):
+    for row in list(rows):
         result = await session.execute(
-            delete(ComplaintPendingMove).where(
-                ComplaintPendingMove.official_id == row.official_id,
-                ComplaintPendingMove.complaint_id == row.complaint_id,
-                ComplaintPendingMove.created_at == row.created_at,
+            delete(_PENDING).where(
+                _PENDING.c.official_id == row.official_id,
+                _PENDING.c.complaint_id == row.complaint_id,
+                _PENDING.c.created_at == row.created_at,
             )
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
-            expired.append(_pending(row, code))
+            expired.append(_pending(row))
     return expired
 
 
@@ -904,45 +909,30 @@ _CONTACT = (
 )
 
 
-def _pending_query() -> Select[ComplaintPendingMove, str]:
-    return select(ComplaintPendingMove, Complaint.code).join(
-        Complaint, Complaint.id == ComplaintPendingMove.complaint_id
-    )
-
-
 async def fetch_pending_by_prompt(
     session: AsyncSession, official_id: int, chat_id: int, prompt_message_id: int
 ) -> PendingMove | None:
     """The official's move whose note request is message ``prompt_message_id`` of the chat:
     the only move a reply to that message may complete."""
-    row = (
-        await session.execute(
-            _pending_query().where(
-                ComplaintPendingMove.official_id == official_id,
-                ComplaintPendingMove.chat_id == chat_id,
-                ComplaintPendingMove.prompt_message_id == prompt_message_id,
-            )
-        )
-    ).first()
-    return None if row is None else _pending(row[0], row[1])
+    parameters = {
+        "official_id": official_id,
+        "chat_id": chat_id,
+        "prompt_message_id": prompt_message_id,
+    }
+    row = (await session.execute(_PENDING_BY_PROMPT, parameters)).first()
+    return None if row is None else _pending(row)
 
 
 async def fetch_pending_in_chat(
     session: AsyncSession, official_id: int, chat_id: int
 ) -> list[PendingMove]:
     """The official's pending moves in the chat, newest first."""
-    rows = await session.execute(
-        _pending_query()
-        .where(
-            ComplaintPendingMove.official_id == official_id,
-            ComplaintPendingMove.chat_id == chat_id,
-        )
-        .order_by(ComplaintPendingMove.created_at.desc())
-    )
-    return [_pending(row, code) for row, code in rows]
+    parameters = {"official_id": official_id, "chat_id": chat_id}
+    return [_pending(row) for row in await session.execute(_PENDING_IN_CHAT, parameters)]
 
 
-def _pending(row: ComplaintPendingMove, code: str = "") -> PendingMove:
+def _pending(row: Any) -> PendingMove:
+    """A move from a row of ``_PENDING_QUERY`` (the pending move's columns and the code)."""
     return PendingMove(
         official_id=row.official_id,
         complaint_id=row.complaint_id,
@@ -952,7 +942,7 @@ def _pending(row: ComplaintPendingMove, code: str = "") -> PendingMove:
         reason=RejectReason(row.reason) if row.reason else None,
         prompt_message_id=row.prompt_message_id,
         created_at=row.created_at,
-        code=code,
+        code=row.code,
     )
 
 

@@ -127,9 +127,10 @@ async def start_request(context: AppContext, move: PendingMove) -> None:
     the same complaint, in one transaction."""
     now = context.services.clock()
     async with context.database.transaction() as session:
-        await _void_older(session, context.texts, move.official_id, move.complaint_id, now)
+        voided = await _void_older(session, context.texts, move.official_id, move.complaint_id, now)
         await complaints.save_pending_move(session, move, now)
-    delivery.kick(context.application)
+    if voided:  # the older request's edit is in the outbox
+        delivery.kick(context.application)
 
 
 async def replace_request(context: AppContext, official_id: int, complaint_id: int) -> None:
