@@ -86,6 +86,14 @@ class Direct:
         compiled = _compiled(self.dialect, statement, tuple(rows[0]))
         self.connection.executemany(compiled.sql, [compiled.parameters(row) for row in rows])
 
+    def first_value(self, statement: Executable, row: Mapping[str, Any]) -> Any:
+        """``statement`` once (its parameters named as ``row``'s keys): the first column of the
+        first row it returns (an INSERT's RETURNING), or None when it returns none."""
+        compiled = _compiled(self.dialect, statement, tuple(row))
+        # fetchall: SQLite's statement must run to its end before the transaction commits.
+        found = self.connection.execute(compiled.sql, compiled.parameters(row)).fetchall()
+        return found[0][0] if found else None
+
     def upsert(
         self,
         model: type[DeclarativeBase],

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import WhatsAppHeld, WhatsAppInbound
-from db.upsert import insert_of
+from db.upsert import Direct, insert_of
 
 
 @dataclass(frozen=True)
@@ -40,17 +40,33 @@ async def record_inbound(
     stored = []
     statement = _insert_inbound(session.get_bind().dialect.name)
     for message in messages:
-        values = {
-            "message_id": message.message_id,
-            "wa_id": message.wa_id,
-            "sent_at": message.sent_at,
-            "received_at": now,
-            "payload": message.payload,
-        }
-        new_id = (await session.execute(statement, values)).scalar()
+        new_id = (await session.execute(statement, _inbound_row(message, now))).scalar()
         if new_id is not None:
             stored.append(PendingInbound(new_id, message.wa_id, message.payload))
     return stored
+
+
+def record_inbound_directly(
+    direct: Direct, messages: Sequence[NewInbound], now: datetime
+) -> list[PendingInbound]:
+    """:func:`record_inbound` on a plain sqlite3 connection (``Database.write_directly``)."""
+    stored = []
+    statement = _insert_inbound(direct.dialect.name)
+    for message in messages:
+        new_id = direct.first_value(statement, _inbound_row(message, now))
+        if new_id is not None:
+            stored.append(PendingInbound(new_id, message.wa_id, message.payload))
+    return stored
+
+
+def _inbound_row(message: NewInbound, now: datetime) -> dict[str, Any]:
+    return {
+        "message_id": message.message_id,
+        "wa_id": message.wa_id,
+        "sent_at": message.sent_at,
+        "received_at": now,
+        "payload": message.payload,
+    }
 
 
 @functools.cache
@@ -87,6 +103,25 @@ async def mark_inbound_handled(
         .where(WhatsAppInbound.id.in_(inbound_ids))
         .values(handled_at=now, payload=None)
     )
+
+
+def mark_inbound_handled_directly(
+    direct: Direct, inbound_ids: Sequence[int], now: datetime
+) -> None:
+    """:func:`mark_inbound_handled` on a plain sqlite3 connection (``Database.write_directly``)."""
+    rows = [
+        {"inbound_id": inbound_id, "handled": now, "dropped": None} for inbound_id in inbound_ids
+    ]
+    direct.execute(_MARK_HANDLED, rows)
+
+
+_INBOUND: Any = WhatsAppInbound.__table__
+# The content goes as the session's statement drops it (None through the column's JSON type).
+_MARK_HANDLED = (
+    update(_INBOUND)
+    .where(_INBOUND.c.id == bindparam("inbound_id"))
+    .values(handled_at=bindparam("handled"), payload=bindparam("dropped"))
+)
 
 
 async def fetch_last_message_time(session: AsyncSession, wa_id: str) -> datetime | None:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -17,6 +14,7 @@ from bot.whatsapp.channel import WhatsAppChannel, whatsapp_of
 from bot.whatsapp.driver import WhatsAppPerson, body_of, options, text
 from db import whatsapp as queries
 from db.models import WhatsAppInbound
+from db.upsert import Direct
 from handlers.context import services_of
 from tests.factories import WA_ID, BotHarness
 
@@ -53,24 +51,15 @@ async def test_the_next_message_does_not_wait_for_the_previous_one_marked_handle
     siti = bot.whatsapp_person()
     gate = asyncio.Event()
     batches: list[list[int]] = []
-    original = queries.mark_inbound_handled
-    transaction = channel.database.transaction
+    original = WhatsAppChannel._mark
 
-    @asynccontextmanager
-    async def slow_for_the_marks(**turn: bool) -> AsyncIterator[AsyncSession]:
+    async def slow(self: WhatsAppChannel, ids: list[int]) -> None:
         """The "handled" writes wait (before taking SQLite's write turn), nothing else."""
-        task = asyncio.current_task()
-        if task is not None and task.get_name() == "whatsapp handled":
-            await gate.wait()
-        async with transaction(**turn) as session:
-            yield session
-
-    async def recorded(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
+        await gate.wait()
         batches.append(list(ids))
-        await original(session, ids, now)
+        await original(self, ids)
 
-    monkeypatch.setattr(channel.database, "transaction", slow_for_the_marks)
-    monkeypatch.setattr(queries, "mark_inbound_handled", recorded)
+    monkeypatch.setattr(WhatsAppChannel, "_mark", slow)
     await channel.receive(json.dumps(siti.payload(text("/lapor"))).encode())
     await answered(siti, 2)
     categories, cancel = siti.inbox()
@@ -98,17 +87,18 @@ async def test_a_failed_handled_write_is_tried_again_with_the_next_one(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     siti = bot.whatsapp_person()
-    original = queries.mark_inbound_handled
     failures = [OSError("disk full")]
 
-    async def flaky(session: AsyncSession, ids: Sequence[int], now: datetime) -> Any:
-        if failures:
-            raise failures.pop()
-        await original(session, ids, now)
+    def flaky(*args: Any) -> None:
+        raise failures.pop()
 
-    monkeypatch.setattr(queries, "mark_inbound_handled", flaky)
+    # Whichever way the write goes (SQLite's own connection, else a session), it fails once.
+    for name in ("mark_inbound_handled", "mark_inbound_handled_directly"):
+        monkeypatch.setattr(queries, name, flaky)
     await siti.send("/lapor")
     assert await rows(bot) == [(False, True)]  # left for a restart, or the next write
+    assert not failures
+    monkeypatch.undo()
     await siti.send("/batal")
     assert await rows(bot) == [(True, False), (True, False)]
 
@@ -121,10 +111,10 @@ async def test_a_message_processed_but_not_yet_marked_when_the_bot_died_is_repla
     siti = bot.whatsapp_person()
     never = asyncio.Event()
 
-    async def stuck(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
+    async def stuck(self: WhatsAppChannel, ids: list[int]) -> None:
         await never.wait()
 
-    monkeypatch.setattr(queries, "mark_inbound_handled", stuck)
+    monkeypatch.setattr(WhatsAppChannel, "_mark", stuck)
     await channel.receive(json.dumps(siti.payload(text("/lapor"))).encode())
     await answered(siti, 2)
     async with services_of(bot.application).database.sessions() as session:
@@ -142,14 +132,19 @@ async def test_bodies_arriving_together_are_stored_in_one_write_and_handled_in_o
     channel = channel_of(bot)
     siti = bot.whatsapp_person()
     budi = bot.whatsapp_person(wa_id="6285700000001", name="Budi")
-    sessions: list[int] = []
-    original = queries.record_inbound
+    writes: list[int] = []  # per body stored: its transaction's connection or session
+    original, directly = queries.record_inbound, queries.record_inbound_directly
 
     async def recorded(session: AsyncSession, *args: Any) -> list[queries.PendingInbound]:
-        sessions.append(id(session))
+        writes.append(id(session))
         return await original(session, *args)
 
+    def recorded_directly(direct: Direct, *args: Any) -> list[queries.PendingInbound]:
+        writes.append(id(direct))
+        return directly(direct, *args)
+
     monkeypatch.setattr(queries, "record_inbound", recorded)
+    monkeypatch.setattr(queries, "record_inbound_directly", recorded_directly)
     bodies = [
         siti.payload(text("/lapor")),
         budi.payload(text("/lapor")),
@@ -157,7 +152,7 @@ async def test_bodies_arriving_together_are_stored_in_one_write_and_handled_in_o
     ]
     counts = await asyncio.gather(*(channel.receive(json.dumps(b).encode()) for b in bodies))
     assert counts == [1, 1, 1]  # each POST answered only once its message was stored
-    assert len(sessions) == 3 and len(set(sessions)) == 1
+    assert len(writes) == 3 and len(set(writes)) == 1
     await channel.settle()
     categories, cancel, cancelled = siti.inbox()
     assert body_of(categories).startswith("⚠️ Darurat")
@@ -173,16 +168,24 @@ async def test_a_failed_store_fails_every_body_in_it_and_the_retries_are_stored(
     channel = channel_of(bot)
     siti = bot.whatsapp_person()
     budi = bot.whatsapp_person(wa_id="6285700000001", name="Budi")
-    original = queries.record_inbound
+    original, directly = queries.record_inbound, queries.record_inbound_directly
     failures = [OSError("disk full")]
 
+    # After the first body's insert, whichever way the write goes: the whole write rolls back.
     async def flaky(session: AsyncSession, *args: Any) -> list[queries.PendingInbound]:
         stored = await original(session, *args)
         if failures:
-            raise failures.pop()  # after the first body's insert: the whole write rolls back
+            raise failures.pop()
+        return stored
+
+    def flaky_directly(direct: Direct, *args: Any) -> list[queries.PendingInbound]:
+        stored = directly(direct, *args)
+        if failures:
+            raise failures.pop()
         return stored
 
     monkeypatch.setattr(queries, "record_inbound", flaky)
+    monkeypatch.setattr(queries, "record_inbound_directly", flaky_directly)
     raws = [json.dumps(p.payload(text("/lapor"))).encode() for p in (siti, budi)]
     outcomes = await asyncio.gather(*(channel.receive(raw) for raw in raws), return_exceptions=True)
     assert [type(outcome) for outcome in outcomes] == [OSError, OSError]  # both 500

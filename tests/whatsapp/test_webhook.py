@@ -232,10 +232,15 @@ async def test_the_database_being_down_is_a_500_so_meta_retries(
 ) -> None:
     from db import whatsapp as queries
 
-    async def broken(*args: Any, **kwargs: Any) -> Any:
+    def broken(*args: Any, **kwargs: Any) -> Any:
         raise OSError("disk full")
 
-    monkeypatch.setattr(queries, "record_inbound", broken)
+    async def broken_session(*args: Any, **kwargs: Any) -> Any:
+        broken()
+
+    # Whichever way the store goes (SQLite's own connection, else a session), it fails.
+    monkeypatch.setattr(queries, "record_inbound_directly", broken)
+    monkeypatch.setattr(queries, "record_inbound", broken_session)
     assert await webhook.post(fixture("text")) == 500
     monkeypatch.undo()
     assert await webhook.post(fixture("text")) == 200  # Meta's retry
