@@ -491,10 +491,11 @@ class WhatsAppChannel:
     async def _handle(self, row: queries.PendingInbound) -> None:
         application = self.application
         first = Update.de_json(inbound.to_update(row.id, row.payload), application.bot)
-        await application.update_processor.process_update(first, self._process(row))
+        await application.update_processor.process_update(first, self._process(row, first))
 
-    async def _process(self, row: queries.PendingInbound) -> None:
-        """Runs under the resident's chat lock: held messages first, then the message."""
+    async def _process(self, row: queries.PendingInbound, first: Update) -> None:
+        """Runs under the resident's chat lock: held messages first, then the message (as
+        ``first``, the update the lock was taken for, unless a typed answer became a choice)."""
         try:
             await self._deliver_held(row.wa_id)
         except (GraphError, GraphTimeout) as error:
@@ -502,7 +503,10 @@ class WhatsAppChannel:
         try:
             if not inbound.is_held_request(row.payload):
                 stored = self._typed_choice(row.payload)
-                update = Update.de_json(inbound.to_update(row.id, stored), self.application.bot)
+                update = first
+                if stored is not row.payload:
+                    changed = inbound.to_update(row.id, stored)
+                    update = Update.de_json(changed, self.application.bot)
                 await self.application.process_update(update)
         except Exception as error:
             log.error("a WhatsApp message was not handled: %s", type(error).__name__)
