@@ -4,7 +4,9 @@ A move of a complaint writes the reporter's news and the refresh of its card to 
 its own transaction (``db/outbox.py``); this module sends them. :func:`kick` starts a delivery
 in the background right after that commit, so nobody waits for a tick; the job
 ``outbox.deliver`` runs the same delivery every few seconds and at start, as the safety net
-after an error or a restart; a retry due before its next tick gets a run at its own time.
+after an error or a restart; a retry due before its next tick gets a run at its own time. Each
+entry is sent and recorded in a quiet moment of the bot (``handlers.context.when_quiet``): the
+residents waiting for an answer go first, a reporter's news can wait a few milliseconds.
 
 Channel-neutral: each channel has a :class:`Sender` that turns an entry into its own calls and
 says what became of it (an :class:`Outcome`). The Telegram one is here; another channel plugs
