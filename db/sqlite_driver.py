@@ -198,6 +198,24 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         self._on_loop = self._in_transaction = True
         return True
 
+    def read_on_loop(self) -> bool:
+        """Run the next statements, a small read outside any transaction, on the event loop's
+        thread: whether they will (not while a trip is out or a transaction open). SQLite's
+        busy timeout is 0 meanwhile: a reader of a WAL database is not blocked by writers, and
+        in the rare case it would be (another connection recovering the log) the read fails at
+        once with SQLITE_BUSY instead of blocking the loop; see :meth:`end_read_on_loop`."""
+        if self._stale or self._in_transaction or self._on_loop:
+            return False
+        self._connection._conn.execute("PRAGMA busy_timeout=0")
+        self._on_loop = True
+        return True
+
+    def end_read_on_loop(self, busy_timeout_ms: int) -> None:
+        """Back to the connection's thread, with its busy timeout (after :meth:`read_on_loop`)."""
+        self._on_loop = False
+        self._in_transaction = self._connection._conn.in_transaction
+        self._connection._conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+
     def commit(self) -> None:
         if self._on_loop:
             self._end_here(self._connection._conn.commit)

@@ -160,9 +160,12 @@ async def show_status(update: Update, context: AppContext) -> None:
     if context.args:
         await _show_code(update, context, parse_tracking_code(" ".join(context.args)))
         return
-    assert update.effective_user is not None
-    async with context.database.sessions() as session:
-        own = await complaints.fetch_own_complaints(session, update.effective_user.id)
+    person = update.effective_user
+    assert person is not None
+    # One small indexed read: on the loop's thread, not a trip that waits for the loop again.
+    own = await context.database.read(
+        lambda session: complaints.fetch_own_complaints(session, person.id)
+    )
     t = context.texts
     if not own:
         await reply(update, t("status.none"), reply_markup=main_menu(context))

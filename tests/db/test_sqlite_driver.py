@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from db import engine
+from db import engine, sqlite_driver
 from db.engine import Database
 
 
@@ -214,3 +215,52 @@ async def test_the_log_is_checkpointed_in_the_thread_every_few_hundred_commits(
     copy.write_bytes((tmp_path / "driver.db").read_bytes())
     with sqlite3.connect(copy) as plain:
         assert plain.execute("SELECT name FROM t ORDER BY id").fetchall() == [("a",), ("b",)]
+
+
+async def test_a_small_read_runs_on_the_loop_and_leaves_the_connection_as_it_was(
+    sqlite: Database, trips: list[str]
+) -> None:
+    """Database.read: no trip to the thread (a resident's /status does not wait for the loop a
+    second time), the same rows, and after it the connection's busy timeout is back and its
+    next statements go to the thread again."""
+    async with sqlite.transaction() as session:
+        await session.execute(text("INSERT INTO t (name) VALUES ('a'), ('b')"))
+    trips.clear()
+
+    async def names(session: Any) -> list[str]:
+        return list((await session.scalars(text("SELECT name FROM t ORDER BY id"))).all())
+
+    assert await sqlite.read(names) == ["a", "b"]
+    assert trips == []
+    async with sqlite.sessions() as session:
+        timeout = await session.scalar(text("PRAGMA busy_timeout"))
+    assert timeout == engine.SQLITE_BUSY_TIMEOUT_MS
+    assert len(trips) == 1  # an ordinary session's read is a trip again
+
+
+async def test_a_small_read_that_meets_a_busy_database_is_made_again_in_the_thread(
+    sqlite: Database, trips: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader of a WAL database is told "busy" only while another connection recovers the
+    log: on the loop that must not wait (it would stall every chat), so it is read again in the
+    thread, where the busy timeout waits."""
+    async with sqlite.transaction() as session:
+        await session.execute(text("INSERT INTO t (name) VALUES ('a')"))
+    original = sqlite_driver._statement
+    loop_thread = threading.get_ident()
+
+    def busy_on_the_loop(*args: Any) -> Any:
+        if threading.get_ident() == loop_thread:
+            error = sqlite3.OperationalError("database is locked")
+            error.sqlite_errorcode = sqlite3.SQLITE_BUSY  # type: ignore[attr-defined]
+            raise error
+        return original(*args)
+
+    monkeypatch.setattr(sqlite_driver, "_statement", busy_on_the_loop)
+    trips.clear()
+
+    async def names(session: Any) -> list[str]:
+        return list((await session.scalars(text("SELECT name FROM t"))).all())
+
+    assert await sqlite.read(names) == ["a"]
+    assert len(trips) == 1  # once, in the thread
