@@ -103,7 +103,9 @@ _REFRESHED = ("display_name", "language", "last_seen", "blocked")
 
 
 def _is(person: int) -> ColumnElement[bool]:
-    """The condition that selects ``person``'s row."""
+    """The condition that selects ``person``'s row, with the values in it: for an UPDATE of
+    the table, where :data:`_THE_PERSON`'s parameter names, those of its own columns, are
+    reserved by SQLAlchemy."""
     channel, external_id = identity(person)
     return and_(Resident.channel == channel, Resident.external_id == external_id)
 
